@@ -1,0 +1,132 @@
+from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
+from ecopermit.applicants.v1 import resources_pb2 as _resources_pb2
+from ecopermit.auth.v1 import access_pb2 as _access_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class RegisterEnterpriseRequest(_message.Message):
+    __slots__ = ("enterprise",)
+    ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
+    enterprise: _resources_pb2.Enterprise
+    def __init__(self, enterprise: _Optional[_Union[_resources_pb2.Enterprise, _Mapping]] = ...) -> None: ...
+
+class RegisterEnterpriseResponse(_message.Message):
+    __slots__ = ("enterprise",)
+    ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
+    enterprise: _resources_pb2.Enterprise
+    def __init__(self, enterprise: _Optional[_Union[_resources_pb2.Enterprise, _Mapping]] = ...) -> None: ...
+
+class GetEnterpriseRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetEnterpriseResponse(_message.Message):
+    __slots__ = ("enterprise",)
+    ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
+    enterprise: _resources_pb2.Enterprise
+    def __init__(self, enterprise: _Optional[_Union[_resources_pb2.Enterprise, _Mapping]] = ...) -> None: ...
+
+class SubmitApplicationRequest(_message.Message):
+    __slots__ = ("request_id", "application")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    application: _resources_pb2.Application
+    def __init__(self, request_id: _Optional[str] = ..., application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
+
+class SubmitApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: _resources_pb2.Application
+    def __init__(self, application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
+
+class GetApplicationRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: _resources_pb2.Application
+    def __init__(self, application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
+
+class ListApplicationsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "stage", "enterprise", "sector")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    stage: _resources_pb2.Stage
+    enterprise: str
+    sector: _resources_pb2.Sector
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., enterprise: _Optional[str] = ..., sector: _Optional[_Union[_resources_pb2.Sector, str]] = ...) -> None: ...
+
+class ListApplicationsResponse(_message.Message):
+    __slots__ = ("applications", "next_page_token")
+    APPLICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    applications: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Application]
+    next_page_token: str
+    def __init__(self, applications: _Optional[_Iterable[_Union[_resources_pb2.Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class AmendApplicationRequest(_message.Message):
+    __slots__ = ("name", "request_id", "response", "emission_sources", "documents", "efficiency_programme")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    EMISSION_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    EFFICIENCY_PROGRAMME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    response: str
+    emission_sources: _containers.RepeatedCompositeFieldContainer[_resources_pb2.EmissionSource]
+    documents: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Document]
+    efficiency_programme: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ProgrammeMilestone]
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ..., response: _Optional[str] = ..., emission_sources: _Optional[_Iterable[_Union[_resources_pb2.EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[_resources_pb2.Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[_resources_pb2.ProgrammeMilestone, _Mapping]]] = ...) -> None: ...
+
+class AmendApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: _resources_pb2.Application
+    def __init__(self, application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
+
+class WithdrawApplicationRequest(_message.Message):
+    __slots__ = ("name", "reason")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class WithdrawApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: _resources_pb2.Application
+    def __init__(self, application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
+
+class GetPermitRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetPermitResponse(_message.Message):
+    __slots__ = ("permit",)
+    PERMIT_FIELD_NUMBER: _ClassVar[int]
+    permit: _resources_pb2.Permit
+    def __init__(self, permit: _Optional[_Union[_resources_pb2.Permit, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,227 @@
+import datetime
+
+from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
+from ecopermit.auth.v1 import access_pb2 as _access_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import resource_pb2 as _resource_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class TaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_KIND_UNSPECIFIED: _ClassVar[TaskKind]
+    TASK_KIND_COMPLETENESS: _ClassVar[TaskKind]
+    TASK_KIND_TECHNICAL_AIR: _ClassVar[TaskKind]
+    TASK_KIND_TECHNICAL_WATER: _ClassVar[TaskKind]
+    TASK_KIND_TECHNICAL_WASTE: _ClassVar[TaskKind]
+    TASK_KIND_STATE_EXPERTISE: _ClassVar[TaskKind]
+    TASK_KIND_BAT_REVIEW: _ClassVar[TaskKind]
+    TASK_KIND_COMMENT_DISPOSITION: _ClassVar[TaskKind]
+    TASK_KIND_DECISION: _ClassVar[TaskKind]
+    TASK_KIND_REFUSAL_HEARING: _ClassVar[TaskKind]
+    TASK_KIND_ESCALATION: _ClassVar[TaskKind]
+
+class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_STATE_UNSPECIFIED: _ClassVar[TaskState]
+    TASK_STATE_OPEN: _ClassVar[TaskState]
+    TASK_STATE_CLAIMED: _ClassVar[TaskState]
+    TASK_STATE_COMPLETED: _ClassVar[TaskState]
+    TASK_STATE_CANCELLED: _ClassVar[TaskState]
+
+class TaskOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_OUTCOME_UNSPECIFIED: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_COMPLETE: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_INCOMPLETE: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_NO_OBJECTIONS: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_OBJECTIONS: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_POSITIVE_CONCLUSION: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_NEGATIVE_CONCLUSION: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_BAT_CONFIRMED: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_BAT_OVERRIDDEN: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_APPROVE: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_REFUSE: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_ACKNOWLEDGED: _ClassVar[TaskOutcome]
+
+class FindingSeverity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FINDING_SEVERITY_UNSPECIFIED: _ClassVar[FindingSeverity]
+    FINDING_SEVERITY_INFO: _ClassVar[FindingSeverity]
+    FINDING_SEVERITY_MINOR: _ClassVar[FindingSeverity]
+    FINDING_SEVERITY_MAJOR: _ClassVar[FindingSeverity]
+
+class BatVerdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BAT_VERDICT_UNSPECIFIED: _ClassVar[BatVerdict]
+    BAT_VERDICT_WITHIN_RANGE: _ClassVar[BatVerdict]
+    BAT_VERDICT_ABOVE_UPPER_BOUND: _ClassVar[BatVerdict]
+    BAT_VERDICT_BELOW_RANGE: _ClassVar[BatVerdict]
+    BAT_VERDICT_NO_BAT_AEL: _ClassVar[BatVerdict]
+
+class CommentDisposition(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMMENT_DISPOSITION_UNSPECIFIED: _ClassVar[CommentDisposition]
+    COMMENT_DISPOSITION_ACCEPTED: _ClassVar[CommentDisposition]
+    COMMENT_DISPOSITION_PARTLY_ACCEPTED: _ClassVar[CommentDisposition]
+    COMMENT_DISPOSITION_REJECTED: _ClassVar[CommentDisposition]
+    COMMENT_DISPOSITION_NOTED: _ClassVar[CommentDisposition]
+TASK_KIND_UNSPECIFIED: TaskKind
+TASK_KIND_COMPLETENESS: TaskKind
+TASK_KIND_TECHNICAL_AIR: TaskKind
+TASK_KIND_TECHNICAL_WATER: TaskKind
+TASK_KIND_TECHNICAL_WASTE: TaskKind
+TASK_KIND_STATE_EXPERTISE: TaskKind
+TASK_KIND_BAT_REVIEW: TaskKind
+TASK_KIND_COMMENT_DISPOSITION: TaskKind
+TASK_KIND_DECISION: TaskKind
+TASK_KIND_REFUSAL_HEARING: TaskKind
+TASK_KIND_ESCALATION: TaskKind
+TASK_STATE_UNSPECIFIED: TaskState
+TASK_STATE_OPEN: TaskState
+TASK_STATE_CLAIMED: TaskState
+TASK_STATE_COMPLETED: TaskState
+TASK_STATE_CANCELLED: TaskState
+TASK_OUTCOME_UNSPECIFIED: TaskOutcome
+TASK_OUTCOME_COMPLETE: TaskOutcome
+TASK_OUTCOME_INCOMPLETE: TaskOutcome
+TASK_OUTCOME_NO_OBJECTIONS: TaskOutcome
+TASK_OUTCOME_OBJECTIONS: TaskOutcome
+TASK_OUTCOME_POSITIVE_CONCLUSION: TaskOutcome
+TASK_OUTCOME_NEGATIVE_CONCLUSION: TaskOutcome
+TASK_OUTCOME_BAT_CONFIRMED: TaskOutcome
+TASK_OUTCOME_BAT_OVERRIDDEN: TaskOutcome
+TASK_OUTCOME_APPROVE: TaskOutcome
+TASK_OUTCOME_REFUSE: TaskOutcome
+TASK_OUTCOME_ACKNOWLEDGED: TaskOutcome
+FINDING_SEVERITY_UNSPECIFIED: FindingSeverity
+FINDING_SEVERITY_INFO: FindingSeverity
+FINDING_SEVERITY_MINOR: FindingSeverity
+FINDING_SEVERITY_MAJOR: FindingSeverity
+BAT_VERDICT_UNSPECIFIED: BatVerdict
+BAT_VERDICT_WITHIN_RANGE: BatVerdict
+BAT_VERDICT_ABOVE_UPPER_BOUND: BatVerdict
+BAT_VERDICT_BELOW_RANGE: BatVerdict
+BAT_VERDICT_NO_BAT_AEL: BatVerdict
+COMMENT_DISPOSITION_UNSPECIFIED: CommentDisposition
+COMMENT_DISPOSITION_ACCEPTED: CommentDisposition
+COMMENT_DISPOSITION_PARTLY_ACCEPTED: CommentDisposition
+COMMENT_DISPOSITION_REJECTED: CommentDisposition
+COMMENT_DISPOSITION_NOTED: CommentDisposition
+
+class Finding(_message.Message):
+    __slots__ = ("subject", "text", "severity")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    text: str
+    severity: FindingSeverity
+    def __init__(self, subject: _Optional[str] = ..., text: _Optional[str] = ..., severity: _Optional[_Union[FindingSeverity, str]] = ...) -> None: ...
+
+class Task(_message.Message):
+    __slots__ = ("name", "application", "kind", "required_role", "state", "assignee", "due_time", "create_time", "complete_time", "outcome", "comments", "findings", "instructions")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_ROLE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
+    DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    COMMENTS_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    application: str
+    kind: TaskKind
+    required_role: _access_pb2.Role
+    state: TaskState
+    assignee: str
+    due_time: _timestamp_pb2.Timestamp
+    create_time: _timestamp_pb2.Timestamp
+    complete_time: _timestamp_pb2.Timestamp
+    outcome: TaskOutcome
+    comments: str
+    findings: _containers.RepeatedCompositeFieldContainer[Finding]
+    instructions: str
+    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ...) -> None: ...
+
+class BatAssessmentRow(_message.Message):
+    __slots__ = ("source_id", "source_type", "pollutant", "declared_mg_nm3", "declared_oxygen_percent", "normalised_mg_nm3", "reference_oxygen_percent", "bat_ael_low", "bat_ael_high", "unit", "averaging_period", "source_document", "confidence", "verdict", "expert_verdict", "expert_reason")
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    POLLUTANT_FIELD_NUMBER: _ClassVar[int]
+    DECLARED_MG_NM3_FIELD_NUMBER: _ClassVar[int]
+    DECLARED_OXYGEN_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    NORMALISED_MG_NM3_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_OXYGEN_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    BAT_AEL_LOW_FIELD_NUMBER: _ClassVar[int]
+    BAT_AEL_HIGH_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    AVERAGING_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_VERDICT_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_REASON_FIELD_NUMBER: _ClassVar[int]
+    source_id: str
+    source_type: str
+    pollutant: str
+    declared_mg_nm3: float
+    declared_oxygen_percent: float
+    normalised_mg_nm3: float
+    reference_oxygen_percent: float
+    bat_ael_low: float
+    bat_ael_high: float
+    unit: str
+    averaging_period: str
+    source_document: str
+    confidence: str
+    verdict: BatVerdict
+    expert_verdict: BatVerdict
+    expert_reason: str
+    def __init__(self, source_id: _Optional[str] = ..., source_type: _Optional[str] = ..., pollutant: _Optional[str] = ..., declared_mg_nm3: _Optional[float] = ..., declared_oxygen_percent: _Optional[float] = ..., normalised_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., bat_ael_low: _Optional[float] = ..., bat_ael_high: _Optional[float] = ..., unit: _Optional[str] = ..., averaging_period: _Optional[str] = ..., source_document: _Optional[str] = ..., confidence: _Optional[str] = ..., verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_reason: _Optional[str] = ...) -> None: ...
+
+class BatAssessment(_message.Message):
+    __slots__ = ("name", "application", "rows", "programme_required", "reviewed", "catalogue_version", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    PROGRAMME_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_FIELD_NUMBER: _ClassVar[int]
+    CATALOGUE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    application: str
+    rows: _containers.RepeatedCompositeFieldContainer[BatAssessmentRow]
+    programme_required: bool
+    reviewed: bool
+    catalogue_version: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[BatAssessmentRow, _Mapping]]] = ..., programme_required: _Optional[bool] = ..., reviewed: _Optional[bool] = ..., catalogue_version: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PublicComment(_message.Message):
+    __slots__ = ("name", "author_display_name", "text", "disposition", "disposition_reason", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITION_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITION_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    author_display_name: str
+    text: str
+    disposition: CommentDisposition
+    disposition_reason: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., author_display_name: _Optional[str] = ..., text: _Optional[str] = ..., disposition: _Optional[_Union[CommentDisposition, str]] = ..., disposition_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""The gRPC services, each owning its data."""

@@ -1,0 +1,1 @@
+"""The Applicants service: its own database, migrations and gRPC servicer."""

@@ -1,0 +1,1 @@
+"""The Inspections service: its own database, migrations and gRPC servicer."""

@@ -1,0 +1,1 @@
+"""The Reviews service: its own database, migrations and gRPC servicer."""

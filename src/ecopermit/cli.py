@@ -1,0 +1,114 @@
+"""The `ecopermit` command: one program whose subcommands choose what runs in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.settings import ServiceName, get_settings
+
+app = typer.Typer(
+    help=(
+        "ecopermit: Kazakhstan's comprehensive environmental permit applications, from "
+        "submission to decision. Configuration comes from ECOPERMIT_* environment variables "
+        "(see README); the defaults run everything on this machine under ./var."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Option(help="The role the token carries.", case_sensitive=False)],
+    sub: Annotated[str, typer.Option(help="The subject: who the holder is, e.g. r1.")],
+    bin_: Annotated[
+        str | None,
+        typer.Option("--bin", help="The enterprise BIN; required for --role applicant only."),
+    ] = None,
+    ttl: Annotated[
+        int | None, typer.Option(help="Lifetime in seconds (default from settings).", min=1)
+    ] = None,
+) -> None:
+    """Mint a bearer token signed with the configured key (a dev sign-in for the embedded stack).
+
+    Example: ecopermit token --role reviewer --sub r1
+    """
+    from ecopermit.runtime.tokens import TokenIssuer
+
+    try:
+        principal = Principal(subject=sub, role=role, enterprise_bin=bin_)
+        minted = TokenIssuer.from_settings(get_settings()).mint(principal, ttl_seconds=ttl)
+    except ValueError as error:
+        console.print(f"[red]cannot mint the token:[/] {error}")
+        raise typer.Exit(2) from error
+    print(minted)  # noqa: T201 - the token is the command's output, for $(...) in scripts
+
+
+@app.command()
+def serve(
+    service: Annotated[ServiceName, typer.Argument(help="Which service this process runs.")],
+    port: Annotated[
+        int | None, typer.Option(help="Listen port (default from settings).", min=0, max=65535)
+    ] = None,
+    migrate: Annotated[
+        bool, typer.Option(help="Apply the service's migrations before serving.")
+    ] = True,
+) -> None:
+    """Run one gRPC service until SIGTERM, with health and reflection."""
+    from ecopermit.runtime import migrations
+    from ecopermit.runtime.grpc.server import serve_until_signalled, start_server
+    from ecopermit.runtime.telemetry import configure_telemetry
+    from ecopermit.runtime.tokens import TokenVerifier
+    from ecopermit.services.registry import registrations
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    if migrate:
+        migrations.upgrade(service, settings)
+    telemetry = configure_telemetry(settings, service.value)
+
+    async def run() -> None:
+        running = await start_server(
+            registrations(service),
+            host=settings.host,
+            port=settings.listen_port(service) if port is None else port,
+            verifier=TokenVerifier(settings),
+        )
+        await serve_until_signalled(running, settings.shutdown_grace_seconds)
+
+    try:
+        asyncio.run(run())
+    finally:
+        telemetry.shutdown()
+
+
+@app.command()
+def migrate(
+    service: Annotated[ServiceName, typer.Argument(help="Whose database to migrate.")],
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Apply a service's database migrations (the Kubernetes migration Job runs this)."""
+    from ecopermit.runtime import migrations
+
+    settings = get_settings()
+    migrations.upgrade(service, settings, revision)
+    console.print(f"{service.value}: at {migrations.current_revision(service, settings)}")
+
+
+@app.command()
+def up() -> None:
+    """Start the embedded stack on loopback: Temporal dev server and the services.
+
+    Waits until each is healthy, prints where to look, and stops everything on Ctrl-C.
+    Data lives under ECOPERMIT_DATA_DIR (default ./var), so a restart resumes where it stopped.
+    """
+    from ecopermit.stack import run_stack
+
+    raise typer.Exit(asyncio.run(run_stack(get_settings(), console)))

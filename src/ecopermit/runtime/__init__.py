@@ -1,0 +1,1 @@
+"""The runtime every ecopermit process shares: settings, database, telemetry, auth, gRPC server."""

@@ -1,0 +1,1 @@
+"""gRPC plumbing shared by every server: interceptors, server bootstrap, call metadata."""

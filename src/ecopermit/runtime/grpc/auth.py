@@ -1,0 +1,111 @@
+"""Authentication and role checks for every RPC, from the access rules declared in the protos."""
+
+from __future__ import annotations
+
+import asyncio
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any
+
+import grpc
+from google.protobuf import descriptor_pool
+from google.protobuf.message import Message
+from opentelemetry import trace
+
+from ecopermit.auth.v1 import access_pb2
+from ecopermit.runtime.grpc.handlers import UnaryBehaviour, wrap_unary
+from ecopermit.runtime.grpc.status import abort
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.tokens import InvalidTokenError, TokenVerifier
+
+# Probes and tooling: Kubernetes calls health without a token; reflection lists only schemas.
+PUBLIC_SERVICES = frozenset(
+    {
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+        "grpc.reflection.v1.ServerReflection",
+    }
+)
+
+_current_principal: ContextVar[Principal] = ContextVar("ecopermit_principal")
+
+
+def current_principal() -> Principal:
+    """The authenticated caller of the RPC being served."""
+    return _current_principal.get()
+
+
+@lru_cache(maxsize=512)
+def allowed_roles(full_method: str) -> frozenset[Role]:
+    """The roles a method's (ecopermit.auth.v1.access) option admits; none if it has no option.
+
+    full_method is gRPC's "/package.Service/Method".
+    """
+    service, _, method = full_method.lstrip("/").partition("/")
+    try:
+        descriptor = descriptor_pool.Default().FindMethodByName(f"{service}.{method}")
+    except KeyError:
+        return frozenset()
+    options = descriptor.GetOptions()
+    if not options.HasExtension(access_pb2.access):
+        return frozenset()
+    return frozenset(Role.from_proto(role) for role in options.Extensions[access_pb2.access].roles)
+
+
+def bearer_token(metadata: tuple[tuple[str, str | bytes], ...] | None) -> str | None:
+    for key, value in metadata or ():
+        if key == "authorization" and isinstance(value, str):
+            scheme, _, token = value.partition(" ")
+            if scheme.lower() == "bearer" and token:
+                return token.strip()
+    return None
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """UNAUTHENTICATED without a valid bearer token, PERMISSION_DENIED for a role not admitted."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self._verifier = verifier
+
+    async def intercept_service(
+        self,
+        continuation: Any,
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = await continuation(handler_call_details)
+        full_method: str = handler_call_details.method  # type: ignore[attr-defined]
+        if full_method.lstrip("/").partition("/")[0] in PUBLIC_SERVICES:
+            return handler
+        roles = allowed_roles(full_method)
+        verifier = self._verifier
+
+        def wrapper(behaviour: UnaryBehaviour) -> UnaryBehaviour:
+            async def authenticated(
+                request: Message, context: grpc.aio.ServicerContext[Any, Any]
+            ) -> Message:
+                token = bearer_token(context.invocation_metadata())
+                if token is None:
+                    await abort(context, grpc.StatusCode.UNAUTHENTICATED, "missing bearer token")
+                try:
+                    if verifier.needs_network:
+                        principal = await asyncio.to_thread(verifier.verify, token)
+                    else:
+                        principal = verifier.verify(token)
+                except InvalidTokenError as error:
+                    await abort(context, grpc.StatusCode.UNAUTHENTICATED, str(error))
+                trace.get_current_span().set_attribute("enduser.role", principal.role.value)
+                if principal.role not in roles:
+                    await abort(
+                        context,
+                        grpc.StatusCode.PERMISSION_DENIED,
+                        f"role {principal.role.value} may not call {full_method}",
+                    )
+                reset = _current_principal.set(principal)
+                try:
+                    return await behaviour(request, context)
+                finally:
+                    _current_principal.reset(reset)
+
+            return authenticated
+
+        return wrap_unary(handler, wrapper)

@@ -1,0 +1,45 @@
+"""Who is calling: the roles of ecopermit and the authenticated principal of a request."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from ecopermit.auth.v1 import access_pb2
+
+
+class Role(enum.StrEnum):
+    """The roles of DESIGN.md; the values are what tokens carry."""
+
+    APPLICANT = "applicant"
+    REVIEWER = "reviewer"
+    BAT_EXPERT = "bat_expert"
+    INSPECTOR = "inspector"
+    DECISION_MAKER = "decision_maker"
+    OPS = "ops"
+    PUBLIC = "public"
+    WORKER = "worker"
+
+    @classmethod
+    def from_proto(cls, value: int) -> Role:
+        """The role of an ecopermit.auth.v1.Role enum value."""
+        name = access_pb2.Role.Name(value)  # type: ignore[arg-type]
+        return cls(name.removeprefix("ROLE_").lower())
+
+    def to_proto(self) -> int:
+        return int(access_pb2.Role.Value(f"ROLE_{self.value.upper()}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller of one request, as its verified bearer token says."""
+
+    subject: str
+    role: Role
+    # The enterprise an applicant acts for; None for every other role.
+    enterprise_bin: str | None = None
+
+    @property
+    def enterprise(self) -> str | None:
+        """The applicant's enterprise as a resource name, "enterprises/{bin}"."""
+        return f"enterprises/{self.enterprise_bin}" if self.enterprise_bin else None

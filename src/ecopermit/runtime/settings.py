@@ -1,0 +1,159 @@
+"""Process configuration from ECOPERMIT_* environment variables, in one settings object."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import secrets
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceName(enum.StrEnum):
+    """The processes that own data, each with its own database."""
+
+    APPLICANTS = "applicants"
+    REVIEWS = "reviews"
+    INSPECTIONS = "inspections"
+
+
+class TracesExporter(enum.StrEnum):
+    OTLP_GRPC = "otlp_grpc"
+    OTLP_HTTP = "otlp_http"
+    CONSOLE = "console"
+    FILE = "file"
+    NONE = "none"
+
+
+class TokenAlgorithm(enum.StrEnum):
+    HS256 = "HS256"
+    RS256 = "RS256"
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Settings(BaseSettings):
+    """Everything that differs between the embedded default and production.
+
+    The defaults run everything on one machine: SQLite files and a span file under data_dir,
+    a Temporal dev server on loopback, HS256 tokens signed with a local key. Production sets
+    database URLs, the Temporal address, an OTLP endpoint and a JWKS URL instead.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="ECOPERMIT_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        frozen=True,
+    )
+
+    environment: str = "embedded"
+    data_dir: Path = Path("var")
+
+    # Databases: one per service. Empty means a SQLite file <data_dir>/<service>.db.
+    applicants_database_url: str = ""
+    reviews_database_url: str = ""
+    inspections_database_url: str = ""
+    database_echo: bool = False
+
+    # Where each service listens, and where its peers find it.
+    host: str = "127.0.0.1"
+    applicants_port: Port = 50051
+    reviews_port: Port = 50052
+    inspections_port: Port = 50053
+    applicants_address: str = ""
+    reviews_address: str = ""
+    inspections_address: str = ""
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+
+    # Temporal.
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "ecopermit-permits"
+    temporal_ui_port: Port = 8233
+
+    # Bearer tokens. HS256 with token_secret by default; RS256 verifies against jwks_url
+    # (or token_public_key) and mints with token_private_key.
+    token_algorithm: TokenAlgorithm = TokenAlgorithm.HS256
+    token_secret: SecretStr = SecretStr("")
+    token_private_key: SecretStr = SecretStr("")
+    token_public_key: str = ""
+    jwks_url: str = ""
+    token_issuer: str = "ecopermit"
+    token_audience: str = "ecopermit"
+    token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+
+    # OpenTelemetry.
+    service_name: str = "ecopermit"
+    traces_exporter: TracesExporter = TracesExporter.FILE
+    traces_file: str = ""
+    otlp_endpoint: str = ""
+    metrics_export_interval_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _rs256_needs_a_verification_key(self) -> Settings:
+        if self.token_algorithm is TokenAlgorithm.RS256 and not (
+            self.jwks_url or self.token_public_key
+        ):
+            raise ValueError("token_algorithm RS256 needs ECOPERMIT_JWKS_URL or _TOKEN_PUBLIC_KEY")
+        if self.traces_exporter in (TracesExporter.OTLP_GRPC, TracesExporter.OTLP_HTTP) and (
+            not self.otlp_endpoint
+        ):
+            raise ValueError("an OTLP traces exporter needs ECOPERMIT_OTLP_ENDPOINT")
+        return self
+
+    def database_url(self, service: ServiceName) -> str:
+        """The async SQLAlchemy URL of a service's database."""
+        configured: str = getattr(self, f"{service.value}_database_url")
+        if configured:
+            return configured
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service.value}.db').resolve()}"
+
+    def listen_port(self, service: ServiceName) -> int:
+        port: int = getattr(self, f"{service.value}_port")
+        return port
+
+    def service_address(self, service: ServiceName) -> str:
+        """Where clients reach a service: the configured address or this host's port."""
+        configured: str = getattr(self, f"{service.value}_address")
+        return configured or f"{self.host}:{self.listen_port(service)}"
+
+    def traces_path(self) -> Path:
+        return Path(self.traces_file) if self.traces_file else self.data_dir / "traces.jsonl"
+
+    def local_token_secret(self) -> str:
+        """The HS256 key: configured, or a random one kept in data_dir for the embedded default."""
+        configured = self.token_secret.get_secret_value()
+        if configured:
+            return configured
+        return _embedded_token_secret(self.data_dir.resolve())
+
+
+@lru_cache(maxsize=8)
+def _embedded_token_secret(data_dir: Path) -> str:
+    key_file = data_dir / "token.key"
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Several processes start at once: write a private temporary file and link it into
+        # place, which fails for all but one, so every process ends up with the same key.
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".token-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, key_file)
+        finally:
+            os.unlink(temporary)
+    return key_file.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

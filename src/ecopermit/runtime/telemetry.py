@@ -1,0 +1,131 @@
+"""Telemetry bootstrap: one call sets the tracer and meter providers from settings."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter,
+    MetricExporter,
+    MetricReader,
+    MetricsData,
+    PeriodicExportingMetricReader,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+from ecopermit.runtime.settings import Settings, TracesExporter
+
+
+def service_version() -> str:
+    try:
+        return importlib.metadata.version("ecopermit")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def resource_for(settings: Settings, component: str) -> Resource:
+    return Resource.create(
+        {
+            "service.name": f"{settings.service_name}-{component}",
+            "service.namespace": settings.service_name,
+            "service.version": service_version(),
+            "deployment.environment": settings.environment,
+        }
+    )
+
+
+def _one_line_span(span: ReadableSpan) -> str:
+    return span.to_json(indent=None) + "\n"
+
+
+def _one_line_metrics(data: MetricsData) -> str:
+    return data.to_json(indent=None) + "\n"
+
+
+@dataclass
+class Telemetry:
+    """The providers one process installed; shut down to flush what is buffered."""
+
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+    _files: list[IO[str]] = field(default_factory=list)
+
+    def shutdown(self) -> None:
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
+        for handle in self._files:
+            handle.close()
+
+
+def _append_lines(path: Path) -> IO[str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Line-buffered appends: each span is one write, so processes sharing the file interleave
+    # whole lines only.
+    return path.open("a", buffering=1, encoding="utf-8")
+
+
+def _exporters(
+    settings: Settings, files: list[IO[str]]
+) -> tuple[SpanExporter | None, MetricExporter | None]:
+    kind = settings.traces_exporter
+    if kind is TracesExporter.NONE:
+        return None, None
+    if kind is TracesExporter.CONSOLE:
+        return ConsoleSpanExporter(), ConsoleMetricExporter()
+    if kind is TracesExporter.FILE:
+        spans = _append_lines(settings.traces_path())
+        points = _append_lines(settings.traces_path().with_name("metrics.jsonl"))
+        files += [spans, points]
+        return (
+            ConsoleSpanExporter(out=spans, formatter=_one_line_span),
+            ConsoleMetricExporter(out=points, formatter=_one_line_metrics),
+        )
+    if kind is TracesExporter.OTLP_GRPC:
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter(endpoint=settings.otlp_endpoint), OTLPMetricExporter(
+            endpoint=settings.otlp_endpoint
+        )
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+        OTLPMetricExporter as HttpMetricExporter,
+    )
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+        OTLPSpanExporter as HttpSpanExporter,
+    )
+
+    base = settings.otlp_endpoint.rstrip("/")
+    return HttpSpanExporter(endpoint=f"{base}/v1/traces"), HttpMetricExporter(
+        endpoint=f"{base}/v1/metrics"
+    )
+
+
+def configure_telemetry(settings: Settings, component: str) -> Telemetry:
+    """Installs global tracer and meter providers for this process and returns them.
+
+    Call once, before creating gRPC channels or a Temporal client, so that their
+    instrumentation picks up the providers.
+    """
+    resource = resource_for(settings, component)
+    files: list[IO[str]] = []
+    span_exporter, metric_exporter = _exporters(settings, files)
+    tracer_provider = TracerProvider(resource=resource)
+    if span_exporter is not None:
+        tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    readers: list[MetricReader] = []
+    if metric_exporter is not None:
+        interval_ms = settings.metrics_export_interval_seconds * 1000
+        readers.append(
+            PeriodicExportingMetricReader(metric_exporter, export_interval_millis=interval_ms)
+        )
+    meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(meter_provider)
+    return Telemetry(tracer_provider, meter_provider, files)

