@@ -1,8 +1,8 @@
 """Vendors the third-party .proto files our contract imports, from installed wheels.
 
-googleapis-common-protos ships google/api and google/type protos as text, so those are copied. protovalidate 2
-ships buf/validate/validate.proto only as a serialized descriptor, so this rebuilds the .proto text
-from it: the same messages, field numbers, enums and extensions (wire-compatible), without the
+googleapis-common-protos ships the google/api and google/type protos as text: copied.
+protovalidate 2 ships buf/validate/validate.proto only as a serialized descriptor, so this
+rebuilds the .proto text from it: the same messages, field numbers, enums and extensions (wire-compatible), without the
 comments and without the CEL definitions of the standard rules, which the validator carries
 built in. buf and protoc need the text only to resolve our imports.
 
@@ -59,7 +59,8 @@ def _validate_descriptor() -> d.FileDescriptorProto:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "file_desc":
             literal = node.args[0]
-            assert isinstance(literal, ast.Constant) and isinstance(literal.value, bytes)
+            assert isinstance(literal, ast.Constant)
+            assert isinstance(literal.value, bytes)
             return d.FileDescriptorProto.FromString(literal.value)
     raise SystemExit("no serialized descriptor found in protovalidate")
 
@@ -156,7 +157,8 @@ def render_proto(file: d.FileDescriptorProto, provenance: str) -> str:
 def main() -> None:
     validate = _validate_descriptor()
     provenance = (
-        "Copyright 2023-2026 Buf Technologies, Inc. Licensed under the Apache License, Version 2.0.\n"
+        "Copyright 2023-2026 Buf Technologies, Inc.\n"
+        "Licensed under the Apache License, Version 2.0.\n"
         "Rebuilt by tools/vendor_protos.py from the descriptor in the protovalidate 2.1.0 wheel:\n"
         "the declarations only, without comments or the CEL definitions of the standard rules.\n"
         "Do not edit; run the tool again."

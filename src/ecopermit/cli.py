@@ -48,7 +48,7 @@ def token(
     except ValueError as error:
         console.print(f"[red]cannot mint the token:[/] {error}")
         raise typer.Exit(2) from error
-    print(minted)  # noqa: T201 - the token is the command's output, for $(...) in scripts
+    print(minted)
 
 
 @app.command()

@@ -49,13 +49,22 @@ def components(settings: Settings) -> list[Component]:
         Component(
             name="temporal",
             command=[
-                temporal, "server", "start-dev",
-                "--db-filename", str(data_dir / "temporal.db"),
-                "--ip", host, "--port", port,
-                "--ui-port", str(settings.temporal_ui_port),
-                "--namespace", settings.temporal_namespace,
-                "--log-level", "warn",
-            ],  # fmt: skip
+                temporal,
+                "server",
+                "start-dev",
+                "--db-filename",
+                str(data_dir / "temporal.db"),
+                "--ip",
+                host,
+                "--port",
+                port,
+                "--ui-port",
+                str(settings.temporal_ui_port),
+                "--namespace",
+                settings.temporal_namespace,
+                "--log-level",
+                "warn",
+            ],
             health_address=settings.temporal_address,
             health_service=_TEMPORAL_HEALTH_SERVICE,
         )
@@ -79,7 +88,7 @@ async def _start(component: Component, logs: Path, environment: dict[str, str]) 
         stdout=log,
         stderr=asyncio.subprocess.STDOUT,
         env=environment,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, safe after fork
+        preexec_fn=_die_with_parent,
     )
     log.close()
 
@@ -136,9 +145,7 @@ async def run_stack(settings: Settings, console: Console) -> int:
 
 
 async def _first_exit(stack: list[Component]) -> str:
-    waits = {
-        asyncio.create_task(c.process.wait()): c.name for c in stack if c.process is not None
-    }
+    waits = {asyncio.create_task(c.process.wait()): c.name for c in stack if c.process is not None}
     done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()

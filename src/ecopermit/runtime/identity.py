@@ -23,7 +23,7 @@ class Role(enum.StrEnum):
     @classmethod
     def from_proto(cls, value: int) -> Role:
         """The role of an ecopermit.auth.v1.Role enum value."""
-        name = access_pb2.Role.Name(value)  # type: ignore[arg-type]
+        name = access_pb2.Role.Name(value)
         return cls(name.removeprefix("ROLE_").lower())
 
     def to_proto(self) -> int:

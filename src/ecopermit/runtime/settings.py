@@ -86,8 +86,8 @@ class Settings(BaseSettings):
     token_private_key: SecretStr = SecretStr("")
     token_public_key: str = ""
     jwks_url: str = ""
-    token_issuer: str = "ecopermit"
-    token_audience: str = "ecopermit"
+    token_issuer: str = "ecopermit"  # noqa: S105 - a name, not a secret
+    token_audience: str = "ecopermit"  # noqa: S105 - a name, not a secret
     token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
 
     # OpenTelemetry.

@@ -42,7 +42,8 @@ def resource_for(settings: Settings, component: str) -> Resource:
 
 
 def _one_line_span(span: ReadableSpan) -> str:
-    return span.to_json(indent=None) + "\n"
+    line: str = span.to_json(indent=None)
+    return line + "\n"
 
 
 def _one_line_metrics(data: MetricsData) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
@@ -47,12 +48,14 @@ def allowed_roles(full_method: str) -> frozenset[Role]:
     except KeyError:
         return frozenset()
     options = descriptor.GetOptions()
-    if not options.HasExtension(access_pb2.access):
+    extension: Any = access_pb2.access
+    if not options.HasExtension(extension):
         return frozenset()
-    return frozenset(Role.from_proto(role) for role in options.Extensions[access_pb2.access].roles)
+    rule: access_pb2.AccessRule = options.Extensions[extension]
+    return frozenset(Role.from_proto(role) for role in rule.roles)
 
 
-def bearer_token(metadata: tuple[tuple[str, str | bytes], ...] | None) -> str | None:
+def bearer_token(metadata: Iterable[tuple[str, Any]] | None) -> str | None:
     for key, value in metadata or ():
         if key == "authorization" and isinstance(value, str):
             scheme, _, token = value.partition(" ")
@@ -72,8 +75,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         continuation: Any,
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(handler_call_details)
-        full_method: str = handler_call_details.method  # type: ignore[attr-defined]
+        handler: grpc.RpcMethodHandler[Any, Any] | None = await continuation(handler_call_details)
+        full_method: str = handler_call_details.method
         if full_method.lstrip("/").partition("/")[0] in PUBLIC_SERVICES:
             return handler
         roles = allowed_roles(full_method)

@@ -45,7 +45,7 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
-        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        method: str = handler_call_details.method
 
         def wrapper(behaviour: UnaryBehaviour) -> UnaryBehaviour:
             async def mapped(
@@ -65,11 +65,15 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                 except errors.DomainError as error:
                     await abort(context, status_code_of(error), str(error))
                 except NotImplementedError:
-                    await abort(context, grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented")
+                    await abort(
+                        context, grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented"
+                    )
                 except Exception:
                     trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
                     logger.exception("unexpected error in %s (trace %s)", method, trace_id)
-                    await abort(context, grpc.StatusCode.INTERNAL, f"internal error (trace {trace_id})")
+                    await abort(
+                        context, grpc.StatusCode.INTERNAL, f"internal error (trace {trace_id})"
+                    )
 
             return mapped
 

@@ -33,7 +33,7 @@ def wrap_unary(
 def _as_coroutine(behaviour: Callable[..., Any]) -> UnaryBehaviour:
     # Generated base servicers (methods not implemented yet) are plain functions.
     if inspect.iscoroutinefunction(behaviour):
-        return behaviour  # type: ignore[no-any-return]
+        return behaviour
 
     async def coroutine(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
         result: Message = behaviour(request, context)

@@ -9,12 +9,12 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
-async def is_serving(address: str, service: str = "", timeout: float = 1.0) -> bool:
+async def is_serving(address: str, service: str = "", rpc_timeout: float = 1.0) -> bool:
     try:
         async with grpc.aio.insecure_channel(address) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             response = await stub.Check(
-                health_pb2.HealthCheckRequest(service=service), timeout=timeout
+                health_pb2.HealthCheckRequest(service=service), timeout=rpc_timeout
             )
     except grpc.aio.AioRpcError:
         return False

@@ -56,7 +56,11 @@ async def start_server(
 ) -> RunningServer:
     """Starts serving on host:port (port 0 picks a free one) and reports every service SERVING."""
     server = grpc.aio.server(
-        interceptors=[ErrorMappingInterceptor(), AuthInterceptor(verifier), ValidationInterceptor()],
+        interceptors=[
+            ErrorMappingInterceptor(),
+            AuthInterceptor(verifier),
+            ValidationInterceptor(),
+        ],
         options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),
@@ -68,7 +72,11 @@ async def start_server(
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     names = tuple(r.full_name for r in registrations)
     reflection.enable_server_reflection(
-        (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        (
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
         server,
     )
     bound_port = server.add_insecure_port(f"{host}:{port}")

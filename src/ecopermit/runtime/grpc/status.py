@@ -37,8 +37,6 @@ async def abort(
         holder = any_pb2.Any()
         holder.Pack(detail)
         packed.append(holder)
-    status = status_pb2.Status(
-        code=getattr(code_pb2, code.name), message=message, details=packed
-    )
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=packed)
     await context.abort_with_status(rpc_status.to_status(status))
     raise AssertionError("abort_with_status returned")  # pragma: no cover

@@ -14,26 +14,34 @@ from ecopermit.runtime.grpc.handlers import UnaryBehaviour, wrap_unary
 from ecopermit.runtime.grpc.status import abort, bad_request
 
 
-def field_path(violation: protovalidate.Violation) -> str:
+def field_path(violation: validate_pb2.Violation) -> str:
     """The violation's field as a path, e.g. "application.emission_sources[0].source_id"."""
     parts: list[str] = []
-    for element in violation.proto.field.elements:
-        name = element.field_name
-        subscript = element.has_field("index") and f"[{element.index}]"
-        for key in ("string_key", "int_key", "uint_key", "bool_key"):
-            if element.has_field(key):
-                subscript = f"[{getattr(element, key)!r}]"
-        parts.append(f"{name}{subscript or ''}")
+    for element in violation.field.elements:
+        subscript = element.WhichOneof("subscript")
+        if subscript is None:
+            parts.append(element.field_name)
+        elif subscript == "index":
+            parts.append(f"{element.field_name}[{element.index}]")
+        else:
+            parts.append(f"{element.field_name}[{getattr(element, subscript)!r}]")
     return ".".join(parts)
 
 
-def as_field_violation(violation: protovalidate.Violation) -> FieldViolation:
+def as_field_violation(violation: validate_pb2.Violation) -> FieldViolation:
     """The violation as google.rpc.BadRequest reports it; the rule id becomes the reason."""
     return FieldViolation(
-        field=field_path(violation),
-        description=violation.proto.message,
-        reason=violation.proto.rule_id,
+        field=field_path(violation), description=violation.message, reason=violation.rule_id
     )
+
+
+def request_violations(request: Message) -> list[validate_pb2.Violation]:
+    """Every rule the request breaks, as classic messages that can travel in a status."""
+    # protovalidate 2 returns its own message type; re-reading the bytes gives the classic one.
+    return [
+        validate_pb2.Violation.FromString(v.proto.to_binary())
+        for v in protovalidate.collect_violations(request)
+    ]
 
 
 class ValidationInterceptor(grpc.aio.ServerInterceptor):
@@ -50,18 +58,15 @@ class ValidationInterceptor(grpc.aio.ServerInterceptor):
 
 def _validated(behaviour: UnaryBehaviour) -> UnaryBehaviour:
     async def validated(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
-        violations = protovalidate.collect_violations(request)
+        violations = request_violations(request)
         if violations:
-            paths = [as_field_violation(v) for v in violations]
-            rules = validate_pb2.Violations(
-                violations=[validate_pb2.Violation.FromString(v.proto.to_binary()) for v in violations]
-            )
-            summary = "; ".join(f"{p.field}: {p.description}" for p in paths)
+            fields = [as_field_violation(v) for v in violations]
+            summary = "; ".join(f"{f.field}: {f.description}" for f in fields)
             await abort(
                 context,
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"invalid request: {summary}",
-                [bad_request(paths), rules],
+                [bad_request(fields), validate_pb2.Violations(violations=violations)],
             )
         return await behaviour(request, context)
 

@@ -1,0 +1,67 @@
+"""The BIN check digit, in Python and as the CEL rule in the contract, agree with the law."""
+
+from __future__ import annotations
+
+import protovalidate
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ecopermit.applicants.v1 import resources_pb2
+from ecopermit.domain.business_id import check_digit, complete_bin, is_valid_bin
+
+digits = st.text(alphabet="0123456789", min_size=11, max_size=11)
+
+
+@pytest.mark.parametrize(
+    ("first_eleven", "expected"),
+    [
+        # 9*1+9*2+0+3*4+4*5+0+0+0+0+1*10+2*11 = 91; 91 mod 11 = 3
+        ("99034000012", 3),
+        # 0+7*2+0+8*4+4*5+0+0+0+1*9+2*10+3*11 = 128; 128 mod 11 = 7
+        ("07084000123", 7),
+    ],
+)
+def test_check_digit_of_known_numbers(first_eleven: str, expected: int | None) -> None:
+    assert check_digit(first_eleven) == expected
+
+
+def test_second_weights_are_used_when_the_first_pass_gives_ten() -> None:
+    # First pass: 1 * 10 = 10, so recompute with the second weights: 1 * 1 = 1.
+    first_eleven = "00000000010"
+    assert check_digit(first_eleven) == 1
+    assert is_valid_bin("000000000101")
+    assert not is_valid_bin("000000000100")
+
+
+def test_numbers_whose_both_passes_give_ten_have_no_valid_bin() -> None:
+    # First pass 1 + 2*10 + 8*11 = 109 = 10 mod 11; second 3 + 2*1 + 8*2 = 21 = 10 mod 11.
+    assert check_digit("10000000028") is None
+    assert not any(is_valid_bin(f"10000000028{d}") for d in range(10))
+    with pytest.raises(ValueError, match="no valid check digit"):
+        complete_bin("10000000028")
+
+
+@pytest.mark.parametrize(
+    "candidate", ["", "99034000012", "9903400001234", "99034000012a", "٩٩٠٣٤٠٠٠٠١٢٣"]
+)
+def test_malformed_numbers_are_invalid(candidate: str) -> None:
+    assert not is_valid_bin(candidate)
+
+
+@given(digits)
+def test_exactly_one_last_digit_completes_a_number_that_has_a_check_digit(first: str) -> None:
+    valid_endings = [d for d in range(10) if is_valid_bin(f"{first}{d}")]
+    assert valid_endings == ([] if check_digit(first) is None else [check_digit(first)])
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_the_cel_rule_in_the_contract_agrees_with_the_python_rule(candidate: str) -> None:
+    enterprise = resources_pb2.Enterprise(
+        bin=candidate,
+        display_name="Test LLP",
+        region=resources_pb2.REGION_PAVLODAR,
+        sector=resources_pb2.SECTOR_COAL_POWER_AND_HEAT,
+    )
+    rule_ids = {v.proto.rule_id for v in protovalidate.collect_violations(enterprise)}
+    assert ("bin.check_digit" not in rule_ids) == is_valid_bin(candidate)

@@ -1,0 +1,58 @@
+"""The contract's vendored and generated parts match their sources."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from google.protobuf import descriptor_pb2
+
+from ecopermit._vendor.buf.validate import validate_pb2
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shape(file: descriptor_pb2.FileDescriptorProto) -> dict[str, object]:
+    """What matters on the wire: messages, fields, enums and extensions, without options."""
+
+    def message_shape(message: descriptor_pb2.DescriptorProto) -> object:
+        return (
+            sorted(
+                (f.number, f.name, f.type, f.label, f.type_name, f.oneof_index)
+                for f in message.field
+            ),
+            [o.name for o in message.oneof_decl],
+            [(r.start, r.end) for r in message.extension_range],
+            [(r.start, r.end) for r in message.reserved_range],
+            list(message.reserved_name),
+        )
+
+    return {
+        "package": file.package,
+        "messages": {m.name: message_shape(m) for m in file.message_type},
+        "enums": {e.name: [(v.name, v.number) for v in e.value] for e in file.enum_type},
+        "extensions": [(x.name, x.number, x.extendee, x.type_name) for x in file.extension],
+    }
+
+
+def test_the_rebuilt_validate_proto_matches_the_protovalidate_wheel() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import vendor_protos
+    finally:
+        sys.path.pop(0)
+    original = vendor_protos._validate_descriptor()
+    rebuilt = descriptor_pb2.FileDescriptorProto()
+    validate_pb2.DESCRIPTOR.CopyToProto(rebuilt)
+    assert _shape(rebuilt) == _shape(original)
+
+
+def test_generated_code_is_fresh() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "generate_protos.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
