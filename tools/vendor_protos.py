@@ -2,9 +2,9 @@
 
 googleapis-common-protos ships the google/api and google/type protos as text: copied.
 protovalidate 2 ships buf/validate/validate.proto only as a serialized descriptor, so this
-rebuilds the .proto text from it: the same messages, field numbers, enums and extensions (wire-compatible), without the
-comments and without the CEL definitions of the standard rules, which the validator carries
-built in. buf and protoc need the text only to resolve our imports.
+rebuilds the .proto text from it: the same messages, field numbers, enums and extensions
+(wire-compatible), without the comments and without the CEL definitions of the standard rules,
+which the validator carries built in. buf and protoc need the text only to resolve our imports.
 
 Run: python tools/vendor_protos.py  (writes under proto/, excluded from lint in buf.yaml)
 """
