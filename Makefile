@@ -1,0 +1,42 @@
+# The README's commands. Each target creates .venv and installs what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: setup demo up test lint proto clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ecopermit needs Python >= 3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+# The main job. Until the demo lands (issue #7) this starts the embedded stack that exists:
+# the Temporal dev server and the three gRPC services, on loopback, until Ctrl-C.
+demo: setup
+	$(BIN)/ecopermit up
+
+up: setup
+	$(BIN)/ecopermit up
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/buf lint
+	$(BIN)/python tools/generate_protos.py --check
+
+# Regenerate the vendored third-party protos and the Python code of the contract.
+proto: setup
+	$(BIN)/python tools/vendor_protos.py
+	$(BIN)/python tools/generate_protos.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
