@@ -109,3 +109,12 @@ def test_migrate_reports_the_revision(environment: dict[str, str]) -> None:
     result = run_cli("migrate", "inspections", environment=environment)
     assert result.returncode == 0, result.stderr
     assert "inspections: at inspections_0001" in result.stderr
+
+
+def test_a_wrong_setting_is_named_in_one_line(environment: dict[str, str]) -> None:
+    result = run_cli(
+        "migrate", "reviews", environment={**environment, "ECOPERMIT_REVIEWS_PORT": "70000"}
+    )
+    assert result.returncode == 2
+    assert "ECOPERMIT_REVIEWS_PORT" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -262,6 +262,6 @@ def test_every_rpc_declares_who_may_call_it(method: str) -> None:
         assert allowed_roles(method) == {Role.WORKER}
 
 
-def test_methods_without_an_access_rule_admit_nobody() -> None:
+def test_a_method_unknown_to_the_contract_admits_nobody() -> None:
     assert allowed_roles("/no.such.Service/Method") == frozenset()
     assert "grpc.health.v1.Health" in PUBLIC_SERVICES

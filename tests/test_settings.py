@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
@@ -56,9 +54,11 @@ def test_bad_configuration_is_refused_with_the_reason(
         Settings()
 
 
-def test_secrets_do_not_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_configured_secret_is_used_hidden_and_never_written(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ECOPERMIT_TOKEN_SECRET", "s3cr3t-value-for-the-test")
     configured = Settings()
     assert "s3cr3t" not in repr(configured)
     assert configured.local_token_secret() == "s3cr3t-value-for-the-test"
-    assert not Path("token.key").exists()
+    assert not (configured.data_dir / "token.key").exists()

@@ -7,10 +7,11 @@ import logging
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from ecopermit.runtime.identity import Principal, Role
-from ecopermit.runtime.settings import ServiceName, get_settings
+from ecopermit.runtime.settings import ServiceName, Settings, get_settings
 
 app = typer.Typer(
     help=(
@@ -22,6 +23,18 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    """The settings, or exit 2 naming each wrong ECOPERMIT_* variable and why, in one line each."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            variable = "ECOPERMIT_" + "_".join(str(part) for part in problem["loc"]).upper()
+            where = variable if problem["loc"] else "configuration"
+            console.print(f"[red]{where}:[/] {problem['msg']}")
+        raise typer.Exit(2) from error
 
 
 @app.command()
@@ -44,7 +57,7 @@ def token(
 
     try:
         principal = Principal(subject=sub, role=role, enterprise_bin=bin_)
-        minted = TokenIssuer.from_settings(get_settings()).mint(principal, ttl_seconds=ttl)
+        minted = TokenIssuer.from_settings(load_settings()).mint(principal, ttl_seconds=ttl)
     except ValueError as error:
         console.print(f"[red]cannot mint the token:[/] {error}")
         raise typer.Exit(2) from error
@@ -58,8 +71,12 @@ def serve(
         int | None, typer.Option(help="Listen port (default from settings).", min=0, max=65535)
     ] = None,
     migrate: Annotated[
-        bool, typer.Option(help="Apply the service's migrations before serving.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Apply the service's migrations first (default: ECOPERMIT_AUTO_MIGRATE, on).",
+        ),
+    ] = None,
 ) -> None:
     """Run one gRPC service until SIGTERM, with health and reflection."""
     from ecopermit.runtime import migrations
@@ -69,8 +86,8 @@ def serve(
     from ecopermit.services.registry import registrations
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = get_settings()
-    if migrate:
+    settings = load_settings()
+    if settings.auto_migrate if migrate is None else migrate:
         migrations.upgrade(service, settings)
     telemetry = configure_telemetry(settings, service.value)
 
@@ -97,7 +114,7 @@ def migrate(
     """Apply a service's database migrations (the Kubernetes migration Job runs this)."""
     from ecopermit.runtime import migrations
 
-    settings = get_settings()
+    settings = load_settings()
     migrations.upgrade(service, settings, revision)
     console.print(f"{service.value}: at {migrations.current_revision(service, settings)}")
 
@@ -111,4 +128,4 @@ def up() -> None:
     """
     from ecopermit.stack import run_stack
 
-    raise typer.Exit(asyncio.run(run_stack(get_settings(), console)))
+    raise typer.Exit(asyncio.run(run_stack(load_settings(), console)))

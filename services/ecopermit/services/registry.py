@@ -6,44 +6,52 @@ answers UNIMPLEMENTED, after authentication and validation have run for real.
 
 from __future__ import annotations
 
-from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workflow_service_pb2_grpc
-from ecopermit.inspections.v1 import inspection_service_pb2_grpc
-from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
+from types import ModuleType
+
+from ecopermit.applicants.v1 import (
+    applicant_service_pb2,
+    applicant_service_pb2_grpc,
+    applicant_workflow_service_pb2,
+    applicant_workflow_service_pb2_grpc,
+)
+from ecopermit.inspections.v1 import inspection_service_pb2, inspection_service_pb2_grpc
+from ecopermit.reviews.v1 import (
+    review_service_pb2,
+    review_service_pb2_grpc,
+    review_workflow_service_pb2,
+    review_workflow_service_pb2_grpc,
+)
 from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.settings import ServiceName
+
+
+def _generated_base(messages: ModuleType, stubs: ModuleType, service: str) -> ServiceRegistration:
+    return ServiceRegistration(
+        messages.DESCRIPTOR.services_by_name[service].full_name,
+        getattr(stubs, f"{service}Servicer")(),
+        getattr(stubs, f"add_{service}Servicer_to_server"),
+    )
 
 
 def registrations(service: ServiceName) -> list[ServiceRegistration]:
     if service is ServiceName.APPLICANTS:
         return [
-            ServiceRegistration(
-                "ecopermit.applicants.v1.ApplicantService",
-                applicant_service_pb2_grpc.ApplicantServiceServicer(),
-                applicant_service_pb2_grpc.add_ApplicantServiceServicer_to_server,
-            ),
-            ServiceRegistration(
-                "ecopermit.applicants.v1.ApplicantWorkflowService",
-                applicant_workflow_service_pb2_grpc.ApplicantWorkflowServiceServicer(),
-                applicant_workflow_service_pb2_grpc.add_ApplicantWorkflowServiceServicer_to_server,
+            _generated_base(applicant_service_pb2, applicant_service_pb2_grpc, "ApplicantService"),
+            _generated_base(
+                applicant_workflow_service_pb2,
+                applicant_workflow_service_pb2_grpc,
+                "ApplicantWorkflowService",
             ),
         ]
     if service is ServiceName.REVIEWS:
         return [
-            ServiceRegistration(
-                "ecopermit.reviews.v1.ReviewService",
-                review_service_pb2_grpc.ReviewServiceServicer(),
-                review_service_pb2_grpc.add_ReviewServiceServicer_to_server,
-            ),
-            ServiceRegistration(
-                "ecopermit.reviews.v1.ReviewWorkflowService",
-                review_workflow_service_pb2_grpc.ReviewWorkflowServiceServicer(),
-                review_workflow_service_pb2_grpc.add_ReviewWorkflowServiceServicer_to_server,
+            _generated_base(review_service_pb2, review_service_pb2_grpc, "ReviewService"),
+            _generated_base(
+                review_workflow_service_pb2,
+                review_workflow_service_pb2_grpc,
+                "ReviewWorkflowService",
             ),
         ]
     return [
-        ServiceRegistration(
-            "ecopermit.inspections.v1.InspectionService",
-            inspection_service_pb2_grpc.InspectionServiceServicer(),
-            inspection_service_pb2_grpc.add_InspectionServiceServicer_to_server,
-        )
+        _generated_base(inspection_service_pb2, inspection_service_pb2_grpc, "InspectionService")
     ]

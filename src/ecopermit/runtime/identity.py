@@ -26,9 +26,6 @@ class Role(enum.StrEnum):
         name = access_pb2.Role.Name(value)
         return cls(name.removeprefix("ROLE_").lower())
 
-    def to_proto(self) -> int:
-        return int(access_pb2.Role.Value(f"ROLE_{self.value.upper()}"))
-
 
 @dataclass(frozen=True, slots=True)
 class Principal:

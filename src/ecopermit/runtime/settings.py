@@ -49,7 +49,6 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="ECOPERMIT_",
-        env_nested_delimiter="__",
         extra="ignore",
         frozen=True,
     )
@@ -61,7 +60,9 @@ class Settings(BaseSettings):
     applicants_database_url: str = ""
     reviews_database_url: str = ""
     inspections_database_url: str = ""
-    database_echo: bool = False
+    # Apply a service's migrations when it starts: on for the embedded default; production
+    # sets it off and runs `ecopermit migrate` once, as a Job, before rolling out replicas.
+    auto_migrate: bool = True
 
     # Where each service listens, and where its peers find it.
     host: str = "127.0.0.1"

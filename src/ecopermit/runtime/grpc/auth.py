@@ -79,6 +79,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         full_method: str = handler_call_details.method
         if full_method.lstrip("/").partition("/")[0] in PUBLIC_SERVICES:
             return handler
+        if handler is not None and handler.unary_unary is None:
+            # Every ecopermit RPC is unary; a streaming one would skip the checks below.
+            return _refuse_streaming(handler, full_method)
         roles = allowed_roles(full_method)
         verifier = self._verifier
 
@@ -112,3 +115,20 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             return authenticated
 
         return wrap_unary(handler, wrapper)
+
+
+def _refuse_streaming(
+    handler: grpc.RpcMethodHandler[Any, Any], full_method: str
+) -> grpc.RpcMethodHandler[Any, Any]:
+    async def refuse(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        await abort(context, grpc.StatusCode.PERMISSION_DENIED, f"{full_method} has no access rule")
+
+    kind = "stream" if handler.request_streaming else "unary"
+    response = "stream" if handler.response_streaming else "unary"
+    make = getattr(grpc, f"{kind}_{response}_rpc_method_handler")
+    refusal: grpc.RpcMethodHandler[Any, Any] = make(
+        refuse,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+    return refusal

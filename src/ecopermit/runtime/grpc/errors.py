@@ -16,7 +16,6 @@ from ecopermit.runtime.grpc.status import abort, bad_request
 logger = logging.getLogger(__name__)
 
 _STATUS_OF: tuple[tuple[type[errors.DomainError], grpc.StatusCode], ...] = (
-    (errors.InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.NotFoundError, grpc.StatusCode.NOT_FOUND),
     (errors.AlreadyExistsError, grpc.StatusCode.ALREADY_EXISTS),
     (errors.PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
@@ -69,7 +68,10 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                         context, grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented"
                     )
                 except Exception:
-                    trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
+                    span_context = trace.get_current_span().get_span_context()
+                    trace_id = (
+                        format(span_context.trace_id, "032x") if span_context.is_valid else "none"
+                    )
                     logger.exception("unexpected error in %s (trace %s)", method, trace_id)
                     await abort(
                         context, grpc.StatusCode.INTERNAL, f"internal error (trace {trace_id})"

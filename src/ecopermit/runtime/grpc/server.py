@@ -79,9 +79,7 @@ async def start_server(
         ),
         server,
     )
-    bound_port = server.add_insecure_port(f"{host}:{port}")
-    if bound_port == 0:
-        raise OSError(f"cannot listen on {host}:{port}")
+    bound_port = server.add_insecure_port(f"{host}:{port}")  # raises if it cannot bind
     await server.start()
     for name in ("", *names):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
