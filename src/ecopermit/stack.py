@@ -28,6 +28,10 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+class StartupError(Exception):
+    """A component exited, or never became healthy, or the user stopped the start."""
+
+
 @dataclass
 class Component:
     name: str
@@ -93,6 +97,30 @@ async def _start(component: Component, logs: Path, environment: dict[str, str]) 
     log.close()
 
 
+async def _until_healthy(component: Component, stop: asyncio.Event) -> None:
+    """Returns once the component serves; raises StartupError if it dies or we are stopped."""
+    assert component.process is not None
+    healthy = asyncio.create_task(
+        wait_until_serving(component.health_address, component.health_service)
+    )
+    exited = asyncio.create_task(component.process.wait())
+    stopped = asyncio.create_task(stop.wait())
+    done, pending = await asyncio.wait(
+        {healthy, exited, stopped}, return_when=asyncio.FIRST_COMPLETED
+    )
+    for task in pending:
+        task.cancel()
+    if healthy in done:
+        try:
+            healthy.result()
+        except TimeoutError as error:
+            raise StartupError(str(error)) from error
+        return
+    if exited in done:
+        raise StartupError(f"{component.name} exited with code {exited.result()}")
+    raise StartupError("stopped before the stack was up")
+
+
 async def _stop(component: Component) -> None:
     process = component.process
     if process is None or process.returncode is not None:
@@ -121,7 +149,7 @@ async def run_stack(settings: Settings, console: Console) -> int:
             for component in stack:
                 status.update(f"starting {component.name}")
                 await _start(component, logs, environment)
-                await wait_until_serving(component.health_address, component.health_service)
+                await _until_healthy(component, stop)
                 console.print(f"[green]✓[/] {component.name} on {component.health_address}")
         console.print(f"Temporal Web UI: http://{settings.host}:{settings.temporal_ui_port}")
         console.print(f"Logs: {logs}   Spans: {settings.traces_path().resolve()}")
@@ -135,7 +163,7 @@ async def run_stack(settings: Settings, console: Console) -> int:
             console.print(f"[red]{exited.result()} exited; stopping the rest[/]")
             return 1
         return 0
-    except TimeoutError as error:
+    except StartupError as error:
         console.print(f"[red]{error}; see {logs}[/]")
         return 1
     finally:
