@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
 
+import protovalidate
 from google.protobuf import descriptor_pb2
 
 from ecopermit._vendor.buf.validate import validate_pb2
+from ecopermit.applicants.v1 import applicant_workflow_service_pb2, resources_pb2
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +59,17 @@ def test_generated_code_is_fresh() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_permit_limit_cannot_be_nan_negative_or_an_unknown_pollutant() -> None:
+    request = applicant_workflow_service_pb2.IssuePermitRequest(
+        application="applications/a-1",
+        signed_by="dm1",
+        emission_limits=[
+            resources_pb2.EmissionLimit(
+                source_id="stack-1", pollutant=99, limit_mg_nm3=math.nan, annual_tonnes=-1
+            )
+        ],
+    )
+    rules = {v.proto.rule_id for v in protovalidate.collect_violations(request)}
+    assert rules == {"enum.defined_only", "double.finite", "double.gte"}
