@@ -67,7 +67,10 @@ def test_a_permit_limit_cannot_be_nan_negative_or_an_unknown_pollutant() -> None
         signed_by="dm1",
         emission_limits=[
             resources_pb2.EmissionLimit(
-                source_id="stack-1", pollutant=99, limit_mg_nm3=math.nan, annual_tonnes=-1
+                source_id="stack-1",
+                pollutant=resources_pb2.Pollutant.ValueType(99),
+                limit_mg_nm3=math.nan,
+                annual_tonnes=-1,
             )
         ],
     )
