@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import protovalidate
 from google.protobuf import descriptor_pb2
@@ -68,7 +69,7 @@ def test_a_permit_limit_cannot_be_nan_negative_or_an_unknown_pollutant() -> None
         emission_limits=[
             resources_pb2.EmissionLimit(
                 source_id="stack-1",
-                pollutant=resources_pb2.Pollutant.ValueType(99),
+                pollutant=cast(resources_pb2.Pollutant, 99),  # not a defined value
                 limit_mg_nm3=math.nan,
                 annual_tonnes=-1,
             )
