@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ecopermit.applicants.v1 import resources_pb2
 from ecopermit.domain.business_id import check_digit, complete_bin, is_valid_bin
+from ecopermit.type.v1 import kazakhstan_pb2
 
 digits = st.text(alphabet="0123456789", min_size=11, max_size=11)
 
@@ -60,8 +61,8 @@ def test_the_cel_rule_in_the_contract_agrees_with_the_python_rule(candidate: str
     enterprise = resources_pb2.Enterprise(
         bin=candidate,
         display_name="Test LLP",
-        region=resources_pb2.REGION_PAVLODAR,
-        sector=resources_pb2.SECTOR_COAL_POWER_AND_HEAT,
+        region=kazakhstan_pb2.REGION_PAVLODAR,
+        sector=kazakhstan_pb2.SECTOR_COAL_POWER_AND_HEAT,
     )
     rule_ids = {v.proto.rule_id for v in protovalidate.collect_violations(enterprise)}
     assert ("bin.check_digit" not in rule_ids) == is_valid_bin(candidate)

@@ -9,10 +9,14 @@ from pathlib import Path
 from typing import cast
 
 import protovalidate
+import pytest
 from google.protobuf import descriptor_pb2
+from google.type import date_pb2
 
 from ecopermit._vendor.buf.validate import validate_pb2
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2, resources_pb2
+from ecopermit.inspections.v1 import inspection_service_pb2
+from ecopermit.type.v1 import kazakhstan_pb2
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +73,7 @@ def test_a_permit_limit_cannot_be_nan_negative_or_an_unknown_pollutant() -> None
         emission_limits=[
             resources_pb2.EmissionLimit(
                 source_id="stack-1",
-                pollutant=cast(resources_pb2.Pollutant, 99),  # not a defined value
+                pollutant=cast(kazakhstan_pb2.Pollutant, 99),  # not a defined value
                 limit_mg_nm3=math.nan,
                 annual_tonnes=-1,
             )
@@ -77,3 +81,24 @@ def test_a_permit_limit_cannot_be_nan_negative_or_an_unknown_pollutant() -> None
     )
     rules = {v.proto.rule_id for v in protovalidate.collect_violations(request)}
     assert rules == {"enum.defined_only", "double.finite", "double.gte"}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "broken"),
+    [
+        ((2026, 1, 1), (2026, 12, 31), set()),
+        ((2028, 2, 29), (2028, 3, 1), set()),  # a leap day
+        ((2026, 2, 29), (2026, 3, 1), {"date.calendar"}),
+        ((2100, 2, 29), (2100, 3, 1), {"date.calendar"}),  # centuries are not leap years
+        ((2026, 4, 31), (2026, 5, 1), {"date.calendar"}),
+        ((2026, 5, 2), (2026, 5, 1), {"period.ordered"}),
+    ],
+)
+def test_statistics_periods_are_real_ordered_dates(
+    start: tuple[int, int, int], end: tuple[int, int, int], broken: set[str]
+) -> None:
+    request = inspection_service_pb2.GetStatisticsRequest(
+        start_date=date_pb2.Date(year=start[0], month=start[1], day=start[2]),
+        end_date=date_pb2.Date(year=end[0], month=end[1], day=end[2]),
+    )
+    assert {v.proto.rule_id for v in protovalidate.collect_violations(request)} == broken

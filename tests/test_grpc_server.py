@@ -29,6 +29,7 @@ from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.registry import registrations
+from ecopermit.type.v1 import kazakhstan_pb2
 from tests.conftest import ENTERPRISE_BIN, bearer, serve_on_loopback
 
 
@@ -36,8 +37,8 @@ def valid_enterprise() -> resources_pb2.Enterprise:
     return resources_pb2.Enterprise(
         bin=ENTERPRISE_BIN,
         display_name="Pavlodar Alumina JSC",
-        region=resources_pb2.REGION_PAVLODAR,
-        sector=resources_pb2.SECTOR_ALUMINA_ALUMINIUM,
+        region=kazakhstan_pb2.REGION_PAVLODAR,
+        sector=kazakhstan_pb2.SECTOR_ALUMINA_ALUMINIUM,
     )
 
 
@@ -171,7 +172,7 @@ async def test_nested_repeated_fields_are_reported_with_their_index(
         source_type="pc_boiler",
         emissions=[
             resources_pb2.DeclaredEmission(
-                pollutant=resources_pb2.POLLUTANT_NOX,
+                pollutant=kazakhstan_pb2.POLLUTANT_NOX,
                 concentration_mg_nm3=-5,
                 oxygen_percent=6,
                 annual_tonnes=10,
@@ -187,9 +188,9 @@ async def test_nested_repeated_fields_are_reported_with_their_index(
     application = resources_pb2.Application(
         enterprise=f"enterprises/{ENTERPRISE_BIN}",
         facility=resources_pb2.Facility(
-            display_name="CHP-1", address="Pavlodar", region=resources_pb2.REGION_PAVLODAR
+            display_name="CHP-1", address="Pavlodar", region=kazakhstan_pb2.REGION_PAVLODAR
         ),
-        sector=resources_pb2.SECTOR_COAL_POWER_AND_HEAT,
+        sector=kazakhstan_pb2.SECTOR_COAL_POWER_AND_HEAT,
         emission_sources=[source],
         documents=[document],
     )

@@ -25,11 +25,12 @@ _sym_db = _symbol_database.Default()
 from ecopermit._vendor.buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from ecopermit.applicants.v1 import resources_pb2 as ecopermit_dot_applicants_dot_v1_dot_resources__pb2
 from ecopermit.auth.v1 import access_pb2 as ecopermit_dot_auth_dot_v1_dot_access__pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as ecopermit_dot_type_dot_v1_dot_kazakhstan__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/ecopermit/applicants/v1/applicant_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"`\n\x19RegisterEnterpriseRequest\x12\x43\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.EnterpriseB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"U\n\x1aRegisterEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"H\n\x14GetEnterpriseRequest\x12\x30\n\x04name\x18\x01 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^enterprises/[0-9]{12}$\"P\n\x15GetEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"\x83\x01\n\x18SubmitApplicationRequest\x12 \n\nrequest_id\x18\x01 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x45\n\x0b\x61pplication\x18\x02 \x01(\x0b\x32$.ecopermit.applicants.v1.ApplicationB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"V\n\x19SubmitApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"S\n\x15GetApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\"S\n\x16GetApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\x81\x02\n\x17ListApplicationsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x37\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x35\n\nenterprise\x18\x04 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^(enterprises/[0-9]{12})?$\x12\x39\n\x06sector\x18\x05 \x01(\x0e\x32\x1f.ecopermit.applicants.v1.SectorB\x08\xbaH\x05\x82\x01\x02\x10\x01\"o\n\x18ListApplicationsResponse\x12:\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32$.ecopermit.applicants.v1.Application\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xf8\x02\n\x17\x41mendApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12 \n\nrequest_id\x18\x02 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x1c\n\x08response\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\x12L\n\x10\x65mission_sources\x18\x04 \x03(\x0b\x32\'.ecopermit.applicants.v1.EmissionSourceB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12>\n\tdocuments\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.DocumentB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12S\n\x14\x65\x66\x66iciency_programme\x18\x06 \x03(\x0b\x32+.ecopermit.applicants.v1.ProgrammeMilestoneB\x08\xbaH\x05\x92\x01\x02\x10\x64\"U\n\x18\x41mendApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"t\n\x1aWithdrawApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1a\n\x06reason\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0f\"X\n\x1bWithdrawApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"I\n\x10GetPermitRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^permits/[A-Za-z0-9-]{1,64}$\"D\n\x11GetPermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit2\xc1\n\n\x10\x41pplicantService\x12\xa9\x01\n\x12RegisterEnterprise\x12\x32.ecopermit.applicants.v1.RegisterEnterpriseRequest\x1a\x33.ecopermit.applicants.v1.RegisterEnterpriseResponse\"*\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1d\"\x0f/v1/enterprises:\nenterprise\x12\x9d\x01\n\rGetEnterprise\x12-.ecopermit.applicants.v1.GetEnterpriseRequest\x1a..ecopermit.applicants.v1.GetEnterpriseResponse\"-\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=enterprises/*}\x12\xa5\x01\n\x11SubmitApplication\x12\x31.ecopermit.applicants.v1.SubmitApplicationRequest\x1a\x32.ecopermit.applicants.v1.SubmitApplicationResponse\")\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/applications:submit:\x01*\x12\xa1\x01\n\x0eGetApplication\x12..ecopermit.applicants.v1.GetApplicationRequest\x1a/.ecopermit.applicants.v1.GetApplicationResponse\".\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12\x9d\x01\n\x10ListApplications\x12\x30.ecopermit.applicants.v1.ListApplicationsRequest\x1a\x31.ecopermit.applicants.v1.ListApplicationsResponse\"$\xa2\x90\x19\x08\n\x06\x01\x02\x03\x04\x05\x06\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/applications\x12\xaa\x01\n\x10\x41mendApplication\x12\x30.ecopermit.applicants.v1.AmendApplicationRequest\x1a\x31.ecopermit.applicants.v1.AmendApplicationResponse\"1\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02$\"\x1f/v1/{name=applications/*}:amend:\x01*\x12\xb6\x01\n\x13WithdrawApplication\x12\x33.ecopermit.applicants.v1.WithdrawApplicationRequest\x1a\x34.ecopermit.applicants.v1.WithdrawApplicationResponse\"4\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\'\"\"/v1/{name=applications/*}:withdraw:\x01*\x12\x8e\x01\n\tGetPermit\x12).ecopermit.applicants.v1.GetPermitRequest\x1a*.ecopermit.applicants.v1.GetPermitResponse\"*\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=permits/*}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/ecopermit/applicants/v1/applicant_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"`\n\x19RegisterEnterpriseRequest\x12\x43\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.EnterpriseB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"U\n\x1aRegisterEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"H\n\x14GetEnterpriseRequest\x12\x30\n\x04name\x18\x01 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^enterprises/[0-9]{12}$\"P\n\x15GetEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"\x83\x01\n\x18SubmitApplicationRequest\x12 \n\nrequest_id\x18\x01 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x45\n\x0b\x61pplication\x18\x02 \x01(\x0b\x32$.ecopermit.applicants.v1.ApplicationB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"V\n\x19SubmitApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"S\n\x15GetApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\"S\n\x16GetApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\xfb\x01\n\x17ListApplicationsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x37\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x35\n\nenterprise\x18\x04 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^(enterprises/[0-9]{12})?$\x12\x33\n\x06sector\x18\x05 \x01(\x0e\x32\x19.ecopermit.type.v1.SectorB\x08\xbaH\x05\x82\x01\x02\x10\x01\"o\n\x18ListApplicationsResponse\x12:\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32$.ecopermit.applicants.v1.Application\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xf8\x02\n\x17\x41mendApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12 \n\nrequest_id\x18\x02 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x1c\n\x08response\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\x12L\n\x10\x65mission_sources\x18\x04 \x03(\x0b\x32\'.ecopermit.applicants.v1.EmissionSourceB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12>\n\tdocuments\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.DocumentB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12S\n\x14\x65\x66\x66iciency_programme\x18\x06 \x03(\x0b\x32+.ecopermit.applicants.v1.ProgrammeMilestoneB\x08\xbaH\x05\x92\x01\x02\x10\x64\"U\n\x18\x41mendApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"t\n\x1aWithdrawApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1a\n\x06reason\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0f\"X\n\x1bWithdrawApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"I\n\x10GetPermitRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^permits/[A-Za-z0-9-]{1,64}$\"D\n\x11GetPermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit2\xc1\n\n\x10\x41pplicantService\x12\xa9\x01\n\x12RegisterEnterprise\x12\x32.ecopermit.applicants.v1.RegisterEnterpriseRequest\x1a\x33.ecopermit.applicants.v1.RegisterEnterpriseResponse\"*\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1d\"\x0f/v1/enterprises:\nenterprise\x12\x9d\x01\n\rGetEnterprise\x12-.ecopermit.applicants.v1.GetEnterpriseRequest\x1a..ecopermit.applicants.v1.GetEnterpriseResponse\"-\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=enterprises/*}\x12\xa5\x01\n\x11SubmitApplication\x12\x31.ecopermit.applicants.v1.SubmitApplicationRequest\x1a\x32.ecopermit.applicants.v1.SubmitApplicationResponse\")\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/applications:submit:\x01*\x12\xa1\x01\n\x0eGetApplication\x12..ecopermit.applicants.v1.GetApplicationRequest\x1a/.ecopermit.applicants.v1.GetApplicationResponse\".\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12\x9d\x01\n\x10ListApplications\x12\x30.ecopermit.applicants.v1.ListApplicationsRequest\x1a\x31.ecopermit.applicants.v1.ListApplicationsResponse\"$\xa2\x90\x19\x08\n\x06\x01\x02\x03\x04\x05\x06\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/applications\x12\xaa\x01\n\x10\x41mendApplication\x12\x30.ecopermit.applicants.v1.AmendApplicationRequest\x1a\x31.ecopermit.applicants.v1.AmendApplicationResponse\"1\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02$\"\x1f/v1/{name=applications/*}:amend:\x01*\x12\xb6\x01\n\x13WithdrawApplication\x12\x33.ecopermit.applicants.v1.WithdrawApplicationRequest\x1a\x34.ecopermit.applicants.v1.WithdrawApplicationResponse\"4\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\'\"\"/v1/{name=applications/*}:withdraw:\x01*\x12\x8e\x01\n\tGetPermit\x12).ecopermit.applicants.v1.GetPermitRequest\x1a*.ecopermit.applicants.v1.GetPermitResponse\"*\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=permits/*}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -90,38 +91,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPLICANTSERVICE'].methods_by_name['WithdrawApplication']._serialized_options = b'\242\220\031\003\n\001\001\202\323\344\223\002\'\"\"/v1/{name=applications/*}:withdraw:\001*'
   _globals['_APPLICANTSERVICE'].methods_by_name['GetPermit']._loaded_options = None
   _globals['_APPLICANTSERVICE'].methods_by_name['GetPermit']._serialized_options = b'\242\220\031\n\n\010\001\002\003\004\005\006\007\010\202\323\344\223\002\026\022\024/v1/{name=permits/*}'
-  _globals['_REGISTERENTERPRISEREQUEST']._serialized_start=241
-  _globals['_REGISTERENTERPRISEREQUEST']._serialized_end=337
-  _globals['_REGISTERENTERPRISERESPONSE']._serialized_start=339
-  _globals['_REGISTERENTERPRISERESPONSE']._serialized_end=424
-  _globals['_GETENTERPRISEREQUEST']._serialized_start=426
-  _globals['_GETENTERPRISEREQUEST']._serialized_end=498
-  _globals['_GETENTERPRISERESPONSE']._serialized_start=500
-  _globals['_GETENTERPRISERESPONSE']._serialized_end=580
-  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=583
-  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=714
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=716
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=802
-  _globals['_GETAPPLICATIONREQUEST']._serialized_start=804
-  _globals['_GETAPPLICATIONREQUEST']._serialized_end=887
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=889
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=972
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=975
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=1232
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=1234
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=1345
-  _globals['_AMENDAPPLICATIONREQUEST']._serialized_start=1348
-  _globals['_AMENDAPPLICATIONREQUEST']._serialized_end=1724
-  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_start=1726
-  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_end=1811
-  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_start=1813
-  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_end=1929
-  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_start=1931
-  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_end=2019
-  _globals['_GETPERMITREQUEST']._serialized_start=2021
-  _globals['_GETPERMITREQUEST']._serialized_end=2094
-  _globals['_GETPERMITRESPONSE']._serialized_start=2096
-  _globals['_GETPERMITRESPONSE']._serialized_end=2164
-  _globals['_APPLICANTSERVICE']._serialized_start=2167
-  _globals['_APPLICANTSERVICE']._serialized_end=3512
+  _globals['_REGISTERENTERPRISEREQUEST']._serialized_start=277
+  _globals['_REGISTERENTERPRISEREQUEST']._serialized_end=373
+  _globals['_REGISTERENTERPRISERESPONSE']._serialized_start=375
+  _globals['_REGISTERENTERPRISERESPONSE']._serialized_end=460
+  _globals['_GETENTERPRISEREQUEST']._serialized_start=462
+  _globals['_GETENTERPRISEREQUEST']._serialized_end=534
+  _globals['_GETENTERPRISERESPONSE']._serialized_start=536
+  _globals['_GETENTERPRISERESPONSE']._serialized_end=616
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=619
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=750
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=752
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=838
+  _globals['_GETAPPLICATIONREQUEST']._serialized_start=840
+  _globals['_GETAPPLICATIONREQUEST']._serialized_end=923
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=925
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=1008
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=1011
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=1262
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=1264
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=1375
+  _globals['_AMENDAPPLICATIONREQUEST']._serialized_start=1378
+  _globals['_AMENDAPPLICATIONREQUEST']._serialized_end=1754
+  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_start=1756
+  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_end=1841
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_start=1843
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_end=1959
+  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_start=1961
+  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_end=2049
+  _globals['_GETPERMITREQUEST']._serialized_start=2051
+  _globals['_GETPERMITREQUEST']._serialized_end=2124
+  _globals['_GETPERMITRESPONSE']._serialized_start=2126
+  _globals['_GETPERMITRESPONSE']._serialized_end=2194
+  _globals['_APPLICANTSERVICE']._serialized_start=2197
+  _globals['_APPLICANTSERVICE']._serialized_end=3542
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.applicants.v1 import resources_pb2 as _resources_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
@@ -72,8 +73,8 @@ class ListApplicationsRequest(_message.Message):
     page_token: str
     stage: _resources_pb2.Stage
     enterprise: str
-    sector: _resources_pb2.Sector
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., enterprise: _Optional[str] = ..., sector: _Optional[_Union[_resources_pb2.Sector, str]] = ...) -> None: ...
+    sector: _kazakhstan_pb2.Sector
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., enterprise: _Optional[str] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ...) -> None: ...
 
 class ListApplicationsResponse(_message.Message):
     __slots__ = ("applications", "next_page_token")

@@ -1,6 +1,7 @@
 import datetime
 
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -13,55 +14,6 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
-
-class Region(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    REGION_UNSPECIFIED: _ClassVar[Region]
-    REGION_ABAI: _ClassVar[Region]
-    REGION_AKMOLA: _ClassVar[Region]
-    REGION_AKTOBE: _ClassVar[Region]
-    REGION_ALMATY: _ClassVar[Region]
-    REGION_ATYRAU: _ClassVar[Region]
-    REGION_EAST_KAZAKHSTAN: _ClassVar[Region]
-    REGION_JAMBYL: _ClassVar[Region]
-    REGION_JETISU: _ClassVar[Region]
-    REGION_KARAGANDA: _ClassVar[Region]
-    REGION_KOSTANAY: _ClassVar[Region]
-    REGION_KYZYLORDA: _ClassVar[Region]
-    REGION_MANGYSTAU: _ClassVar[Region]
-    REGION_NORTH_KAZAKHSTAN: _ClassVar[Region]
-    REGION_PAVLODAR: _ClassVar[Region]
-    REGION_TURKISTAN: _ClassVar[Region]
-    REGION_ULYTAU: _ClassVar[Region]
-    REGION_WEST_KAZAKHSTAN: _ClassVar[Region]
-    REGION_ASTANA_CITY: _ClassVar[Region]
-    REGION_ALMATY_CITY: _ClassVar[Region]
-    REGION_SHYMKENT_CITY: _ClassVar[Region]
-
-class Sector(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    SECTOR_UNSPECIFIED: _ClassVar[Sector]
-    SECTOR_COAL_POWER_AND_HEAT: _ClassVar[Sector]
-    SECTOR_IRON_AND_STEEL: _ClassVar[Sector]
-    SECTOR_FERRO_ALLOYS: _ClassVar[Sector]
-    SECTOR_COPPER: _ClassVar[Sector]
-    SECTOR_ZINC_LEAD: _ClassVar[Sector]
-    SECTOR_ALUMINA_ALUMINIUM: _ClassVar[Sector]
-    SECTOR_OIL_REFINING: _ClassVar[Sector]
-    SECTOR_CEMENT: _ClassVar[Sector]
-    SECTOR_OIL_AND_GAS: _ClassVar[Sector]
-
-class Pollutant(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    POLLUTANT_UNSPECIFIED: _ClassVar[Pollutant]
-    POLLUTANT_NOX: _ClassVar[Pollutant]
-    POLLUTANT_SO2: _ClassVar[Pollutant]
-    POLLUTANT_DUST: _ClassVar[Pollutant]
-    POLLUTANT_CO: _ClassVar[Pollutant]
-    POLLUTANT_HCL: _ClassVar[Pollutant]
-    POLLUTANT_HF: _ClassVar[Pollutant]
-    POLLUTANT_HG: _ClassVar[Pollutant]
-    POLLUTANT_PCDD_F: _ClassVar[Pollutant]
 
 class Stage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -91,46 +43,6 @@ class DocumentKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOCUMENT_KIND_EFFICIENCY_PROGRAMME: _ClassVar[DocumentKind]
     DOCUMENT_KIND_ENERGY_EFFICIENCY_MEASURES: _ClassVar[DocumentKind]
     DOCUMENT_KIND_OTHER: _ClassVar[DocumentKind]
-REGION_UNSPECIFIED: Region
-REGION_ABAI: Region
-REGION_AKMOLA: Region
-REGION_AKTOBE: Region
-REGION_ALMATY: Region
-REGION_ATYRAU: Region
-REGION_EAST_KAZAKHSTAN: Region
-REGION_JAMBYL: Region
-REGION_JETISU: Region
-REGION_KARAGANDA: Region
-REGION_KOSTANAY: Region
-REGION_KYZYLORDA: Region
-REGION_MANGYSTAU: Region
-REGION_NORTH_KAZAKHSTAN: Region
-REGION_PAVLODAR: Region
-REGION_TURKISTAN: Region
-REGION_ULYTAU: Region
-REGION_WEST_KAZAKHSTAN: Region
-REGION_ASTANA_CITY: Region
-REGION_ALMATY_CITY: Region
-REGION_SHYMKENT_CITY: Region
-SECTOR_UNSPECIFIED: Sector
-SECTOR_COAL_POWER_AND_HEAT: Sector
-SECTOR_IRON_AND_STEEL: Sector
-SECTOR_FERRO_ALLOYS: Sector
-SECTOR_COPPER: Sector
-SECTOR_ZINC_LEAD: Sector
-SECTOR_ALUMINA_ALUMINIUM: Sector
-SECTOR_OIL_REFINING: Sector
-SECTOR_CEMENT: Sector
-SECTOR_OIL_AND_GAS: Sector
-POLLUTANT_UNSPECIFIED: Pollutant
-POLLUTANT_NOX: Pollutant
-POLLUTANT_SO2: Pollutant
-POLLUTANT_DUST: Pollutant
-POLLUTANT_CO: Pollutant
-POLLUTANT_HCL: Pollutant
-POLLUTANT_HF: Pollutant
-POLLUTANT_HG: Pollutant
-POLLUTANT_PCDD_F: Pollutant
 STAGE_UNSPECIFIED: Stage
 STAGE_SUBMITTED: Stage
 STAGE_COMPLETENESS: Stage
@@ -166,10 +78,10 @@ class Enterprise(_message.Message):
     name: str
     bin: str
     display_name: str
-    region: Region
-    sector: Sector
+    region: _kazakhstan_pb2.Region
+    sector: _kazakhstan_pb2.Sector
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., bin: _Optional[str] = ..., display_name: _Optional[str] = ..., region: _Optional[_Union[Region, str]] = ..., sector: _Optional[_Union[Sector, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., bin: _Optional[str] = ..., display_name: _Optional[str] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Facility(_message.Message):
     __slots__ = ("display_name", "address", "region", "rated_thermal_input_mw")
@@ -179,9 +91,9 @@ class Facility(_message.Message):
     RATED_THERMAL_INPUT_MW_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     address: str
-    region: Region
+    region: _kazakhstan_pb2.Region
     rated_thermal_input_mw: float
-    def __init__(self, display_name: _Optional[str] = ..., address: _Optional[str] = ..., region: _Optional[_Union[Region, str]] = ..., rated_thermal_input_mw: _Optional[float] = ...) -> None: ...
+    def __init__(self, display_name: _Optional[str] = ..., address: _Optional[str] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., rated_thermal_input_mw: _Optional[float] = ...) -> None: ...
 
 class DeclaredEmission(_message.Message):
     __slots__ = ("pollutant", "concentration_mg_nm3", "oxygen_percent", "annual_tonnes")
@@ -189,11 +101,11 @@ class DeclaredEmission(_message.Message):
     CONCENTRATION_MG_NM3_FIELD_NUMBER: _ClassVar[int]
     OXYGEN_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_TONNES_FIELD_NUMBER: _ClassVar[int]
-    pollutant: Pollutant
+    pollutant: _kazakhstan_pb2.Pollutant
     concentration_mg_nm3: float
     oxygen_percent: float
     annual_tonnes: float
-    def __init__(self, pollutant: _Optional[_Union[Pollutant, str]] = ..., concentration_mg_nm3: _Optional[float] = ..., oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ...) -> None: ...
+    def __init__(self, pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., concentration_mg_nm3: _Optional[float] = ..., oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ...) -> None: ...
 
 class EmissionSource(_message.Message):
     __slots__ = ("source_id", "source_type", "description", "emissions")
@@ -228,8 +140,8 @@ class ProgrammeMilestone(_message.Message):
     description: str
     due_date: _date_pb2.Date
     source_id: str
-    pollutant: Pollutant
-    def __init__(self, description: _Optional[str] = ..., due_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., source_id: _Optional[str] = ..., pollutant: _Optional[_Union[Pollutant, str]] = ...) -> None: ...
+    pollutant: _kazakhstan_pb2.Pollutant
+    def __init__(self, description: _Optional[str] = ..., due_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ...) -> None: ...
 
 class StageTransition(_message.Message):
     __slots__ = ("stage", "enter_time", "reason")
@@ -283,7 +195,7 @@ class Application(_message.Message):
     name: str
     enterprise: str
     facility: Facility
-    sector: Sector
+    sector: _kazakhstan_pb2.Sector
     emission_sources: _containers.RepeatedCompositeFieldContainer[EmissionSource]
     documents: _containers.RepeatedCompositeFieldContainer[Document]
     efficiency_programme: _containers.RepeatedCompositeFieldContainer[ProgrammeMilestone]
@@ -295,7 +207,7 @@ class Application(_message.Message):
     permit: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., facility: _Optional[_Union[Facility, _Mapping]] = ..., sector: _Optional[_Union[Sector, str]] = ..., emission_sources: _Optional[_Iterable[_Union[EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., stage: _Optional[_Union[Stage, str]] = ..., stage_history: _Optional[_Iterable[_Union[StageTransition, _Mapping]]] = ..., open_tasks: _Optional[_Iterable[_Union[OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., permit: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., facility: _Optional[_Union[Facility, _Mapping]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., emission_sources: _Optional[_Iterable[_Union[EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., stage: _Optional[_Union[Stage, str]] = ..., stage_history: _Optional[_Iterable[_Union[StageTransition, _Mapping]]] = ..., open_tasks: _Optional[_Iterable[_Union[OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., permit: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class EmissionLimit(_message.Message):
     __slots__ = ("source_id", "pollutant", "limit_mg_nm3", "reference_oxygen_percent", "annual_tonnes", "derogation_reason")
@@ -306,12 +218,12 @@ class EmissionLimit(_message.Message):
     ANNUAL_TONNES_FIELD_NUMBER: _ClassVar[int]
     DEROGATION_REASON_FIELD_NUMBER: _ClassVar[int]
     source_id: str
-    pollutant: Pollutant
+    pollutant: _kazakhstan_pb2.Pollutant
     limit_mg_nm3: float
     reference_oxygen_percent: float
     annual_tonnes: float
     derogation_reason: str
-    def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[_Union[Pollutant, str]] = ..., limit_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ..., derogation_reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., limit_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ..., derogation_reason: _Optional[str] = ...) -> None: ...
 
 class Permit(_message.Message):
     __slots__ = ("name", "permit_number", "application", "enterprise", "issue_time", "conditions", "emission_limits", "efficiency_programme", "signed_by")

@@ -1,6 +1,7 @@
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from ecopermit.inspections.v1 import resources_pb2 as _resources_pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.type import date_pb2 as _date_pb2
@@ -28,9 +29,9 @@ class ScheduleInspectionRequest(_message.Message):
     type: _resources_pb2.InspectionType
     scheduled_date: _date_pb2.Date
     inspector: str
-    region: str
+    region: _kazakhstan_pb2.Region
     appointment_act_number: str
-    def __init__(self, request_id: _Optional[str] = ..., enterprise: _Optional[str] = ..., application: _Optional[str] = ..., type: _Optional[_Union[_resources_pb2.InspectionType, str]] = ..., scheduled_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., inspector: _Optional[str] = ..., region: _Optional[str] = ..., appointment_act_number: _Optional[str] = ...) -> None: ...
+    def __init__(self, request_id: _Optional[str] = ..., enterprise: _Optional[str] = ..., application: _Optional[str] = ..., type: _Optional[_Union[_resources_pb2.InspectionType, str]] = ..., scheduled_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., inspector: _Optional[str] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., appointment_act_number: _Optional[str] = ...) -> None: ...
 
 class ScheduleInspectionResponse(_message.Message):
     __slots__ = ("inspection",)
@@ -117,8 +118,8 @@ class GetStatisticsRequest(_message.Message):
     REGION_FIELD_NUMBER: _ClassVar[int]
     start_date: _date_pb2.Date
     end_date: _date_pb2.Date
-    region: str
-    def __init__(self, start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., region: _Optional[str] = ...) -> None: ...
+    region: _kazakhstan_pb2.Region
+    def __init__(self, start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ...) -> None: ...
 
 class GetStatisticsResponse(_message.Message):
     __slots__ = ("statistics",)

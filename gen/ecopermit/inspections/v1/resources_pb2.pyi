@@ -1,6 +1,7 @@
 import datetime
 
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -146,14 +147,14 @@ class Inspection(_message.Message):
     state: InspectionState
     scheduled_date: _date_pb2.Date
     inspector: str
-    region: str
+    region: _kazakhstan_pb2.Region
     appointment_act_number: str
     checklist: _containers.RepeatedCompositeFieldContainer[ChecklistItem]
     violations: _containers.RepeatedCompositeFieldContainer[Violation]
     prescriptions: _containers.RepeatedCompositeFieldContainer[Prescription]
     create_time: _timestamp_pb2.Timestamp
     record_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., application: _Optional[str] = ..., type: _Optional[_Union[InspectionType, str]] = ..., state: _Optional[_Union[InspectionState, str]] = ..., scheduled_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., inspector: _Optional[str] = ..., region: _Optional[str] = ..., appointment_act_number: _Optional[str] = ..., checklist: _Optional[_Iterable[_Union[ChecklistItem, _Mapping]]] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., prescriptions: _Optional[_Iterable[_Union[Prescription, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., application: _Optional[str] = ..., type: _Optional[_Union[InspectionType, str]] = ..., state: _Optional[_Union[InspectionState, str]] = ..., scheduled_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., inspector: _Optional[str] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., appointment_act_number: _Optional[str] = ..., checklist: _Optional[_Iterable[_Union[ChecklistItem, _Mapping]]] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., prescriptions: _Optional[_Iterable[_Union[Prescription, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class InspectionStatistics(_message.Message):
     __slots__ = ("inspections", "violations", "prescriptions", "prescriptions_resolved", "prescriptions_overdue", "grave_violations")

@@ -2,6 +2,7 @@ import datetime
 
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -176,7 +177,7 @@ class BatAssessmentRow(_message.Message):
     EXPERT_REASON_FIELD_NUMBER: _ClassVar[int]
     source_id: str
     source_type: str
-    pollutant: str
+    pollutant: _kazakhstan_pb2.Pollutant
     declared_mg_nm3: float
     declared_oxygen_percent: float
     normalised_mg_nm3: float
@@ -190,7 +191,7 @@ class BatAssessmentRow(_message.Message):
     verdict: BatVerdict
     expert_verdict: BatVerdict
     expert_reason: str
-    def __init__(self, source_id: _Optional[str] = ..., source_type: _Optional[str] = ..., pollutant: _Optional[str] = ..., declared_mg_nm3: _Optional[float] = ..., declared_oxygen_percent: _Optional[float] = ..., normalised_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., bat_ael_low: _Optional[float] = ..., bat_ael_high: _Optional[float] = ..., unit: _Optional[str] = ..., averaging_period: _Optional[str] = ..., source_document: _Optional[str] = ..., confidence: _Optional[str] = ..., verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, source_id: _Optional[str] = ..., source_type: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., declared_mg_nm3: _Optional[float] = ..., declared_oxygen_percent: _Optional[float] = ..., normalised_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., bat_ael_low: _Optional[float] = ..., bat_ael_high: _Optional[float] = ..., unit: _Optional[str] = ..., averaging_period: _Optional[str] = ..., source_document: _Optional[str] = ..., confidence: _Optional[str] = ..., verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_reason: _Optional[str] = ...) -> None: ...
 
 class BatAssessment(_message.Message):
     __slots__ = ("name", "application", "rows", "programme_required", "reviewed", "catalogue_version", "create_time")

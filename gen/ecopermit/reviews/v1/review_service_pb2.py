@@ -25,11 +25,12 @@ _sym_db = _symbol_database.Default()
 from ecopermit._vendor.buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from ecopermit.auth.v1 import access_pb2 as ecopermit_dot_auth_dot_v1_dot_access__pb2
 from ecopermit.reviews.v1 import resources_pb2 as ecopermit_dot_reviews_dot_v1_dot_resources__pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as ecopermit_dot_type_dot_v1_dot_kazakhstan__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ecopermit/reviews/v1/review_service.proto\x12\x14\x65\x63opermit.reviews.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a$ecopermit/reviews/v1/resources.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x98\x02\n\x10ListTasksRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12/\n\x04role\x18\x03 \x01(\x0e\x32\x17.ecopermit.auth.v1.RoleB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1a\n\x08\x61ssignee\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12\x38\n\x05state\x18\x05 \x01(\x0e\x32\x1f.ecopermit.reviews.v1.TaskStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12@\n\x0b\x61pplication\x18\x06 \x01(\tB+\xbaH(r&2$^(applications/[A-Za-z0-9-]{1,64})?$\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.ecopermit.reviews.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x0eGetTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\";\n\x0fGetTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"G\n\x10\x43laimTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\"=\n\x11\x43laimTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"\xdf\x01\n\x10\x42\x61tVerdictReview\x12;\n\tsource_id\x18\x01 \x01(\tB(\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$\x12\x35\n\tpollutant\x18\x02 \x01(\tB\"\xbaH\x1fr\x1d\x32\x1b^POLLUTANT_[A-Z0-9_]{1,32}$\x12=\n\x07verdict\x18\x03 \x01(\x0e\x32 .ecopermit.reviews.v1.BatVerdictB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x18\n\x06reason\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1f\"\xe4\x01\n\x17\x43ommentDispositionEntry\x12\x62\n\x0epublic_comment\x18\x01 \x01(\tBJ\xbaHGrE2C^applications/[A-Za-z0-9-]{1,64}/publicComments/[A-Za-z0-9-]{1,64}$\x12I\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32(.ecopermit.reviews.v1.CommentDispositionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x1a\n\x06reason\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\"\x82\x03\n\x13\x43ompleteTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\x12>\n\x07outcome\x18\x02 \x01(\x0e\x32!.ecopermit.reviews.v1.TaskOutcomeB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x1a\n\x08\x63omments\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc0>\x12:\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x1d.ecopermit.reviews.v1.FindingB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12\x46\n\x0b\x62\x61t_reviews\x18\x05 \x03(\x0b\x32&.ecopermit.reviews.v1.BatVerdictReviewB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12V\n\x14\x63omment_dispositions\x18\x06 \x03(\x0b\x32-.ecopermit.reviews.v1.CommentDispositionEntryB\t\xbaH\x06\x92\x01\x03\x10\x90N\"@\n\x14\x43ompleteTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"c\n\x17GetBatAssessmentRequest\x12H\n\x04name\x18\x01 \x01(\tB:\xe2\x41\x01\x02\xbaH3r12/^applications/[A-Za-z0-9-]{1,64}/batAssessment$\"W\n\x18GetBatAssessmentResponse\x12;\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessment\"\xc5\x01\n\x1aSubmitPublicCommentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12G\n\x0epublic_comment\x18\x02 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicCommentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12 \n\nrequest_id\x18\x03 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\"Z\n\x1bSubmitPublicCommentResponse\x12;\n\x0epublic_comment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicComment\"\x96\x01\n\x19ListPublicCommentsRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\"s\n\x1aListPublicCommentsResponse\x12<\n\x0fpublic_comments\x18\x01 \x03(\x0b\x32#.ecopermit.reviews.v1.PublicComment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xe6\x08\n\rReviewService\x12z\n\tListTasks\x12&.ecopermit.reviews.v1.ListTasksRequest\x1a\'.ecopermit.reviews.v1.ListTasksResponse\"\x1c\xa2\x90\x19\x07\n\x05\x02\x03\x05\x06\x08\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/tasks\x12}\n\x07GetTask\x12$.ecopermit.reviews.v1.GetTaskRequest\x1a%.ecopermit.reviews.v1.GetTaskResponse\"%\xa2\x90\x19\x07\n\x05\x02\x03\x05\x06\x08\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=tasks/*}\x12\x8a\x01\n\tClaimTask\x12&.ecopermit.reviews.v1.ClaimTaskRequest\x1a\'.ecopermit.reviews.v1.ClaimTaskResponse\",\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/{name=tasks/*}:claim:\x01*\x12\x96\x01\n\x0c\x43ompleteTask\x12).ecopermit.reviews.v1.CompleteTaskRequest\x1a*.ecopermit.reviews.v1.CompleteTaskResponse\"/\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02 \"\x1b/v1/{name=tasks/*}:complete:\x01*\x12\xaf\x01\n\x10GetBatAssessment\x12-.ecopermit.reviews.v1.GetBatAssessmentRequest\x1a..ecopermit.reviews.v1.GetBatAssessmentResponse\"<\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02)\x12\'/v1/{name=applications/*/batAssessment}\x12\xc5\x01\n\x13SubmitPublicComment\x12\x30.ecopermit.reviews.v1.SubmitPublicCommentRequest\x1a\x31.ecopermit.reviews.v1.SubmitPublicCommentResponse\"I\xa2\x90\x19\x03\n\x01\x07\x82\xd3\xe4\x93\x02<\"*/v1/{parent=applications/*}/publicComments:\x0epublic_comment\x12\xb9\x01\n\x12ListPublicComments\x12/.ecopermit.reviews.v1.ListPublicCommentsRequest\x1a\x30.ecopermit.reviews.v1.ListPublicCommentsResponse\"@\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=applications/*}/publicCommentsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ecopermit/reviews/v1/review_service.proto\x12\x14\x65\x63opermit.reviews.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a$ecopermit/reviews/v1/resources.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x98\x02\n\x10ListTasksRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12/\n\x04role\x18\x03 \x01(\x0e\x32\x17.ecopermit.auth.v1.RoleB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1a\n\x08\x61ssignee\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12\x38\n\x05state\x18\x05 \x01(\x0e\x32\x1f.ecopermit.reviews.v1.TaskStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12@\n\x0b\x61pplication\x18\x06 \x01(\tB+\xbaH(r&2$^(applications/[A-Za-z0-9-]{1,64})?$\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.ecopermit.reviews.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x0eGetTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\";\n\x0fGetTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"G\n\x10\x43laimTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\"=\n\x11\x43laimTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"\xe5\x01\n\x10\x42\x61tVerdictReview\x12;\n\tsource_id\x18\x01 \x01(\tB(\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$\x12;\n\tpollutant\x18\x02 \x01(\x0e\x32\x1c.ecopermit.type.v1.PollutantB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12=\n\x07verdict\x18\x03 \x01(\x0e\x32 .ecopermit.reviews.v1.BatVerdictB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x18\n\x06reason\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1f\"\xe4\x01\n\x17\x43ommentDispositionEntry\x12\x62\n\x0epublic_comment\x18\x01 \x01(\tBJ\xbaHGrE2C^applications/[A-Za-z0-9-]{1,64}/publicComments/[A-Za-z0-9-]{1,64}$\x12I\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32(.ecopermit.reviews.v1.CommentDispositionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x1a\n\x06reason\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\"\x82\x03\n\x13\x43ompleteTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\x12>\n\x07outcome\x18\x02 \x01(\x0e\x32!.ecopermit.reviews.v1.TaskOutcomeB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x1a\n\x08\x63omments\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc0>\x12:\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x1d.ecopermit.reviews.v1.FindingB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12\x46\n\x0b\x62\x61t_reviews\x18\x05 \x03(\x0b\x32&.ecopermit.reviews.v1.BatVerdictReviewB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12V\n\x14\x63omment_dispositions\x18\x06 \x03(\x0b\x32-.ecopermit.reviews.v1.CommentDispositionEntryB\t\xbaH\x06\x92\x01\x03\x10\x90N\"@\n\x14\x43ompleteTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"c\n\x17GetBatAssessmentRequest\x12H\n\x04name\x18\x01 \x01(\tB:\xe2\x41\x01\x02\xbaH3r12/^applications/[A-Za-z0-9-]{1,64}/batAssessment$\"W\n\x18GetBatAssessmentResponse\x12;\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessment\"\xc5\x01\n\x1aSubmitPublicCommentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12G\n\x0epublic_comment\x18\x02 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicCommentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12 \n\nrequest_id\x18\x03 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\"Z\n\x1bSubmitPublicCommentResponse\x12;\n\x0epublic_comment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicComment\"\x96\x01\n\x19ListPublicCommentsRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\"s\n\x1aListPublicCommentsResponse\x12<\n\x0fpublic_comments\x18\x01 \x03(\x0b\x32#.ecopermit.reviews.v1.PublicComment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xe6\x08\n\rReviewService\x12z\n\tListTasks\x12&.ecopermit.reviews.v1.ListTasksRequest\x1a\'.ecopermit.reviews.v1.ListTasksResponse\"\x1c\xa2\x90\x19\x07\n\x05\x02\x03\x05\x06\x08\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/tasks\x12}\n\x07GetTask\x12$.ecopermit.reviews.v1.GetTaskRequest\x1a%.ecopermit.reviews.v1.GetTaskResponse\"%\xa2\x90\x19\x07\n\x05\x02\x03\x05\x06\x08\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=tasks/*}\x12\x8a\x01\n\tClaimTask\x12&.ecopermit.reviews.v1.ClaimTaskRequest\x1a\'.ecopermit.reviews.v1.ClaimTaskResponse\",\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/{name=tasks/*}:claim:\x01*\x12\x96\x01\n\x0c\x43ompleteTask\x12).ecopermit.reviews.v1.CompleteTaskRequest\x1a*.ecopermit.reviews.v1.CompleteTaskResponse\"/\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02 \"\x1b/v1/{name=tasks/*}:complete:\x01*\x12\xaf\x01\n\x10GetBatAssessment\x12-.ecopermit.reviews.v1.GetBatAssessmentRequest\x1a..ecopermit.reviews.v1.GetBatAssessmentResponse\"<\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02)\x12\'/v1/{name=applications/*/batAssessment}\x12\xc5\x01\n\x13SubmitPublicComment\x12\x30.ecopermit.reviews.v1.SubmitPublicCommentRequest\x1a\x31.ecopermit.reviews.v1.SubmitPublicCommentResponse\"I\xa2\x90\x19\x03\n\x01\x07\x82\xd3\xe4\x93\x02<\"*/v1/{parent=applications/*}/publicComments:\x0epublic_comment\x12\xb9\x01\n\x12ListPublicComments\x12/.ecopermit.reviews.v1.ListPublicCommentsRequest\x1a\x30.ecopermit.reviews.v1.ListPublicCommentsResponse\"@\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=applications/*}/publicCommentsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -55,7 +56,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BATVERDICTREVIEW'].fields_by_name['source_id']._loaded_options = None
   _globals['_BATVERDICTREVIEW'].fields_by_name['source_id']._serialized_options = b'\272H%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
   _globals['_BATVERDICTREVIEW'].fields_by_name['pollutant']._loaded_options = None
-  _globals['_BATVERDICTREVIEW'].fields_by_name['pollutant']._serialized_options = b'\272H\037r\0352\033^POLLUTANT_[A-Z0-9_]{1,32}$'
+  _globals['_BATVERDICTREVIEW'].fields_by_name['pollutant']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _globals['_BATVERDICTREVIEW'].fields_by_name['verdict']._loaded_options = None
   _globals['_BATVERDICTREVIEW'].fields_by_name['verdict']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _globals['_BATVERDICTREVIEW'].fields_by_name['reason']._loaded_options = None
@@ -106,38 +107,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REVIEWSERVICE'].methods_by_name['SubmitPublicComment']._serialized_options = b'\242\220\031\003\n\001\007\202\323\344\223\002<\"*/v1/{parent=applications/*}/publicComments:\016public_comment'
   _globals['_REVIEWSERVICE'].methods_by_name['ListPublicComments']._loaded_options = None
   _globals['_REVIEWSERVICE'].methods_by_name['ListPublicComments']._serialized_options = b'\242\220\031\n\n\010\001\002\003\004\005\006\007\010\202\323\344\223\002,\022*/v1/{parent=applications/*}/publicComments'
-  _globals['_LISTTASKSREQUEST']._serialized_start=230
-  _globals['_LISTTASKSREQUEST']._serialized_end=510
-  _globals['_LISTTASKSRESPONSE']._serialized_start=512
-  _globals['_LISTTASKSRESPONSE']._serialized_end=599
-  _globals['_GETTASKREQUEST']._serialized_start=601
-  _globals['_GETTASKREQUEST']._serialized_end=670
-  _globals['_GETTASKRESPONSE']._serialized_start=672
-  _globals['_GETTASKRESPONSE']._serialized_end=731
-  _globals['_CLAIMTASKREQUEST']._serialized_start=733
-  _globals['_CLAIMTASKREQUEST']._serialized_end=804
-  _globals['_CLAIMTASKRESPONSE']._serialized_start=806
-  _globals['_CLAIMTASKRESPONSE']._serialized_end=867
-  _globals['_BATVERDICTREVIEW']._serialized_start=870
-  _globals['_BATVERDICTREVIEW']._serialized_end=1093
-  _globals['_COMMENTDISPOSITIONENTRY']._serialized_start=1096
-  _globals['_COMMENTDISPOSITIONENTRY']._serialized_end=1324
-  _globals['_COMPLETETASKREQUEST']._serialized_start=1327
-  _globals['_COMPLETETASKREQUEST']._serialized_end=1713
-  _globals['_COMPLETETASKRESPONSE']._serialized_start=1715
-  _globals['_COMPLETETASKRESPONSE']._serialized_end=1779
-  _globals['_GETBATASSESSMENTREQUEST']._serialized_start=1781
-  _globals['_GETBATASSESSMENTREQUEST']._serialized_end=1880
-  _globals['_GETBATASSESSMENTRESPONSE']._serialized_start=1882
-  _globals['_GETBATASSESSMENTRESPONSE']._serialized_end=1969
-  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_start=1972
-  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_end=2169
-  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_start=2171
-  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_end=2261
-  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_start=2264
-  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_end=2414
-  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_start=2416
-  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_end=2531
-  _globals['_REVIEWSERVICE']._serialized_start=2534
-  _globals['_REVIEWSERVICE']._serialized_end=3660
+  _globals['_LISTTASKSREQUEST']._serialized_start=266
+  _globals['_LISTTASKSREQUEST']._serialized_end=546
+  _globals['_LISTTASKSRESPONSE']._serialized_start=548
+  _globals['_LISTTASKSRESPONSE']._serialized_end=635
+  _globals['_GETTASKREQUEST']._serialized_start=637
+  _globals['_GETTASKREQUEST']._serialized_end=706
+  _globals['_GETTASKRESPONSE']._serialized_start=708
+  _globals['_GETTASKRESPONSE']._serialized_end=767
+  _globals['_CLAIMTASKREQUEST']._serialized_start=769
+  _globals['_CLAIMTASKREQUEST']._serialized_end=840
+  _globals['_CLAIMTASKRESPONSE']._serialized_start=842
+  _globals['_CLAIMTASKRESPONSE']._serialized_end=903
+  _globals['_BATVERDICTREVIEW']._serialized_start=906
+  _globals['_BATVERDICTREVIEW']._serialized_end=1135
+  _globals['_COMMENTDISPOSITIONENTRY']._serialized_start=1138
+  _globals['_COMMENTDISPOSITIONENTRY']._serialized_end=1366
+  _globals['_COMPLETETASKREQUEST']._serialized_start=1369
+  _globals['_COMPLETETASKREQUEST']._serialized_end=1755
+  _globals['_COMPLETETASKRESPONSE']._serialized_start=1757
+  _globals['_COMPLETETASKRESPONSE']._serialized_end=1821
+  _globals['_GETBATASSESSMENTREQUEST']._serialized_start=1823
+  _globals['_GETBATASSESSMENTREQUEST']._serialized_end=1922
+  _globals['_GETBATASSESSMENTRESPONSE']._serialized_start=1924
+  _globals['_GETBATASSESSMENTRESPONSE']._serialized_end=2011
+  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_start=2014
+  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_end=2211
+  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_start=2213
+  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_end=2303
+  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_start=2306
+  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_end=2456
+  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_start=2458
+  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_end=2573
+  _globals['_REVIEWSERVICE']._serialized_start=2576
+  _globals['_REVIEWSERVICE']._serialized_end=3702
 # @@protoc_insertion_point(module_scope)

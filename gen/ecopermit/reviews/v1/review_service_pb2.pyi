@@ -1,6 +1,7 @@
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from ecopermit.reviews.v1 import resources_pb2 as _resources_pb2
+from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
@@ -66,10 +67,10 @@ class BatVerdictReview(_message.Message):
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     source_id: str
-    pollutant: str
+    pollutant: _kazakhstan_pb2.Pollutant
     verdict: _resources_pb2.BatVerdict
     reason: str
-    def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[str] = ..., verdict: _Optional[_Union[_resources_pb2.BatVerdict, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., verdict: _Optional[_Union[_resources_pb2.BatVerdict, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class CommentDispositionEntry(_message.Message):
     __slots__ = ("public_comment", "disposition", "reason")
