@@ -11,6 +11,9 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from ecopermit._vendor.buf.validate import validate_pb2
 from ecopermit.applicants.v1 import (
@@ -24,13 +27,13 @@ from ecopermit.applicants.v1 import (
 )
 from ecopermit.domain.errors import FailedPreconditionError
 from ecopermit.runtime.grpc.auth import PUBLIC_SERVICES, allowed_roles
-from ecopermit.runtime.grpc.server import ServiceRegistration
+from ecopermit.runtime.grpc.server import ServiceRegistration, start_server
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
-from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.registry import registrations
 from ecopermit.type.v1 import kazakhstan_pb2
-from tests.conftest import ENTERPRISE_BIN, bearer, serve_on_loopback
+from tests.conftest import ENTERPRISE_BIN, bearer
 
 
 def valid_enterprise() -> resources_pb2.Enterprise:
@@ -216,8 +219,10 @@ class _FailingApplicants(applicant_service_pb2_grpc.ApplicantServiceServicer):
 async def test_domain_errors_map_to_their_status_and_bugs_to_a_bare_internal(
     settings: Settings, issuer: TokenIssuer
 ) -> None:
-    running = await serve_on_loopback(
-        settings,
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    running = await start_server(
         [
             ServiceRegistration(
                 "ecopermit.applicants.v1.ApplicantService",
@@ -225,26 +230,43 @@ async def test_domain_errors_map_to_their_status_and_bugs_to_a_bare_internal(
                 applicant_service_pb2_grpc.add_ApplicantServiceServicer_to_server,
             )
         ],
+        host="127.0.0.1",
+        port=0,
+        verifier=TokenVerifier(settings),
+        tracer_provider=tracer_provider,
     )
+    # The caller's trace continues on the server: W3C traceparent in the metadata.
+    caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    traceparent = ("traceparent", f"00-{caller_trace}-00f067aa0ba902b7-01")
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             stub = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
-            token = bearer(issuer, Role.OPS)
+            metadata = (*bearer(issuer, Role.OPS), traceparent)
             with pytest.raises(grpc.aio.AioRpcError) as precondition:
                 await stub.GetEnterprise(
-                    applicants.GetEnterpriseRequest(name="enterprises/990340000123"), metadata=token
+                    applicants.GetEnterpriseRequest(name="enterprises/990340000123"),
+                    metadata=metadata,
                 )
             assert precondition.value.code() is grpc.StatusCode.FAILED_PRECONDITION
             assert precondition.value.details() == "enterprise is being re-registered"
             with pytest.raises(grpc.aio.AioRpcError) as internal:
                 await stub.GetEnterprise(
-                    applicants.GetEnterpriseRequest(name="enterprises/070840001237"), metadata=token
+                    applicants.GetEnterpriseRequest(name="enterprises/070840001237"),
+                    metadata=metadata,
                 )
             assert internal.value.code() is grpc.StatusCode.INTERNAL
-            assert "hunter2" not in (internal.value.details() or "")
-            assert "Traceback" not in (internal.value.details() or "")
+            message = internal.value.details() or ""
+            assert "hunter2" not in message
+            assert "Traceback" not in message
+            # Ops find the logged error by the trace id the caller is shown.
+            assert message == f"internal error (trace {caller_trace})"
     finally:
         await running.stop(0)
+    server_spans = [s for s in spans.get_finished_spans() if s.name.endswith("GetEnterprise")]
+    assert len(server_spans) == 2
+    assert {format(s.context.trace_id, "032x") for s in server_spans} == {caller_trace}
+    assert all(s.attributes and s.attributes["enduser.role"] == "ops" for s in server_spans)
+    assert not any("authorization" in str(s.attributes) for s in spans.get_finished_spans())
 
 
 def _contract_methods() -> list[str]:

@@ -13,6 +13,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
+from opentelemetry.trace import TracerProvider
 
 from ecopermit.runtime.grpc.auth import AuthInterceptor
 from ecopermit.runtime.grpc.errors import ErrorMappingInterceptor
@@ -53,10 +55,18 @@ async def start_server(
     host: str,
     port: int,
     verifier: TokenVerifier,
+    tracer_provider: TracerProvider | None = None,
 ) -> RunningServer:
-    """Starts serving on host:port (port 0 picks a free one) and reports every service SERVING."""
+    """Starts serving on host:port (port 0 picks a free one) and reports every service SERVING.
+
+    Interceptors run outermost first: the server span (continuing the caller's traceparent),
+    error mapping, authentication, validation, then the handler.
+    """
+    # Probes call health every few seconds; their spans would drown the application's.
+    traced = filters.negate(filters.service_prefix("grpc.health.v1"))
     server = grpc.aio.server(
         interceptors=[
+            aio_server_interceptor(tracer_provider=tracer_provider, filter_=traced),
             ErrorMappingInterceptor(),
             AuthInterceptor(verifier),
             ValidationInterceptor(),
