@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import http.server
 import json
+import threading
 import time
+from collections.abc import Iterator
 
 import jwt
 import pytest
@@ -121,3 +124,53 @@ def test_rs256_tokens_verify_with_the_public_key_only(settings: Settings) -> Non
     )
     with pytest.raises(InvalidTokenError):
         TokenVerifier(verifying).verify(confused)
+
+
+class _JwksHandler(http.server.BaseHTTPRequestHandler):
+    body = b""
+    fetches = 0
+
+    def do_GET(self) -> None:
+        type(self).fetches += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[tuple[str, type[_JwksHandler], rsa.RSAPrivateKey]]:
+    """An identity provider's JWKS endpoint on loopback, publishing one RSA key, kid "k1"."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    published = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig"}]}).encode()
+    # A subclass per test, so the fetch count starts at zero.
+    handler: type[_JwksHandler] = type("Handler", (_JwksHandler,), {"body": published})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/jwks.json", handler, key
+    server.shutdown()
+
+
+def test_rs256_tokens_verify_against_a_jwks_and_unknown_keys_cannot_flood_it(
+    jwks_server: tuple[str, type[_JwksHandler], rsa.RSAPrivateKey],
+) -> None:
+    url, handler, key = jwks_server
+    verifier = TokenVerifier(Settings(token_algorithm="RS256", jwks_url=url))
+    assert verifier.needs_network
+    now = int(time.time())
+    claims: dict[str, object] = {"sub": "dm", "role": "decision_maker", "iat": now}
+    claims |= {"iss": "ecopermit", "aud": "ecopermit", "exp": now + 60}
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    assert verifier.verify(token).role is Role.DECISION_MAKER
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for attempt in range(5):
+        forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": f"x{attempt}"})
+        with pytest.raises(InvalidTokenError):
+            verifier.verify(forged)
+    # One fetch for the key set, at most one refresh for the unknown ids within the cooldown.
+    assert handler.fetches <= 2

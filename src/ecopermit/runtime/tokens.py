@@ -15,6 +15,9 @@ from ecopermit.runtime.settings import Settings, TokenAlgorithm
 
 # Tokens issued a little in the future by a peer with a skewed clock are still accepted.
 _CLOCK_LEEWAY_SECONDS = 30
+_JWKS_LIFESPAN_SECONDS = 300
+_JWKS_TIMEOUT_SECONDS = 5
+_JWKS_REFRESH_COOLDOWN_SECONDS = 30
 
 
 class InvalidTokenError(Exception):
@@ -74,7 +77,18 @@ class TokenVerifier:
         self._algorithm = settings.token_algorithm
         self._issuer = settings.token_issuer
         self._audience = settings.token_audience
-        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        self._jwks = (
+            # A token with an unknown key id refreshes the key set at most once per cooldown,
+            # so callers cannot make every request fetch from the identity provider.
+            jwt.PyJWKClient(
+                settings.jwks_url,
+                lifespan=_JWKS_LIFESPAN_SECONDS,
+                timeout=_JWKS_TIMEOUT_SECONDS,
+                cooldown_duration=_JWKS_REFRESH_COOLDOWN_SECONDS,
+            )
+            if settings.jwks_url
+            else None
+        )
         if settings.token_algorithm is TokenAlgorithm.RS256:
             self._key: str = settings.token_public_key
         else:
