@@ -72,29 +72,30 @@ def _append_lines(path: Path) -> IO[str]:
     return path.open("a", buffering=1, encoding="utf-8")
 
 
-def _exporters(
-    settings: Settings, files: list[IO[str]]
-) -> tuple[SpanExporter | None, MetricExporter | None]:
+_Exporters = tuple[SpanExporter | None, MetricExporter | None, list[IO[str]]]
+
+
+def _exporters(settings: Settings) -> _Exporters:
+    """The span and metric exporters the settings ask for, and any files they write to."""
     kind = settings.traces_exporter
     if kind is TracesExporter.NONE:
-        return None, None
+        return None, None, []
     if kind is TracesExporter.CONSOLE:
-        return ConsoleSpanExporter(), ConsoleMetricExporter()
+        return ConsoleSpanExporter(), ConsoleMetricExporter(), []
     if kind is TracesExporter.FILE:
         spans = _append_lines(settings.traces_path())
         points = _append_lines(settings.traces_path().with_name("metrics.jsonl"))
-        files += [spans, points]
         return (
             ConsoleSpanExporter(out=spans, formatter=_one_line_span),
             ConsoleMetricExporter(out=points, formatter=_one_line_metrics),
+            [spans, points],
         )
     if kind is TracesExporter.OTLP_GRPC:
         from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        return OTLPSpanExporter(endpoint=settings.otlp_endpoint), OTLPMetricExporter(
-            endpoint=settings.otlp_endpoint
-        )
+        endpoint = settings.otlp_endpoint
+        return OTLPSpanExporter(endpoint=endpoint), OTLPMetricExporter(endpoint=endpoint), []
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
         OTLPMetricExporter as HttpMetricExporter,
     )
@@ -103,8 +104,10 @@ def _exporters(
     )
 
     base = settings.otlp_endpoint.rstrip("/")
-    return HttpSpanExporter(endpoint=f"{base}/v1/traces"), HttpMetricExporter(
-        endpoint=f"{base}/v1/metrics"
+    return (
+        HttpSpanExporter(endpoint=f"{base}/v1/traces"),
+        HttpMetricExporter(endpoint=f"{base}/v1/metrics"),
+        [],
     )
 
 
@@ -115,8 +118,7 @@ def configure_telemetry(settings: Settings, component: str) -> Telemetry:
     instrumentation picks up the providers.
     """
     resource = resource_for(settings, component)
-    files: list[IO[str]] = []
-    span_exporter, metric_exporter = _exporters(settings, files)
+    span_exporter, metric_exporter, files = _exporters(settings)
     tracer_provider = TracerProvider(resource=resource)
     if span_exporter is not None:
         tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
