@@ -23,8 +23,10 @@ demo: setup
 up: setup
 	$(BIN)/ecopermit up
 
+# The whole suite twice: on SQLite files, then on fresh PostgreSQL databases (127.0.0.1:5432).
 test: setup
 	$(BIN)/pytest
+	ECOPERMIT_TEST_DATABASE=postgres $(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,14 +1,25 @@
-"""Fixtures shared by the tests: isolated settings, tokens and real grpc.aio servers."""
+"""Fixtures shared by the tests: isolated settings and databases, tokens, real grpc.aio servers.
+
+Every test gets its own databases: SQLite files in its temporary directory, or, when
+ECOPERMIT_TEST_DATABASE=postgres, a fresh PostgreSQL database on 127.0.0.1:5432 that is dropped
+afterwards. `make test` runs the suite both ways.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
+import asyncpg
 import grpc
 import pytest
 
+from ecopermit.runtime import migrations
+from ecopermit.runtime.database import create_engine, session_factory
 from ecopermit.runtime.grpc.server import RunningServer, ServiceRegistration, start_server
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, get_settings
@@ -17,17 +28,52 @@ from ecopermit.services.registry import registrations
 
 # A valid BIN: 99 03 4 0 00012 with check digit 3.
 ENTERPRISE_BIN = "990340000123"
+OTHER_ENTERPRISE_BIN = "070840001237"
+POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 
 Metadata = tuple[tuple[str, str], ...]
 
 
+def on_postgres() -> bool:
+    return os.environ.get("ECOPERMIT_TEST_DATABASE", "sqlite") == "postgres"
+
+
+async def _postgres_admin(statement: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Embedded-default settings whose data directory is this test's own."""
+def fresh_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database made for this test and dropped after it."""
+    name = f"ecopermit_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_postgres_admin(f'CREATE DATABASE "{name}"'))
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    asyncio.run(_postgres_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def embedded_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No ECOPERMIT_* variable but a data directory of this test's own; returns that directory."""
     for name in list(os.environ):
-        if name.startswith("ECOPERMIT_"):
+        if name.startswith("ECOPERMIT_") and name != "ECOPERMIT_TEST_DATABASE":
             monkeypatch.delenv(name)
     monkeypatch.setenv("ECOPERMIT_DATA_DIR", str(tmp_path / "var"))
+    return tmp_path / "var"
+
+
+@pytest.fixture
+def settings(
+    embedded_environment: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """Embedded-default settings whose data directory and databases are this test's own."""
+    if on_postgres():
+        url = request.getfixturevalue("fresh_postgres_url")
+        for service in ServiceName:
+            monkeypatch.setenv(f"ECOPERMIT_{service.value.upper()}_DATABASE_URL", url)
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
@@ -38,10 +84,18 @@ def issuer(settings: Settings) -> TokenIssuer:
     return TokenIssuer.from_settings(settings)
 
 
-def bearer(issuer: TokenIssuer, role: Role, subject: str = "tester") -> Metadata:
-    enterprise_bin = ENTERPRISE_BIN if role is Role.APPLICANT else None
-    token = issuer.mint(Principal(subject=subject, role=role, enterprise_bin=enterprise_bin))
-    return (("authorization", f"Bearer {token}"),)
+def bearer(
+    issuer: TokenIssuer,
+    role: Role,
+    subject: str = "tester",
+    enterprise_bin: str = ENTERPRISE_BIN,
+) -> Metadata:
+    principal = Principal(
+        subject=subject,
+        role=role,
+        enterprise_bin=enterprise_bin if role is Role.APPLICANT else None,
+    )
+    return (("authorization", f"Bearer {issuer.mint(principal)}"),)
 
 
 async def serve_on_loopback(
@@ -50,10 +104,30 @@ async def serve_on_loopback(
     return await start_server(services, host="127.0.0.1", port=0, verifier=TokenVerifier(settings))
 
 
+ServiceChannel = Callable[[ServiceName], Awaitable[grpc.aio.Channel]]
+
+
 @pytest.fixture
-async def applicants_channel(settings: Settings) -> AsyncIterator[grpc.aio.Channel]:
-    """A channel to a real applicants server on a free loopback port."""
-    running = await serve_on_loopback(settings, registrations(ServiceName.APPLICANTS))
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
-        yield channel
-    await running.stop(0)
+async def service_channel(settings: Settings) -> AsyncIterator[ServiceChannel]:
+    """Starts a service as `ecopermit serve` would (migrated database, real server on a free
+    loopback port) and returns a channel to it; everything stops after the test."""
+    async with AsyncExitStack() as stack:
+
+        async def start(service: ServiceName) -> grpc.aio.Channel:
+            await asyncio.to_thread(migrations.upgrade, service, settings)
+            engine = create_engine(settings.database_url(service))
+            stack.push_async_callback(engine.dispose)
+            running = await serve_on_loopback(
+                settings, registrations(service, session_factory(engine))
+            )
+            stack.push_async_callback(running.stop, 0)
+            channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+            stack.push_async_callback(channel.close)
+            return channel
+
+        yield start
+
+
+@pytest.fixture
+async def applicants_channel(service_channel: ServiceChannel) -> grpc.aio.Channel:
+    return await service_channel(ServiceName.APPLICANTS)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 
 
-def test_embedded_defaults_keep_every_database_in_the_data_dir(settings: Settings) -> None:
+def test_embedded_defaults_keep_every_database_in_the_data_dir(embedded_environment: Path) -> None:
+    settings = Settings()
     for service in ServiceName:
         url = settings.database_url(service)
         assert url.startswith("sqlite+aiosqlite:///")
@@ -18,7 +21,7 @@ def test_embedded_defaults_keep_every_database_in_the_data_dir(settings: Setting
 
 
 def test_environment_variables_configure_production(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    embedded_environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ECOPERMIT_REVIEWS_DATABASE_URL", "postgresql+asyncpg://db/reviews")
     monkeypatch.setenv("ECOPERMIT_TEMPORAL_ADDRESS", "temporal-frontend:7233")
@@ -47,7 +50,11 @@ def test_environment_variables_configure_production(
     ],
 )
 def test_bad_configuration_is_refused_with_the_reason(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, complaint: str
+    embedded_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    complaint: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError, match=complaint):
@@ -55,7 +62,7 @@ def test_bad_configuration_is_refused_with_the_reason(
 
 
 def test_a_configured_secret_is_used_hidden_and_never_written(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    embedded_environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ECOPERMIT_TOKEN_SECRET", "s3cr3t-value-for-the-test")
     configured = Settings()

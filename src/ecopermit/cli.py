@@ -80,6 +80,7 @@ def serve(
 ) -> None:
     """Run one gRPC service until SIGTERM, with health and reflection."""
     from ecopermit.runtime import migrations
+    from ecopermit.runtime.database import create_engine, session_factory
     from ecopermit.runtime.grpc.server import serve_until_signalled, start_server
     from ecopermit.runtime.telemetry import configure_telemetry
     from ecopermit.runtime.tokens import TokenVerifier
@@ -92,13 +93,17 @@ def serve(
     telemetry = configure_telemetry(settings, service.value)
 
     async def run() -> None:
+        engine = create_engine(settings.database_url(service))
         running = await start_server(
-            registrations(service),
+            registrations(service, session_factory(engine)),
             host=settings.host,
             port=settings.listen_port(service) if port is None else port,
             verifier=TokenVerifier(settings),
         )
-        await serve_until_signalled(running, settings.shutdown_grace_seconds)
+        try:
+            await serve_until_signalled(running, settings.shutdown_grace_seconds)
+        finally:
+            await engine.dispose()
 
     try:
         asyncio.run(run())

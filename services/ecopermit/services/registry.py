@@ -1,12 +1,15 @@
-"""Which servicers each service process serves.
+"""Which servicers each service process serves, over that service's own database.
 
-Until the services land (issue #3) the generated base servicers are registered: every RPC then
-answers UNIMPLEMENTED, after authentication and validation have run for real.
+A service whose handlers have not landed yet registers the generated base servicers: every RPC
+then answers UNIMPLEMENTED, after authentication and validation have run for real.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecopermit.applicants.v1 import (
     applicant_service_pb2,
@@ -23,24 +26,38 @@ from ecopermit.reviews.v1 import (
 )
 from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.settings import ServiceName
+from ecopermit.services.applicants.servicer import ApplicantServicer, ApplicantWorkflowServicer
+from ecopermit.services.applicants.store import ApplicantStore
+
+
+def _full_name(messages: ModuleType, service: str) -> str:
+    name: str = messages.DESCRIPTOR.services_by_name[service].full_name
+    return name
 
 
 def _generated_base(messages: ModuleType, stubs: ModuleType, service: str) -> ServiceRegistration:
     return ServiceRegistration(
-        messages.DESCRIPTOR.services_by_name[service].full_name,
+        _full_name(messages, service),
         getattr(stubs, f"{service}Servicer")(),
         getattr(stubs, f"add_{service}Servicer_to_server"),
     )
 
 
-def registrations(service: ServiceName) -> list[ServiceRegistration]:
+def registrations(
+    service: ServiceName, sessions: async_sessionmaker[AsyncSession]
+) -> list[ServiceRegistration]:
     if service is ServiceName.APPLICANTS:
+        store = ApplicantStore(sessions)
         return [
-            _generated_base(applicant_service_pb2, applicant_service_pb2_grpc, "ApplicantService"),
-            _generated_base(
-                applicant_workflow_service_pb2,
-                applicant_workflow_service_pb2_grpc,
-                "ApplicantWorkflowService",
+            ServiceRegistration(
+                _full_name(applicant_service_pb2, "ApplicantService"),
+                ApplicantServicer(store),
+                applicant_service_pb2_grpc.add_ApplicantServiceServicer_to_server,
+            ),
+            ServiceRegistration(
+                _full_name(applicant_workflow_service_pb2, "ApplicantWorkflowService"),
+                ApplicantWorkflowServicer(store),
+                applicant_workflow_service_pb2_grpc.add_ApplicantWorkflowServiceServicer_to_server,
             ),
         ]
     if service is ServiceName.REVIEWS:

@@ -36,7 +36,6 @@ class Principal:
     # The enterprise an applicant acts for; None for every other role.
     enterprise_bin: str | None = None
 
-    @property
-    def enterprise(self) -> str | None:
-        """The applicant's enterprise as a resource name, "enterprises/{bin}"."""
-        return f"enterprises/{self.enterprise_bin}" if self.enterprise_bin else None
+    def sees_enterprise(self, enterprise_bin: str) -> bool:
+        """An applicant sees only its own enterprise's records; staff roles see every one."""
+        return self.role is not Role.APPLICANT or self.enterprise_bin == enterprise_bin

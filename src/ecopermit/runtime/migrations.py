@@ -83,3 +83,13 @@ def run_environment(target_metadata: MetaData | None) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+def head_revision(service: ServiceName) -> str:
+    """The newest revision of a service's migration history."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(service, "sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    return head

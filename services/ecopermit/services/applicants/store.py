@@ -1,0 +1,447 @@
+"""The applicants' records: every read and write of the applicants database, in transactions."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from google.protobuf import json_format
+from sqlalchemy import func, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.domain.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    FieldViolation,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from ecopermit.runtime import pagination
+from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.identity import Principal
+from ecopermit.services.applicants.models import (
+    ApplicationRecord,
+    EnterpriseRecord,
+    PermitRecord,
+    StageTransitionRecord,
+    WorkflowOutboxRecord,
+)
+
+# Application ids are derived from (enterprise, request_id), so a retried submission maps to the
+# same id, and so does the permit workflow's id derived from it.
+_APPLICATION_NAMESPACE = uuid.UUID("6f1c3e0a-5b2d-4c41-9a57-0e6b8f3d2a10")
+_TERMINAL_STAGES = frozenset({pb.STAGE_APPROVED, pb.STAGE_REFUSED, pb.STAGE_WITHDRAWN})
+_PERMIT_STAGES = frozenset({pb.STAGE_DECISION, pb.STAGE_APPROVED})
+_SERIAL_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class ApplicationFilters:
+    stage: int = 0
+    enterprise_bin: str = ""
+    sector: int = 0
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    record: ApplicationRecord
+    history: Sequence[StageTransitionRecord]
+
+
+def application_id_for(enterprise_bin: str, request_id: str) -> str:
+    return str(uuid.uuid5(_APPLICATION_NAMESPACE, f"{enterprise_bin}/{request_id}"))
+
+
+def _inputs_of(application: pb.Application) -> pb.Application:
+    """The fields the applicant supplies; stage, history and the rest are the system's."""
+    return pb.Application(
+        enterprise=application.enterprise,
+        facility=application.facility,
+        sector=application.sector,
+        emission_sources=application.emission_sources,
+        documents=application.documents,
+        efficiency_programme=application.efficiency_programme,
+    )
+
+
+def _as_json(message: pb.Application | pb.Permit) -> str:
+    return json_format.MessageToJson(message, indent=None, preserving_proto_field_name=True)
+
+
+def _check_unique_sources(sources: Sequence[pb.EmissionSource]) -> None:
+    seen: set[str] = set()
+    violations = []
+    for index, source in enumerate(sources):
+        if source.source_id in seen:
+            violations.append(
+                FieldViolation(
+                    f"emission_sources[{index}].source_id",
+                    f"source id {source.source_id} appears twice",
+                    "source_id.unique",
+                )
+            )
+        seen.add(source.source_id)
+    if violations:
+        raise InvalidArgumentError(violations)
+
+
+class ApplicantStore:
+    """The only code that touches the applicants database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def register_enterprise(
+        self, enterprise: pb.Enterprise, principal: Principal
+    ) -> EnterpriseRecord:
+        if not principal.sees_enterprise(enterprise.bin):
+            raise PermissionDeniedError("an applicant registers its own BIN only")
+        record = EnterpriseRecord(
+            bin=enterprise.bin,
+            display_name=enterprise.display_name,
+            region=enterprise.region,
+            sector=enterprise.sector,
+            registered_by=principal.subject,
+            create_time=utc_now(),
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(record)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            raise AlreadyExistsError(f"enterprises/{enterprise.bin} is registered") from error
+        return record
+
+    async def get_enterprise(self, enterprise_bin: str, principal: Principal) -> EnterpriseRecord:
+        async with self._sessions() as session:
+            record = await session.get(EnterpriseRecord, enterprise_bin)
+        if record is None or not principal.sees_enterprise(enterprise_bin):
+            raise NotFoundError(f"enterprises/{enterprise_bin} not found")
+        return record
+
+    async def submit(
+        self, request_id: str, application: pb.Application, principal: Principal
+    ) -> ApplicationView:
+        """Stores the application and its workflow start in one transaction, once per request_id."""
+        enterprise_bin = application.enterprise.removeprefix("enterprises/")
+        if not principal.sees_enterprise(enterprise_bin):
+            raise PermissionDeniedError("an applicant submits for its own enterprise only")
+        _check_unique_sources(application.emission_sources)
+        application_id = application_id_for(enterprise_bin, request_id)
+        now = utc_now()
+        try:
+            async with self._sessions() as session, session.begin():
+                if await session.get(ApplicationRecord, application_id) is not None:
+                    return await self._view(session, application_id)
+                if await session.get(EnterpriseRecord, enterprise_bin) is None:
+                    raise FailedPreconditionError(
+                        f"enterprises/{enterprise_bin} is not registered; register it first"
+                    )
+                session.add(
+                    ApplicationRecord(
+                        id=application_id,
+                        enterprise_bin=enterprise_bin,
+                        request_id=request_id,
+                        sector=application.sector,
+                        stage=pb.STAGE_SUBMITTED,
+                        content=_as_json(_inputs_of(application)),
+                        submitted_by=principal.subject,
+                        create_time=now,
+                        update_time=now,
+                    )
+                )
+                await session.flush()
+                session.add(_transition(application_id, 0, pb.STAGE_SUBMITTED, "submitted", now))
+                session.add(_outbox(application_id, "start", request_id, now))
+        except IntegrityError as error:
+            # A concurrent retry of the same request won the insert: answer with its result.
+            if not is_unique_violation(error):
+                raise
+        async with self._sessions() as session:
+            return await self._view(session, application_id)
+
+    async def get_application(self, application_id: str, principal: Principal) -> ApplicationView:
+        async with self._sessions() as session:
+            view = await self._view(session, application_id)
+        if not principal.sees_enterprise(view.record.enterprise_bin):
+            raise _application_not_found(application_id)
+        return view
+
+    async def list_applications(
+        self, filters: ApplicationFilters, page_size: int, page_token: str
+    ) -> tuple[list[ApplicationView], str]:
+        cursor = pagination.decode(page_token, filters)
+        query = select(ApplicationRecord)
+        if filters.stage:
+            query = query.where(ApplicationRecord.stage == filters.stage)
+        if filters.enterprise_bin:
+            query = query.where(ApplicationRecord.enterprise_bin == filters.enterprise_bin)
+        if filters.sector:
+            query = query.where(ApplicationRecord.sector == filters.sector)
+        if cursor is not None:
+            query = query.where(
+                tuple_(col(ApplicationRecord.create_time), col(ApplicationRecord.id))
+                > tuple_(cursor.create_time, cursor.id)
+            )
+        query = query.order_by(col(ApplicationRecord.create_time), col(ApplicationRecord.id))
+        async with self._sessions() as session:
+            records = list((await session.exec(query.limit(page_size + 1))).all())
+            views = [await self._view(session, r.id) for r in records[:page_size]]
+        if len(records) <= page_size:
+            return views, ""
+        last = records[page_size - 1]
+        return views, pagination.encode(pagination.Cursor(last.create_time, last.id), filters)
+
+    async def amend(
+        self,
+        application_id: str,
+        request_id: str,
+        amendment: pb.Application,
+        response: str,
+        principal: Principal,
+    ) -> ApplicationView:
+        """Applies the applicant's answer to a return; only while returned for revision."""
+        now = utc_now()
+        try:
+            async with self._sessions() as session, session.begin():
+                record = await self._visible(session, application_id, principal)
+                already = await session.exec(
+                    select(WorkflowOutboxRecord).where(
+                        WorkflowOutboxRecord.application_id == application_id,
+                        WorkflowOutboxRecord.kind == "amend",
+                        WorkflowOutboxRecord.request_id == request_id,
+                    )
+                )
+                if already.first() is not None:
+                    return await self._view(session, application_id)
+                if record.stage != pb.STAGE_RETURNED_FOR_REVISION:
+                    raise FailedPreconditionError(
+                        f"applications/{application_id} is in {pb.Stage.Name(record.stage)}; "
+                        "it can be amended only while returned for revision"
+                    )
+                content = pb.Application()
+                json_format.Parse(record.content, content)
+                _apply_amendment(content, amendment)
+                record.content = _as_json(content)
+                record.update_time = now
+                session.add(record)
+                payload = {"response": response}
+                session.add(_outbox(application_id, "amend", request_id, now, payload))
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+        async with self._sessions() as session:
+            return await self._view(session, application_id)
+
+    async def withdraw(
+        self, application_id: str, reason: str, principal: Principal
+    ) -> ApplicationView:
+        now = utc_now()
+        async with self._sessions() as session, session.begin():
+            record = await self._visible(session, application_id, principal)
+            if record.stage == pb.STAGE_WITHDRAWN:
+                return await self._view(session, application_id)
+            if record.stage in _TERMINAL_STAGES:
+                raise FailedPreconditionError(
+                    f"applications/{application_id} is decided ({pb.Stage.Name(record.stage)})"
+                )
+            record.stage = pb.STAGE_WITHDRAWN
+            record.update_time = now
+            record.progress = "{}"
+            session.add(record)
+            session.add(_transition(application_id, 0, pb.STAGE_WITHDRAWN, reason, now))
+            session.add(_outbox(application_id, "withdraw", "", now, {"reason": reason}))
+        async with self._sessions() as session:
+            return await self._view(session, application_id)
+
+    async def record_stage_transition(
+        self,
+        application_id: str,
+        sequence: int,
+        stage: int,
+        reason: str,
+        progress: pb.Application,
+        rules_version: str,
+    ) -> ApplicationView:
+        """The workflow's transition; one already recorded (by sequence) is acknowledged."""
+        now = utc_now()
+        async with self._sessions() as session, session.begin():
+            record = await session.get(ApplicationRecord, application_id)
+            if record is None:
+                raise _application_not_found(application_id)
+            if sequence > record.last_sequence:
+                if record.stage == pb.STAGE_WITHDRAWN and stage != pb.STAGE_WITHDRAWN:
+                    raise FailedPreconditionError(f"applications/{application_id} is withdrawn")
+                record.stage = stage
+                record.last_sequence = sequence
+                record.progress = _as_json(progress)
+                record.rules_version = record.rules_version or rules_version
+                record.update_time = now
+                session.add(record)
+                session.add(_transition(application_id, sequence, stage, reason, now))
+        async with self._sessions() as session:
+            return await self._view(session, application_id)
+
+    async def issue_permit(self, permit: pb.Permit, application_id: str) -> PermitRecord:
+        """Issues the application's permit once; a repeated call returns the same permit."""
+        for _ in range(_SERIAL_RETRIES):
+            try:
+                return await self._issue_permit_once(permit, application_id)
+            except IntegrityError as error:
+                # Another permit took the serial, or this one was issued concurrently.
+                if not is_unique_violation(error):
+                    raise
+        raise FailedPreconditionError("could not allocate a permit number; retry")
+
+    async def _issue_permit_once(self, permit: pb.Permit, application_id: str) -> PermitRecord:
+        now = utc_now()
+        async with self._sessions() as session, session.begin():
+            record = await session.get(ApplicationRecord, application_id)
+            if record is None:
+                raise _application_not_found(application_id)
+            issued = await session.exec(
+                select(PermitRecord).where(PermitRecord.application_id == application_id)
+            )
+            existing = issued.first()
+            if existing is not None:
+                return existing
+            if record.stage not in _PERMIT_STAGES:
+                raise FailedPreconditionError(
+                    f"applications/{application_id} is in {pb.Stage.Name(record.stage)}; "
+                    "a permit is issued at decision"
+                )
+            serial = (
+                await session.exec(
+                    select(func.coalesce(func.max(PermitRecord.serial), 0)).where(
+                        PermitRecord.year == now.year
+                    )
+                )
+            ).one() + 1
+            permit_id = f"KZ-KEP-{now.year}-{serial:06d}"
+            permit.name = f"permits/{permit_id}"
+            permit.permit_number = permit_id
+            permit.application = f"applications/{application_id}"
+            permit.enterprise = f"enterprises/{record.enterprise_bin}"
+            permit.issue_time.FromDatetime(now)
+            content = pb.Application()
+            json_format.Parse(record.content, content)
+            permit.efficiency_programme.extend(content.efficiency_programme)
+            issued_record = PermitRecord(
+                id=permit_id,
+                application_id=application_id,
+                enterprise_bin=record.enterprise_bin,
+                year=now.year,
+                serial=serial,
+                content=_as_json(permit),
+                issue_time=now,
+            )
+            session.add(issued_record)
+            record.permit_id = permit_id
+            record.update_time = now
+            session.add(record)
+        return issued_record
+
+    async def get_permit(self, permit_id: str, principal: Principal) -> PermitRecord:
+        async with self._sessions() as session:
+            record = await session.get(PermitRecord, permit_id)
+        if record is None or not principal.sees_enterprise(record.enterprise_bin):
+            raise NotFoundError(f"permits/{permit_id} not found")
+        return record
+
+    async def pending_outbox(self, limit: int) -> list[WorkflowOutboxRecord]:
+        """Undelivered workflow events, oldest first."""
+        async with self._sessions() as session:
+            query = (
+                select(WorkflowOutboxRecord)
+                .where(col(WorkflowOutboxRecord.deliver_time).is_(None))
+                .order_by(col(WorkflowOutboxRecord.id))
+                .limit(limit)
+            )
+            return list((await session.exec(query)).all())
+
+    async def mark_delivered(self, outbox_id: int) -> None:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(WorkflowOutboxRecord, outbox_id)
+            if record is not None:
+                record.deliver_time = utc_now()
+                record.attempts += 1
+                session.add(record)
+
+    async def _visible(
+        self, session: AsyncSession, application_id: str, principal: Principal
+    ) -> ApplicationRecord:
+        record = await session.get(ApplicationRecord, application_id)
+        if record is None or not principal.sees_enterprise(record.enterprise_bin):
+            raise _application_not_found(application_id)
+        return record
+
+    async def _view(self, session: AsyncSession, application_id: str) -> ApplicationView:
+        record = await session.get(ApplicationRecord, application_id)
+        if record is None:
+            raise _application_not_found(application_id)
+        history = await session.exec(
+            select(StageTransitionRecord)
+            .where(StageTransitionRecord.application_id == application_id)
+            .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id))
+        )
+        return ApplicationView(record, list(history.all()))
+
+
+def _application_not_found(application_id: str) -> NotFoundError:
+    # The same answer whether it does not exist or belongs to another enterprise.
+    return NotFoundError(f"applications/{application_id} not found")
+
+
+def _transition(
+    application_id: str, sequence: int, stage: int, reason: str, now: datetime
+) -> StageTransitionRecord:
+    return StageTransitionRecord(
+        application_id=application_id,
+        sequence=sequence,
+        stage=stage,
+        reason=reason,
+        enter_time=now,
+    )
+
+
+def _outbox(
+    application_id: str,
+    kind: str,
+    request_id: str,
+    now: datetime,
+    payload: dict[str, str] | None = None,
+) -> WorkflowOutboxRecord:
+    return WorkflowOutboxRecord(
+        application_id=application_id,
+        kind=kind,
+        request_id=request_id,
+        payload=json.dumps(payload or {}),
+        create_time=now,
+    )
+
+
+def _apply_amendment(content: pb.Application, amendment: pb.Application) -> None:
+    if amendment.emission_sources:
+        _check_unique_sources(amendment.emission_sources)
+        del content.emission_sources[:]
+        content.emission_sources.extend(amendment.emission_sources)
+    if amendment.efficiency_programme:
+        del content.efficiency_programme[:]
+        content.efficiency_programme.extend(amendment.efficiency_programme)
+    for document in amendment.documents:
+        kept = [
+            d
+            for d in content.documents
+            if (d.kind, d.file_name) != (document.kind, document.file_name)
+        ]
+        del content.documents[:]
+        content.documents.extend([*kept, document])

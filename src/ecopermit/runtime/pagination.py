@@ -1,0 +1,58 @@
+"""Opaque page tokens for keyset pagination (AIP-158): stable under concurrent inserts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from ecopermit.domain.errors import FieldViolation, InvalidArgumentError
+
+DEFAULT_PAGE_SIZE = 50
+
+
+def page_size(requested: int) -> int:
+    """The page size to use: the request's (already bounded by the contract) or the default."""
+    return requested or DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The last row of a page: the next page starts after (create_time, id)."""
+
+    create_time: datetime
+    id: str
+
+
+def _fingerprint(filters: object) -> str:
+    return hashlib.sha256(repr(filters).encode()).hexdigest()[:16]
+
+
+def encode(cursor: Cursor, filters: object) -> str:
+    """A token for the page after cursor; it is only valid with the same filters."""
+    payload = {"t": cursor.create_time.isoformat(), "i": cursor.id, "f": _fingerprint(filters)}
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def decode(token: str, filters: object) -> Cursor | None:
+    """The cursor of a token from encode(), None for the first page.
+
+    Raises InvalidArgumentError for a token that is malformed or came with other filters.
+    """
+    if not token:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        cursor = Cursor(datetime.fromisoformat(payload["t"]), str(payload["i"]))
+        fingerprint = payload["f"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise _invalid("is not a token this server issued") from error
+    if fingerprint != _fingerprint(filters):
+        raise _invalid("was issued for other filters; keep the filters while paging")
+    return cursor
+
+
+def _invalid(problem: str) -> InvalidArgumentError:
+    return InvalidArgumentError([FieldViolation("page_token", f"page_token {problem}")])
