@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 
 from ecopermit.runtime import migrations
@@ -49,3 +50,12 @@ async def test_sessions_commit_to_a_sqlite_file_with_wal(settings: Settings) -> 
         assert rows[0] == 1
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("service", [ServiceName.APPLICANTS])
+def test_the_migrations_create_exactly_the_tables_the_models_declare(
+    settings: Settings, service: ServiceName
+) -> None:
+    migrations.upgrade(service, settings)
+    # Raises when autogenerate would find a difference between the models and the database.
+    command.check(migrations.alembic_config(service, settings.database_url(service)))

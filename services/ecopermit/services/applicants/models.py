@@ -58,8 +58,9 @@ class StageTransitionRecord(ApplicantsTable, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: str = Field(foreign_key="applications.id", index=True, max_length=64)
-    # 0 for what the service itself records (submission, withdrawal), then the workflow's.
-    sequence: int
+    # The workflow's transition counter; None for what the service itself records (submission,
+    # withdrawal), which the unique key then leaves alone.
+    sequence: int | None = None
     stage: int
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
     enter_time: datetime = Field(sa_type=UtcDateTime)

@@ -160,7 +160,7 @@ class ApplicantStore:
                     )
                 )
                 await session.flush()
-                session.add(_transition(application_id, 0, pb.STAGE_SUBMITTED, "submitted", now))
+                session.add(_transition(application_id, None, pb.STAGE_SUBMITTED, "submitted", now))
                 session.add(_outbox(application_id, "start", request_id, now))
         except IntegrityError as error:
             # A concurrent retry of the same request won the insert: answer with its result.
@@ -258,7 +258,7 @@ class ApplicantStore:
             record.update_time = now
             record.progress = "{}"
             session.add(record)
-            session.add(_transition(application_id, 0, pb.STAGE_WITHDRAWN, reason, now))
+            session.add(_transition(application_id, None, pb.STAGE_WITHDRAWN, reason, now))
             session.add(_outbox(application_id, "withdraw", "", now, {"reason": reason}))
         async with self._sessions() as session:
             return await self._view(session, application_id)
@@ -402,7 +402,7 @@ def _application_not_found(application_id: str) -> NotFoundError:
 
 
 def _transition(
-    application_id: str, sequence: int, stage: int, reason: str, now: datetime
+    application_id: str, sequence: int | None, stage: int, reason: str, now: datetime
 ) -> StageTransitionRecord:
     return StageTransitionRecord(
         application_id=application_id,

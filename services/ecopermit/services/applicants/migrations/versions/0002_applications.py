@@ -85,7 +85,7 @@ def upgrade() -> None:
         "stage_transitions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("application_id", sa.String(length=64), nullable=False),
-        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=True),
         sa.Column("stage", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("enter_time", sa.DateTime(), nullable=False),

@@ -1,0 +1,71 @@
+"""Valid sample requests, as an enterprise would fill them in, for the service tests."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as api
+from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
+
+
+def enterprise(bin_: str, name: str = "Pavlodar Power JSC") -> pb.Enterprise:
+    return pb.Enterprise(
+        bin=bin_,
+        display_name=name,
+        region=kz.REGION_PAVLODAR,
+        sector=kz.SECTOR_COAL_POWER_AND_HEAT,
+    )
+
+
+def document(kind: int, file_name: str) -> pb.Document:
+    return pb.Document(
+        kind=kind,  # type: ignore[arg-type]
+        file_name=file_name,
+        sha256=hashlib.sha256(file_name.encode()).hexdigest(),
+        size_bytes=1024,
+    )
+
+
+def application(bin_: str, *, nox_mg_nm3: float = 180.0) -> pb.Application:
+    return pb.Application(
+        enterprise=f"enterprises/{bin_}",
+        facility=pb.Facility(
+            display_name="CHP-2",
+            address="Pavlodar, Industrial zone 1",
+            region=kz.REGION_PAVLODAR,
+            rated_thermal_input_mw=420,
+        ),
+        sector=kz.SECTOR_COAL_POWER_AND_HEAT,
+        emission_sources=[
+            pb.EmissionSource(
+                source_id="stack-1",
+                source_type="pc_boiler",
+                emissions=[
+                    pb.DeclaredEmission(
+                        pollutant=kz.POLLUTANT_NOX,
+                        concentration_mg_nm3=nox_mg_nm3,
+                        oxygen_percent=6,
+                        annual_tonnes=2400,
+                    ),
+                    pb.DeclaredEmission(
+                        pollutant=kz.POLLUTANT_DUST,
+                        concentration_mg_nm3=12,
+                        oxygen_percent=6,
+                        annual_tonnes=150,
+                    ),
+                ],
+            )
+        ],
+        documents=[
+            document(pb.DOCUMENT_KIND_PROJECT_DOCUMENTATION, "project.pdf"),
+            document(pb.DOCUMENT_KIND_DRAFT_EMISSION_STANDARDS, "standards.pdf"),
+        ],
+    )
+
+
+def submit_request(bin_: str, request_id: str | None = None) -> api.SubmitApplicationRequest:
+    return api.SubmitApplicationRequest(
+        request_id=request_id or str(uuid.uuid4()), application=application(bin_)
+    )
