@@ -17,6 +17,7 @@ from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.applicants import store as store_module
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN, Metadata, bearer
 
@@ -42,18 +43,25 @@ class Actors:
         response = await self.applicants.SubmitApplication(
             samples.submit_request(ENTERPRISE_BIN, request_id), metadata=self.owner
         )
-        return response.application
+        submitted: pb.Application = response.application
+        return submitted
 
     async def transition(
-        self, application: pb.Application, sequence: int, stage: int, **progress: object
+        self,
+        application: pb.Application,
+        sequence: int,
+        stage: pb.Stage,
+        reason: str = "",
+        progress: workflow_api.RecordStageTransitionRequest | None = None,
     ) -> pb.Application:
-        response = await self.workflow.RecordStageTransition(
-            workflow_api.RecordStageTransitionRequest(
-                name=application.name, sequence=sequence, stage=stage, **progress
-            ),
-            metadata=self.worker,
+        request = workflow_api.RecordStageTransitionRequest(
+            name=application.name, sequence=sequence, stage=stage, reason=reason
         )
-        return response.application
+        if progress is not None:
+            request.MergeFrom(progress)
+        response = await self.workflow.RecordStageTransition(request, metadata=self.worker)
+        recorded: pb.Application = response.application
+        return recorded
 
 
 @pytest.fixture
@@ -301,9 +309,11 @@ async def test_transitions_show_progress_and_a_replayed_one_is_recorded_once(
     task = pb.OpenTask(task="tasks/t-1", kind="TASK_KIND_COMPLETENESS")
     deadline = pb.Deadline(stage=pb.STAGE_COMPLETENESS, business_days=5)
     deadline.due_time.GetCurrentTime()
-    progress = {"open_tasks": [task], "deadlines": [deadline], "rules_version": "2026.1"}
-    await actors.transition(application, 1, pb.STAGE_COMPLETENESS, **progress)
-    replayed = await actors.transition(application, 1, pb.STAGE_COMPLETENESS, **progress)
+    progress = workflow_api.RecordStageTransitionRequest(
+        open_tasks=[task], deadlines=[deadline], rules_version="2026.1"
+    )
+    await actors.transition(application, 1, pb.STAGE_COMPLETENESS, progress=progress)
+    replayed = await actors.transition(application, 1, pb.STAGE_COMPLETENESS, progress=progress)
     assert replayed.stage == pb.STAGE_COMPLETENESS
     assert [h.stage for h in replayed.stage_history] == [
         pb.STAGE_SUBMITTED,
@@ -358,7 +368,7 @@ async def test_a_permit_is_issued_once_at_decision_and_readable_by_the_public(
         emission_limits=[
             pb.EmissionLimit(
                 source_id="stack-1",
-                pollutant=samples.kz.POLLUTANT_NOX,
+                pollutant=kz.POLLUTANT_NOX,
                 limit_mg_nm3=150,
                 reference_oxygen_percent=6,
             )
