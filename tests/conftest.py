@@ -118,7 +118,7 @@ async def service_channel(settings: Settings) -> AsyncIterator[ServiceChannel]:
             engine = create_engine(settings.database_url(service))
             stack.push_async_callback(engine.dispose)
             running = await serve_on_loopback(
-                settings, registrations(service, session_factory(engine))
+                settings, registrations(service, session_factory(engine), settings)
             )
             stack.push_async_callback(running.stop, 0)
             channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")

@@ -95,7 +95,7 @@ def serve(
     async def run() -> None:
         engine = create_engine(settings.database_url(service))
         running = await start_server(
-            registrations(service, session_factory(engine)),
+            registrations(service, session_factory(engine), settings),
             host=settings.host,
             port=settings.listen_port(service) if port is None else port,
             verifier=TokenVerifier(settings),

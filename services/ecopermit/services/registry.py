@@ -25,9 +25,11 @@ from ecopermit.reviews.v1 import (
     review_workflow_service_pb2_grpc,
 )
 from ecopermit.runtime.grpc.server import ServiceRegistration
-from ecopermit.runtime.settings import ServiceName
+from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.applicants.servicer import ApplicantServicer, ApplicantWorkflowServicer
 from ecopermit.services.applicants.store import ApplicantStore
+from ecopermit.services.reviews.servicer import ReviewServicer, ReviewWorkflowServicer
+from ecopermit.services.reviews.store import ReviewStore
 
 
 def _full_name(messages: ModuleType, service: str) -> str:
@@ -44,7 +46,7 @@ def _generated_base(messages: ModuleType, stubs: ModuleType, service: str) -> Se
 
 
 def registrations(
-    service: ServiceName, sessions: async_sessionmaker[AsyncSession]
+    service: ServiceName, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> list[ServiceRegistration]:
     if service is ServiceName.APPLICANTS:
         store = ApplicantStore(sessions)
@@ -61,12 +63,17 @@ def registrations(
             ),
         ]
     if service is ServiceName.REVIEWS:
+        reviews = ReviewStore(sessions, settings.public_comments_per_hour)
         return [
-            _generated_base(review_service_pb2, review_service_pb2_grpc, "ReviewService"),
-            _generated_base(
-                review_workflow_service_pb2,
-                review_workflow_service_pb2_grpc,
-                "ReviewWorkflowService",
+            ServiceRegistration(
+                _full_name(review_service_pb2, "ReviewService"),
+                ReviewServicer(reviews),
+                review_service_pb2_grpc.add_ReviewServiceServicer_to_server,
+            ),
+            ServiceRegistration(
+                _full_name(review_workflow_service_pb2, "ReviewWorkflowService"),
+                ReviewWorkflowServicer(reviews),
+                review_workflow_service_pb2_grpc.add_ReviewWorkflowServiceServicer_to_server,
             ),
         ]
     return [

@@ -26,6 +26,10 @@ class Role(enum.StrEnum):
         name = access_pb2.Role.Name(value)
         return cls(name.removeprefix("ROLE_").lower())
 
+    def to_proto(self) -> int:
+        """The ecopermit.auth.v1.Role enum value of this role."""
+        return int(access_pb2.Role.Value(f"ROLE_{self.value.upper()}"))
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     inspections_address: str = ""
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 
+    # Public comments one author may post per hour, across all applications.
+    public_comments_per_hour: int = Field(default=10, ge=1)
+
     # Temporal.
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"

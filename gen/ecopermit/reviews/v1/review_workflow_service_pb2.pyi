@@ -58,3 +58,19 @@ class RecordBatAssessmentResponse(_message.Message):
     BAT_ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
     bat_assessment: _resources_pb2.BatAssessment
     def __init__(self, bat_assessment: _Optional[_Union[_resources_pb2.BatAssessment, _Mapping]] = ...) -> None: ...
+
+class OpenPublicConsultationRequest(_message.Message):
+    __slots__ = ("application", "close_time")
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    application: str
+    close_time: _timestamp_pb2.Timestamp
+    def __init__(self, application: _Optional[str] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OpenPublicConsultationResponse(_message.Message):
+    __slots__ = ("application", "close_time")
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    application: str
+    close_time: _timestamp_pb2.Timestamp
+    def __init__(self, application: _Optional[str] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -45,6 +45,11 @@ class ReviewWorkflowServiceStub:
                 request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.CancelTaskRequest.SerializeToString,
                 response_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.CancelTaskResponse.FromString,
                 _registered_method=True)
+        self.OpenPublicConsultation = channel.unary_unary(
+                '/ecopermit.reviews.v1.ReviewWorkflowService/OpenPublicConsultation',
+                request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.OpenPublicConsultationRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.OpenPublicConsultationResponse.FromString,
+                _registered_method=True)
         self.RecordBatAssessment = channel.unary_unary(
                 '/ecopermit.reviews.v1.ReviewWorkflowService/RecordBatAssessment',
                 request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.RecordBatAssessmentRequest.SerializeToString,
@@ -70,6 +75,14 @@ class ReviewWorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenPublicConsultation(self, request, context):
+        """Opens public consultation on an application until close_time; comments are accepted only
+        while it is open. Opening again moves the closing time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordBatAssessment(self, request, context):
         """Stores the automatic BAT assessment; a second call for the same application replaces it.
         """
@@ -89,6 +102,11 @@ def add_ReviewWorkflowServiceServicer_to_server(servicer, server):
                     servicer.CancelTask,
                     request_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.CancelTaskRequest.FromString,
                     response_serializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.CancelTaskResponse.SerializeToString,
+            ),
+            'OpenPublicConsultation': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenPublicConsultation,
+                    request_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.OpenPublicConsultationRequest.FromString,
+                    response_serializer=ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.OpenPublicConsultationResponse.SerializeToString,
             ),
             'RecordBatAssessment': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordBatAssessment,
@@ -151,6 +169,33 @@ class ReviewWorkflowService:
             '/ecopermit.reviews.v1.ReviewWorkflowService/CancelTask',
             ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.CancelTaskRequest.SerializeToString,
             ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.CancelTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenPublicConsultation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ecopermit.reviews.v1.ReviewWorkflowService/OpenPublicConsultation',
+            ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.OpenPublicConsultationRequest.SerializeToString,
+            ecopermit_dot_reviews_dot_v1_dot_review__workflow__service__pb2.OpenPublicConsultationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,93 @@
+"""The reviews database: tasks, BAT assessments, public comments and the completion outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ecopermit.runtime.database import UtcDateTime
+
+metadata = MetaData()
+
+
+class ReviewsTable(SQLModel):
+    metadata = metadata
+
+
+class TaskRecord(ReviewsTable, table=True):
+    __tablename__ = "tasks"
+
+    id: str = Field(primary_key=True, max_length=64)
+    application_id: str = Field(index=True, max_length=64)
+    kind: int
+    required_role: str = Field(index=True, max_length=32)
+    state: int = Field(index=True)
+    assignee: str = Field(default="", index=True, max_length=200)
+    instructions: str = Field(default="", sa_column=Column(Text, nullable=False))
+    outcome: int = 0
+    comments: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Findings as the Task message's JSON list.
+    findings: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    due_time: datetime = Field(sa_type=UtcDateTime)
+    create_time: datetime = Field(sa_type=UtcDateTime, index=True)
+    claim_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    complete_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class BatAssessmentRecord(ReviewsTable, table=True):
+    __tablename__ = "bat_assessments"
+
+    application_id: str = Field(primary_key=True, max_length=64)
+    # The BatAssessment message (JSON), expert verdicts included once reviewed.
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    update_time: datetime = Field(sa_type=UtcDateTime)
+
+
+class PublicCommentRecord(ReviewsTable, table=True):
+    __tablename__ = "public_comments"
+    __table_args__ = (UniqueConstraint("application_id", "request_id"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    application_id: str = Field(index=True, max_length=64)
+    request_id: str = Field(max_length=36)
+    # Who wrote it, for rate limits; never shown. The display name is what others see.
+    author_subject: str = Field(index=True, max_length=200)
+    author_display_name: str = Field(max_length=200)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    disposition: int = 0
+    disposition_reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    create_time: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+class ConsultationRecord(ReviewsTable, table=True):
+    """Public consultation on an application: comments are accepted until close_time."""
+
+    __tablename__ = "consultations"
+
+    application_id: str = Field(primary_key=True, max_length=64)
+    open_time: datetime = Field(sa_type=UtcDateTime)
+    close_time: datetime = Field(sa_type=UtcDateTime)
+
+
+class CompletionOutboxRecord(ReviewsTable, table=True):
+    """A task completion the permit workflow has yet to receive.
+
+    Written in the transaction that completes the task; the relay delivers it as a Temporal
+    update whose id is the task id, then marks it delivered. If the process dies between the
+    update and the mark, the next delivery carries the same update id: Temporal returns the
+    first result instead of applying it again, and the workflow's validator refuses a second
+    completion of one task. Nothing is lost (the row stays until delivered) and nothing is
+    applied twice.
+    """
+
+    __tablename__ = "completion_outbox"
+
+    task_id: str = Field(primary_key=True, max_length=64)
+    application_id: str = Field(index=True, max_length=64)
+    # The TaskCompletion payload (JSON).
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    create_time: datetime = Field(sa_type=UtcDateTime)
+    deliver_time: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    attempts: int = 0

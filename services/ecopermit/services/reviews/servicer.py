@@ -1,0 +1,177 @@
+"""gRPC edge of the reviews service: the inbox, BAT assessments, public comments."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from typing import Any
+
+from google.protobuf import json_format
+
+from ecopermit.domain.errors import PermissionDeniedError
+from ecopermit.reviews.v1 import resources_pb2 as pb
+from ecopermit.reviews.v1 import review_service_pb2 as api
+from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
+from ecopermit.reviews.v1 import review_workflow_service_pb2 as workflow_api
+from ecopermit.runtime import pagination
+from ecopermit.runtime.grpc.auth import current_principal
+from ecopermit.runtime.identity import Role
+from ecopermit.services.reviews.models import PublicCommentRecord, TaskRecord
+from ecopermit.services.reviews.store import Completion, ReviewStore, TaskFilters
+
+# Roles that see every inbox; the others see their own role's.
+_OVERSEERS = frozenset({Role.OPS, Role.WORKER})
+
+
+def task_message(record: TaskRecord) -> pb.Task:
+    message = pb.Task(
+        name=f"tasks/{record.id}",
+        application=f"applications/{record.application_id}",
+        required_role=Role(record.required_role).to_proto(),  # type: ignore[arg-type]
+        assignee=record.assignee,
+        comments=record.comments,
+        instructions=record.instructions,
+    )
+    message.kind = record.kind  # type: ignore[assignment]
+    message.state = record.state  # type: ignore[assignment]
+    message.outcome = record.outcome  # type: ignore[assignment]
+    for finding in json.loads(record.findings):
+        json_format.ParseDict(finding, message.findings.add())
+    message.due_time.FromDatetime(record.due_time)
+    message.create_time.FromDatetime(record.create_time)
+    if record.complete_time is not None:
+        message.complete_time.FromDatetime(record.complete_time)
+    return message
+
+
+def comment_message(record: PublicCommentRecord) -> pb.PublicComment:
+    message = pb.PublicComment(
+        name=f"applications/{record.application_id}/publicComments/{record.id}",
+        author_display_name=record.author_display_name,
+        text=record.text,
+        disposition_reason=record.disposition_reason,
+    )
+    message.disposition = record.disposition  # type: ignore[assignment]
+    message.create_time.FromDatetime(record.create_time)
+    return message
+
+
+def _id(name: str) -> str:
+    return name.rpartition("/")[2]
+
+
+class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
+    def __init__(self, store: ReviewStore) -> None:
+        self._store = store
+
+    async def ListTasks(  # noqa: N802 - gRPC method name
+        self, request: api.ListTasksRequest, context: Any
+    ) -> api.ListTasksResponse:
+        principal = current_principal()
+        role = Role.from_proto(request.role) if request.role else None
+        if principal.role not in _OVERSEERS:
+            if role not in (None, principal.role):
+                raise PermissionDeniedError("you see the inbox of your own role only")
+            role = principal.role
+        filters = TaskFilters(
+            role=role.value if role else "",
+            assignee=request.assignee,
+            state=request.state,
+            application_id=_id(request.application) if request.application else "",
+        )
+        records, token = await self._store.list_tasks(
+            filters, pagination.page_size(request.page_size), request.page_token
+        )
+        return api.ListTasksResponse(
+            tasks=[task_message(r) for r in records], next_page_token=token
+        )
+
+    async def GetTask(  # noqa: N802
+        self, request: api.GetTaskRequest, context: Any
+    ) -> api.GetTaskResponse:
+        return api.GetTaskResponse(task=task_message(await self._store.get_task(_id(request.name))))
+
+    async def ClaimTask(  # noqa: N802
+        self, request: api.ClaimTaskRequest, context: Any
+    ) -> api.ClaimTaskResponse:
+        record = await self._store.claim_task(_id(request.name), current_principal())
+        return api.ClaimTaskResponse(task=task_message(record))
+
+    async def CompleteTask(  # noqa: N802
+        self, request: api.CompleteTaskRequest, context: Any
+    ) -> api.CompleteTaskResponse:
+        completion = Completion(
+            outcome=request.outcome,
+            comments=request.comments,
+            findings=request.findings,
+            bat_reviews=request.bat_reviews,
+            comment_dispositions=request.comment_dispositions,
+        )
+        record = await self._store.complete_task(_id(request.name), current_principal(), completion)
+        return api.CompleteTaskResponse(task=task_message(record))
+
+    async def GetBatAssessment(  # noqa: N802
+        self, request: api.GetBatAssessmentRequest, context: Any
+    ) -> api.GetBatAssessmentResponse:
+        application_id = request.name.split("/")[1]
+        assessment = await self._store.get_bat_assessment(application_id)
+        return api.GetBatAssessmentResponse(bat_assessment=assessment)
+
+    async def SubmitPublicComment(  # noqa: N802
+        self, request: api.SubmitPublicCommentRequest, context: Any
+    ) -> api.SubmitPublicCommentResponse:
+        record = await self._store.submit_public_comment(
+            _id(request.parent), request.request_id, request.public_comment, current_principal()
+        )
+        return api.SubmitPublicCommentResponse(public_comment=comment_message(record))
+
+    async def ListPublicComments(  # noqa: N802
+        self, request: api.ListPublicCommentsRequest, context: Any
+    ) -> api.ListPublicCommentsResponse:
+        records, token = await self._store.list_public_comments(
+            _id(request.parent), pagination.page_size(request.page_size), request.page_token
+        )
+        return api.ListPublicCommentsResponse(
+            public_comments=[comment_message(r) for r in records], next_page_token=token
+        )
+
+
+class ReviewWorkflowServicer(review_workflow_service_pb2_grpc.ReviewWorkflowServiceServicer):
+    """The permit workflow's calls; the contract admits the worker role alone."""
+
+    def __init__(self, store: ReviewStore) -> None:
+        self._store = store
+
+    async def CreateTask(  # noqa: N802
+        self, request: workflow_api.CreateTaskRequest, context: Any
+    ) -> workflow_api.CreateTaskResponse:
+        record = await self._store.create_task(
+            request.task_id,
+            _id(request.application),
+            request.kind,
+            request.due_time.ToDatetime(tzinfo=UTC),
+            request.instructions,
+        )
+        return workflow_api.CreateTaskResponse(task=task_message(record))
+
+    async def CancelTask(  # noqa: N802
+        self, request: workflow_api.CancelTaskRequest, context: Any
+    ) -> workflow_api.CancelTaskResponse:
+        record = await self._store.cancel_task(_id(request.name))
+        return workflow_api.CancelTaskResponse(task=task_message(record))
+
+    async def OpenPublicConsultation(  # noqa: N802
+        self, request: workflow_api.OpenPublicConsultationRequest, context: Any
+    ) -> workflow_api.OpenPublicConsultationResponse:
+        await self._store.open_consultation(
+            _id(request.application), request.close_time.ToDatetime(tzinfo=UTC)
+        )
+        return workflow_api.OpenPublicConsultationResponse(
+            application=request.application, close_time=request.close_time
+        )
+
+    async def RecordBatAssessment(  # noqa: N802
+        self, request: workflow_api.RecordBatAssessmentRequest, context: Any
+    ) -> workflow_api.RecordBatAssessmentResponse:
+        assessment = await self._store.record_bat_assessment(request.bat_assessment)
+        return workflow_api.RecordBatAssessmentResponse(bat_assessment=assessment)

@@ -1,0 +1,476 @@
+"""The review records: tasks and their completion, BAT assessments, consultations, comments."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from google.protobuf import json_format
+from sqlalchemy import func, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ecopermit.domain import tasks
+from ecopermit.domain.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    FieldViolation,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
+from ecopermit.reviews.v1 import resources_pb2 as pb
+from ecopermit.reviews.v1 import review_service_pb2 as api
+from ecopermit.runtime import pagination
+from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.identity import Principal
+from ecopermit.services.reviews.models import (
+    BatAssessmentRecord,
+    CompletionOutboxRecord,
+    ConsultationRecord,
+    PublicCommentRecord,
+    TaskRecord,
+)
+from ecopermit.workflows.contract import TaskCompletion, TaskFinding
+
+_COMMENT_NAMESPACE = uuid.UUID("0b3c8e6e-8f4a-4d7e-b1c2-5a9d3e7f1a24")
+_OVERRIDE_REASON_MIN = 10
+_RATE_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    role: str = ""
+    assignee: str = ""
+    state: int = 0
+    application_id: str = ""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a CompleteTask request carries, apart from the task's name."""
+
+    outcome: int
+    comments: str
+    findings: Sequence[pb.Finding]
+    bat_reviews: Sequence[api.BatVerdictReview]
+    comment_dispositions: Sequence[api.CommentDispositionEntry]
+
+
+def _findings_json(findings: Sequence[pb.Finding]) -> str:
+    return json.dumps(
+        [json_format.MessageToDict(f, preserving_proto_field_name=True) for f in findings]
+    )
+
+
+def _task_not_found(task_id: str) -> NotFoundError:
+    return NotFoundError(f"tasks/{task_id} not found")
+
+
+class ReviewStore:
+    """The only code that touches the reviews database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], comments_per_hour: int) -> None:
+        self._sessions = sessions
+        self._comments_per_hour = comments_per_hour
+
+    # Tasks, as the workflow creates and cancels them
+
+    async def create_task(
+        self,
+        task_id: str,
+        application_id: str,
+        kind: int,
+        due_time: datetime,
+        instructions: str,
+    ) -> TaskRecord:
+        """Creates the task once; the workflow's retry with the same id gets the same task."""
+        now = utc_now()
+        record = TaskRecord(
+            id=task_id,
+            application_id=application_id,
+            kind=kind,
+            required_role=tasks.REQUIRED_ROLE[kind].value,
+            state=pb.TASK_STATE_OPEN,
+            instructions=instructions,
+            due_time=due_time,
+            create_time=now,
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(record)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            existing = await self.get_task(task_id)
+            if (existing.application_id, existing.kind) != (application_id, kind):
+                raise AlreadyExistsError(f"tasks/{task_id} exists for another purpose") from error
+            return existing
+        return record
+
+    async def cancel_task(self, task_id: str) -> TaskRecord:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(TaskRecord, task_id)
+            if record is None:
+                raise _task_not_found(task_id)
+            if record.state == pb.TASK_STATE_COMPLETED:
+                raise FailedPreconditionError(f"tasks/{task_id} is already completed")
+            record.state = pb.TASK_STATE_CANCELLED
+            session.add(record)
+        return record
+
+    # The inbox
+
+    async def get_task(self, task_id: str) -> TaskRecord:
+        async with self._sessions() as session:
+            record = await session.get(TaskRecord, task_id)
+        if record is None:
+            raise _task_not_found(task_id)
+        return record
+
+    async def list_tasks(
+        self, filters: TaskFilters, page_size: int, page_token: str
+    ) -> tuple[list[TaskRecord], str]:
+        cursor = pagination.decode(page_token, filters)
+        query = select(TaskRecord)
+        if filters.role:
+            query = query.where(TaskRecord.required_role == filters.role)
+        if filters.assignee:
+            query = query.where(TaskRecord.assignee == filters.assignee)
+        if filters.state:
+            query = query.where(TaskRecord.state == filters.state)
+        if filters.application_id:
+            query = query.where(TaskRecord.application_id == filters.application_id)
+        if cursor is not None:
+            query = query.where(
+                tuple_(col(TaskRecord.create_time), col(TaskRecord.id))
+                > tuple_(cursor.create_time, cursor.id)
+            )
+        query = query.order_by(col(TaskRecord.create_time), col(TaskRecord.id))
+        async with self._sessions() as session:
+            records = list((await session.exec(query.limit(page_size + 1))).all())
+        if len(records) <= page_size:
+            return records, ""
+        last = records[page_size - 1]
+        token = pagination.encode(pagination.Cursor(last.create_time, last.id), filters)
+        return records[:page_size], token
+
+    async def claim_task(self, task_id: str, principal: Principal) -> TaskRecord:
+        """Assigns an open task to the caller; of concurrent claimants exactly one wins."""
+        async with self._sessions() as session, session.begin():
+            record = await session.get(TaskRecord, task_id)
+            if record is None:
+                raise _task_not_found(task_id)
+            if record.required_role != principal.role.value:
+                raise PermissionDeniedError(
+                    f"tasks/{task_id} is for the {record.required_role} role"
+                )
+            if record.state == pb.TASK_STATE_CLAIMED and record.assignee == principal.subject:
+                return record
+            if record.state != pb.TASK_STATE_OPEN:
+                raise FailedPreconditionError(
+                    f"tasks/{task_id} is {pb.TaskState.Name(record.state)}, not open"
+                )
+            await self._check_four_eyes(session, record, principal)
+            # The state condition makes the update the arbiter: a second claimant updates no row.
+            claimed = await session.exec(
+                update(TaskRecord)
+                .where(col(TaskRecord.id) == task_id, col(TaskRecord.state) == pb.TASK_STATE_OPEN)
+                .values(
+                    state=pb.TASK_STATE_CLAIMED,
+                    assignee=principal.subject,
+                    claim_time=utc_now(),
+                )
+            )
+            if claimed.rowcount != 1:
+                raise FailedPreconditionError(f"tasks/{task_id} was claimed by someone else")
+        return await self.get_task(task_id)
+
+    async def complete_task(
+        self, task_id: str, principal: Principal, completion: Completion
+    ) -> TaskRecord:
+        """Completes a claimed task and queues its delivery to the workflow, in one transaction."""
+        now = utc_now()
+        async with self._sessions() as session, session.begin():
+            record = await session.get(TaskRecord, task_id)
+            if record is None:
+                raise _task_not_found(task_id)
+            if record.assignee != principal.subject:
+                raise PermissionDeniedError(f"only the claimant completes tasks/{task_id}")
+            if record.state == pb.TASK_STATE_COMPLETED and record.outcome == completion.outcome:
+                return record  # a retry of a completion that went through
+            if record.state != pb.TASK_STATE_CLAIMED:
+                raise FailedPreconditionError(
+                    f"tasks/{task_id} is {pb.TaskState.Name(record.state)}, not claimed"
+                )
+            tasks.check_outcome(
+                record.kind, completion.outcome, completion.comments, len(completion.findings)
+            )
+            await self._check_four_eyes(session, record, principal)
+            if record.kind == pb.TASK_KIND_BAT_REVIEW:
+                await self._apply_bat_review(session, record.application_id, completion)
+            if record.kind == pb.TASK_KIND_COMMENT_DISPOSITION:
+                await self._apply_dispositions(session, record.application_id, completion)
+            record.state = pb.TASK_STATE_COMPLETED
+            record.outcome = completion.outcome
+            record.comments = completion.comments
+            record.findings = _findings_json(completion.findings)
+            record.complete_time = now
+            session.add(record)
+            delivery = TaskCompletion(
+                task_id=task_id,
+                kind=record.kind,
+                outcome=completion.outcome,
+                completed_by=principal.subject,
+                comments=completion.comments,
+                findings=[TaskFinding(f.subject, f.text, f.severity) for f in completion.findings],
+            )
+            session.add(
+                CompletionOutboxRecord(
+                    task_id=task_id,
+                    application_id=record.application_id,
+                    payload=json.dumps(dataclasses.asdict(delivery)),
+                    create_time=now,
+                )
+            )
+        return record
+
+    async def _check_four_eyes(
+        self, session: AsyncSession, record: TaskRecord, principal: Principal
+    ) -> None:
+        if record.kind not in tasks.FOUR_EYES_KINDS:
+            return
+        earlier = await session.exec(
+            select(TaskRecord.id).where(
+                TaskRecord.application_id == record.application_id,
+                TaskRecord.assignee == principal.subject,
+                TaskRecord.state == pb.TASK_STATE_COMPLETED,
+                TaskRecord.id != record.id,
+            )
+        )
+        if earlier.first() is not None:
+            raise PermissionDeniedError(
+                "four eyes: you completed another task of this application, "
+                "so another decision maker must decide it"
+            )
+
+    async def _apply_bat_review(
+        self, session: AsyncSession, application_id: str, completion: Completion
+    ) -> None:
+        stored = await session.get(BatAssessmentRecord, application_id)
+        if stored is None:
+            raise FailedPreconditionError("there is no BAT assessment to review yet")
+        assessment = json_format.Parse(stored.content, pb.BatAssessment())
+        rows = {(row.source_id, row.pollutant): row for row in assessment.rows}
+        violations: list[FieldViolation] = []
+        overridden = False
+        for index, review in enumerate(completion.bat_reviews):
+            row = rows.get((review.source_id, review.pollutant))
+            path = f"bat_reviews[{index}]"
+            if row is None:
+                violations.append(
+                    FieldViolation(path, "no assessed value for this source and pollutant")
+                )
+                continue
+            if review.verdict != row.verdict:
+                overridden = True
+                if len(review.reason.strip()) < _OVERRIDE_REASON_MIN:
+                    violations.append(
+                        FieldViolation(
+                            f"{path}.reason",
+                            "an override needs a written reason (10 characters or more)",
+                            "bat_review.reason",
+                        )
+                    )
+            row.expert_verdict = review.verdict
+            row.expert_reason = review.reason
+        if overridden != (completion.outcome == pb.TASK_OUTCOME_BAT_OVERRIDDEN):
+            violations.append(
+                FieldViolation(
+                    "outcome",
+                    "BAT_OVERRIDDEN exactly when a reviewed verdict differs from the assessment",
+                )
+            )
+        if violations:
+            raise InvalidArgumentError(violations)
+        for row in assessment.rows:
+            if not row.expert_verdict:
+                row.expert_verdict = row.verdict
+        assessment.reviewed = True
+        stored.content = json_format.MessageToJson(assessment, indent=None)
+        stored.update_time = utc_now()
+        session.add(stored)
+
+    async def _apply_dispositions(
+        self, session: AsyncSession, application_id: str, completion: Completion
+    ) -> None:
+        comments = {
+            c.id: c
+            for c in (
+                await session.exec(
+                    select(PublicCommentRecord).where(
+                        PublicCommentRecord.application_id == application_id
+                    )
+                )
+            ).all()
+        }
+        violations: list[FieldViolation] = []
+        for index, entry in enumerate(completion.comment_dispositions):
+            parent, _, comment_id = entry.public_comment.rpartition("/publicComments/")
+            comment = comments.get(comment_id)
+            if comment is None or parent != f"applications/{application_id}":
+                violations.append(
+                    FieldViolation(f"comment_dispositions[{index}]", "no such comment here")
+                )
+                continue
+            comment.disposition = entry.disposition
+            comment.disposition_reason = entry.reason
+            session.add(comment)
+        undecided = [c.id for c in comments.values() if not c.disposition]
+        if undecided:
+            violations.append(
+                FieldViolation(
+                    "comment_dispositions",
+                    f"{len(undecided)} public comment(s) still need a disposition",
+                    "comment_disposition.complete",
+                )
+            )
+        if violations:
+            raise InvalidArgumentError(violations)
+
+    # BAT assessments
+
+    async def record_bat_assessment(self, assessment: pb.BatAssessment) -> pb.BatAssessment:
+        application_id = assessment.application.removeprefix("applications/")
+        assessment.name = f"applications/{application_id}/batAssessment"
+        assessment.reviewed = False
+        assessment.create_time.FromDatetime(utc_now())
+        stored = BatAssessmentRecord(
+            application_id=application_id,
+            content=json_format.MessageToJson(assessment, indent=None),
+            update_time=utc_now(),
+        )
+        async with self._sessions() as session, session.begin():
+            # A new assessment replaces the old one, expert review included.
+            await session.merge(stored)
+        return assessment
+
+    async def get_bat_assessment(self, application_id: str) -> pb.BatAssessment:
+        async with self._sessions() as session:
+            stored = await session.get(BatAssessmentRecord, application_id)
+        if stored is None:
+            raise NotFoundError(f"applications/{application_id}/batAssessment not found")
+        return json_format.Parse(stored.content, pb.BatAssessment())
+
+    # Public consultation
+
+    async def open_consultation(self, application_id: str, close_time: datetime) -> datetime:
+        async with self._sessions() as session, session.begin():
+            stored = await session.get(ConsultationRecord, application_id)
+            if stored is None:
+                stored = ConsultationRecord(
+                    application_id=application_id, open_time=utc_now(), close_time=close_time
+                )
+            stored.close_time = close_time
+            session.add(stored)
+        return close_time
+
+    async def submit_public_comment(
+        self,
+        application_id: str,
+        request_id: str,
+        comment: pb.PublicComment,
+        principal: Principal,
+    ) -> PublicCommentRecord:
+        now = utc_now()
+        comment_id = str(uuid.uuid5(_COMMENT_NAMESPACE, f"{application_id}/{request_id}"))
+        try:
+            async with self._sessions() as session, session.begin():
+                existing = await session.get(PublicCommentRecord, comment_id)
+                if existing is not None:
+                    return existing
+                consultation = await session.get(ConsultationRecord, application_id)
+                if consultation is None or not (
+                    consultation.open_time <= now < consultation.close_time
+                ):
+                    raise FailedPreconditionError(
+                        f"applications/{application_id} is not open for public comment"
+                    )
+                recent = (
+                    await session.exec(
+                        select(func.count()).where(
+                            PublicCommentRecord.author_subject == principal.subject,
+                            col(PublicCommentRecord.create_time) > now - _RATE_WINDOW,
+                        )
+                    )
+                ).one()
+                if recent >= self._comments_per_hour:
+                    raise RateLimitedError(
+                        f"at most {self._comments_per_hour} comments an hour; try again later"
+                    )
+                record = PublicCommentRecord(
+                    id=comment_id,
+                    application_id=application_id,
+                    request_id=request_id,
+                    author_subject=principal.subject,
+                    author_display_name=comment.author_display_name,
+                    text=comment.text,
+                    create_time=now,
+                )
+                session.add(record)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            async with self._sessions() as session:
+                raced = await session.get(PublicCommentRecord, comment_id)
+            assert raced is not None
+            return raced
+        return record
+
+    async def list_public_comments(
+        self, application_id: str, page_size: int, page_token: str
+    ) -> tuple[list[PublicCommentRecord], str]:
+        cursor = pagination.decode(page_token, application_id)
+        query = select(PublicCommentRecord).where(
+            PublicCommentRecord.application_id == application_id
+        )
+        if cursor is not None:
+            query = query.where(
+                tuple_(col(PublicCommentRecord.create_time), col(PublicCommentRecord.id))
+                > tuple_(cursor.create_time, cursor.id)
+            )
+        query = query.order_by(col(PublicCommentRecord.create_time), col(PublicCommentRecord.id))
+        async with self._sessions() as session:
+            records = list((await session.exec(query.limit(page_size + 1))).all())
+        if len(records) <= page_size:
+            return records, ""
+        last = records[page_size - 1]
+        token = pagination.encode(pagination.Cursor(last.create_time, last.id), application_id)
+        return records[:page_size], token
+
+    # The completion outbox
+
+    async def pending_completions(self, limit: int) -> list[CompletionOutboxRecord]:
+        async with self._sessions() as session:
+            query = (
+                select(CompletionOutboxRecord)
+                .where(col(CompletionOutboxRecord.deliver_time).is_(None))
+                .order_by(col(CompletionOutboxRecord.create_time))
+                .limit(limit)
+            )
+            return list((await session.exec(query)).all())
+
+    async def mark_completion_delivered(self, task_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(CompletionOutboxRecord, task_id)
+            if record is not None:
+                record.deliver_time = utc_now()
+                record.attempts += 1
+                session.add(record)

@@ -1,0 +1,344 @@
+"""ReviewService through a real channel: inboxes, claims under concurrency, completions with
+four eyes, BAT review, consultation comments; the completion outbox beside each completion."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+
+from ecopermit.reviews.v1 import resources_pb2 as pb
+from ecopermit.reviews.v1 import review_service_pb2 as api
+from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
+from ecopermit.reviews.v1 import review_workflow_service_pb2 as workflow_api
+from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.identity import Role
+from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.services.reviews.store import ReviewStore
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
+from tests.conftest import Metadata, ServiceChannel, bearer
+
+APPLICATION = "applications/a-1"
+
+
+@dataclass
+class Desk:
+    """The review desk: stubs, and a token maker for anyone who comes to it."""
+
+    inbox: review_service_pb2_grpc.ReviewServiceStub
+    workflow: review_workflow_service_pb2_grpc.ReviewWorkflowServiceStub
+    issuer: TokenIssuer
+    settings: Settings
+
+    def as_(self, role: Role, subject: str) -> Metadata:
+        return bearer(self.issuer, role, subject)
+
+    async def create(self, kind: pb.TaskKind, task_id: str | None = None) -> pb.Task:
+        due = datetime.now(UTC) + timedelta(days=5)
+        request = workflow_api.CreateTaskRequest(
+            task_id=task_id or f"t-{uuid.uuid4().hex[:12]}", application=APPLICATION, kind=kind
+        )
+        request.due_time.FromDatetime(due)
+        response = await self.workflow.CreateTask(request, metadata=self.as_(Role.WORKER, "wf"))
+        task: pb.Task = response.task
+        return task
+
+    async def claim(self, task: pb.Task, who: Metadata) -> pb.Task:
+        response = await self.inbox.ClaimTask(api.ClaimTaskRequest(name=task.name), metadata=who)
+        claimed: pb.Task = response.task
+        return claimed
+
+    async def complete(
+        self, task: pb.Task, who: Metadata, outcome: pb.TaskOutcome, **extra: object
+    ) -> pb.Task:
+        request = api.CompleteTaskRequest(name=task.name, outcome=outcome, **extra)  # type: ignore[arg-type]
+        response = await self.inbox.CompleteTask(request, metadata=who)
+        completed: pb.Task = response.task
+        return completed
+
+    async def pending_completions(self) -> list[str]:
+        engine = create_engine(self.settings.database_url(ServiceName.REVIEWS))
+        try:
+            store = ReviewStore(session_factory(engine), comments_per_hour=1)
+            return [r.task_id for r in await store.pending_completions(100)]
+        finally:
+            await engine.dispose()
+
+
+@pytest.fixture
+async def desk(service_channel: ServiceChannel, issuer: TokenIssuer, settings: Settings) -> Desk:
+    channel = await service_channel(ServiceName.REVIEWS)
+    return Desk(
+        inbox=review_service_pb2_grpc.ReviewServiceStub(channel),
+        workflow=review_workflow_service_pb2_grpc.ReviewWorkflowServiceStub(channel),
+        issuer=issuer,
+        settings=settings,
+    )
+
+
+async def rpc_error(call: object) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call  # type: ignore[misc]
+    return caught.value
+
+
+async def test_the_workflow_creates_a_task_once_per_id(desk: Desk) -> None:
+    first = await desk.create(pb.TASK_KIND_COMPLETENESS, "a-1-completeness-1")
+    again = await desk.create(pb.TASK_KIND_COMPLETENESS, "a-1-completeness-1")
+    assert again == first
+    assert first.state == pb.TASK_STATE_OPEN
+    assert first.required_role == Role.REVIEWER.to_proto()
+    clash = await rpc_error(desk.create(pb.TASK_KIND_DECISION, "a-1-completeness-1"))
+    assert clash.code() is grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_each_role_sees_its_own_inbox(desk: Desk) -> None:
+    completeness = await desk.create(pb.TASK_KIND_COMPLETENESS)
+    bat = await desk.create(pb.TASK_KIND_BAT_REVIEW)
+    decision = await desk.create(pb.TASK_KIND_DECISION)
+    reviewer = await desk.inbox.ListTasks(
+        api.ListTasksRequest(), metadata=desk.as_(Role.REVIEWER, "r1")
+    )
+    assert [t.name for t in reviewer.tasks] == [completeness.name]
+    expert = await desk.inbox.ListTasks(
+        api.ListTasksRequest(), metadata=desk.as_(Role.BAT_EXPERT, "e1")
+    )
+    assert [t.name for t in expert.tasks] == [bat.name]
+    ops = await desk.inbox.ListTasks(api.ListTasksRequest(), metadata=desk.as_(Role.OPS, "o1"))
+    assert [t.name for t in ops.tasks] == [completeness.name, bat.name, decision.name]
+    prying = await rpc_error(
+        desk.inbox.ListTasks(
+            api.ListTasksRequest(role=Role.DECISION_MAKER.to_proto()),  # type: ignore[arg-type]
+            metadata=desk.as_(Role.REVIEWER, "r1"),
+        )
+    )
+    assert prying.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_of_concurrent_claimants_exactly_one_wins(desk: Desk) -> None:
+    task = await desk.create(pb.TASK_KIND_TECHNICAL_AIR)
+    reviewers = [desk.as_(Role.REVIEWER, f"r{i}") for i in range(6)]
+    results = await asyncio.gather(
+        *(desk.claim(task, who) for who in reviewers), return_exceptions=True
+    )
+    winners = [r for r in results if isinstance(r, pb.Task)]
+    losers = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(winners) == 1
+    assert len(losers) == 5
+    assert {e.code() for e in losers} == {grpc.StatusCode.FAILED_PRECONDITION}
+    assert winners[0].state == pb.TASK_STATE_CLAIMED
+    mine = await desk.inbox.ListTasks(
+        api.ListTasksRequest(assignee=winners[0].assignee, state=pb.TASK_STATE_CLAIMED),
+        metadata=desk.as_(Role.REVIEWER, winners[0].assignee),
+    )
+    assert [t.name for t in mine.tasks] == [task.name]
+
+
+async def test_a_task_is_claimed_by_its_role_only(desk: Desk) -> None:
+    task = await desk.create(pb.TASK_KIND_BAT_REVIEW)
+    wrong = await rpc_error(desk.claim(task, desk.as_(Role.REVIEWER, "r1")))
+    assert wrong.code() is grpc.StatusCode.PERMISSION_DENIED
+    expert = desk.as_(Role.BAT_EXPERT, "e1")
+    assert (await desk.claim(task, expert)).assignee == "e1"
+    assert (await desk.claim(task, expert)).assignee == "e1"  # claiming again is harmless
+
+
+async def test_completion_checks_claimant_outcome_and_reasons_then_queues_delivery(
+    desk: Desk,
+) -> None:
+    task = await desk.create(pb.TASK_KIND_COMPLETENESS)
+    r1, r2 = desk.as_(Role.REVIEWER, "r1"), desk.as_(Role.REVIEWER, "r2")
+    await desk.claim(task, r1)
+    not_mine = await rpc_error(desk.complete(task, r2, pb.TASK_OUTCOME_COMPLETE))
+    assert not_mine.code() is grpc.StatusCode.PERMISSION_DENIED
+    wrong_kind = await rpc_error(desk.complete(task, r1, pb.TASK_OUTCOME_APPROVE))
+    assert wrong_kind.code() is grpc.StatusCode.INVALID_ARGUMENT
+    unreasoned = await rpc_error(desk.complete(task, r1, pb.TASK_OUTCOME_INCOMPLETE))
+    assert unreasoned.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert await desk.pending_completions() == []
+    done = await desk.complete(
+        task, r1, pb.TASK_OUTCOME_INCOMPLETE, comments="The waste programme is missing"
+    )
+    assert done.state == pb.TASK_STATE_COMPLETED
+    assert done.outcome == pb.TASK_OUTCOME_INCOMPLETE
+    retried = await desk.complete(
+        task, r1, pb.TASK_OUTCOME_INCOMPLETE, comments="The waste programme is missing"
+    )
+    assert retried == done
+    changed = await rpc_error(desk.complete(task, r1, pb.TASK_OUTCOME_COMPLETE))
+    assert changed.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert await desk.pending_completions() == [task.name.removeprefix("tasks/")]
+
+
+async def test_a_cancelled_task_cannot_be_completed(desk: Desk) -> None:
+    task = await desk.create(pb.TASK_KIND_TECHNICAL_WATER)
+    r1 = desk.as_(Role.REVIEWER, "r1")
+    await desk.claim(task, r1)
+    await desk.workflow.CancelTask(
+        workflow_api.CancelTaskRequest(name=task.name), metadata=desk.as_(Role.WORKER, "wf")
+    )
+    late = await rpc_error(desk.complete(task, r1, pb.TASK_OUTCOME_NO_OBJECTIONS))
+    assert late.code() is grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_a_decision_maker_who_worked_the_application_cannot_decide_it(desk: Desk) -> None:
+    escalation = await desk.create(pb.TASK_KIND_ESCALATION)
+    decision = await desk.create(pb.TASK_KIND_DECISION)
+    dm1, dm2 = desk.as_(Role.DECISION_MAKER, "dm1"), desk.as_(Role.DECISION_MAKER, "dm2")
+    await desk.claim(escalation, dm1)
+    await desk.complete(escalation, dm1, pb.TASK_OUTCOME_ACKNOWLEDGED)
+    refused = await rpc_error(desk.claim(decision, dm1))
+    assert refused.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "four eyes" in (refused.details() or "")
+    await desk.claim(decision, dm2)
+    approved = await desk.complete(decision, dm2, pb.TASK_OUTCOME_APPROVE)
+    assert approved.outcome == pb.TASK_OUTCOME_APPROVE
+
+
+async def _record_assessment(desk: Desk) -> None:
+    assessment = pb.BatAssessment(
+        name=f"{APPLICATION}/batAssessment",
+        application=APPLICATION,
+        rows=[
+            pb.BatAssessmentRow(
+                source_id="stack-1",
+                source_type="pc_boiler",
+                pollutant=kz.POLLUTANT_NOX,
+                declared_mg_nm3=180,
+                normalised_mg_nm3=180,
+                reference_oxygen_percent=6,
+                bat_ael_low=65,
+                bat_ael_high=150,
+                verdict=pb.BAT_VERDICT_ABOVE_UPPER_BOUND,
+            ),
+            pb.BatAssessmentRow(
+                source_id="stack-1",
+                source_type="pc_boiler",
+                pollutant=kz.POLLUTANT_DUST,
+                declared_mg_nm3=8,
+                normalised_mg_nm3=8,
+                bat_ael_low=2,
+                bat_ael_high=10,
+                verdict=pb.BAT_VERDICT_WITHIN_RANGE,
+            ),
+        ],
+        programme_required=True,
+    )
+    await desk.workflow.RecordBatAssessment(
+        workflow_api.RecordBatAssessmentRequest(bat_assessment=assessment),
+        metadata=desk.as_(Role.WORKER, "wf"),
+    )
+
+
+async def test_a_bat_expert_overrides_a_verdict_only_with_a_written_reason(desk: Desk) -> None:
+    await _record_assessment(desk)
+    task = await desk.create(pb.TASK_KIND_BAT_REVIEW)
+    expert = desk.as_(Role.BAT_EXPERT, "e1")
+    await desk.claim(task, expert)
+    override = api.BatVerdictReview(
+        source_id="stack-1", pollutant=kz.POLLUTANT_NOX, verdict=pb.BAT_VERDICT_WITHIN_RANGE
+    )
+    unexplained = await rpc_error(
+        desk.complete(task, expert, pb.TASK_OUTCOME_BAT_OVERRIDDEN, bat_reviews=[override])
+    )
+    assert unexplained.code() is grpc.StatusCode.INVALID_ARGUMENT
+    override.reason = "Measured at 3% O2, not 6%: normalised value is within range"
+    mislabelled = await rpc_error(
+        desk.complete(task, expert, pb.TASK_OUTCOME_BAT_CONFIRMED, bat_reviews=[override])
+    )
+    assert mislabelled.code() is grpc.StatusCode.INVALID_ARGUMENT
+    await desk.complete(task, expert, pb.TASK_OUTCOME_BAT_OVERRIDDEN, bat_reviews=[override])
+    reviewed = (
+        await desk.inbox.GetBatAssessment(
+            api.GetBatAssessmentRequest(name=f"{APPLICATION}/batAssessment"),
+            metadata=desk.as_(Role.DECISION_MAKER, "dm1"),
+        )
+    ).bat_assessment
+    assert reviewed.reviewed
+    nox, dust = reviewed.rows
+    assert nox.expert_verdict == pb.BAT_VERDICT_WITHIN_RANGE
+    assert nox.expert_reason.startswith("Measured at 3% O2")
+    assert dust.expert_verdict == pb.BAT_VERDICT_WITHIN_RANGE
+
+
+async def test_comments_are_taken_while_consultation_is_open_and_rate_limited(
+    desk: Desk,
+) -> None:
+    citizen = desk.as_(Role.PUBLIC, "citizen-1")
+
+    def comment(text: str) -> api.SubmitPublicCommentRequest:
+        return api.SubmitPublicCommentRequest(
+            parent=APPLICATION,
+            request_id=str(uuid.uuid4()),
+            public_comment=pb.PublicComment(author_display_name="A. Resident", text=text),
+        )
+
+    closed = await rpc_error(desk.inbox.SubmitPublicComment(comment("Too early"), metadata=citizen))
+    assert closed.code() is grpc.StatusCode.FAILED_PRECONDITION
+    opening = workflow_api.OpenPublicConsultationRequest(application=APPLICATION)
+    opening.close_time.FromDatetime(datetime.now(UTC) + timedelta(days=30))
+    await desk.workflow.OpenPublicConsultation(opening, metadata=desk.as_(Role.WORKER, "wf"))
+    first = comment("Dust from the ash dump reaches the school")
+    posted = await desk.inbox.SubmitPublicComment(first, metadata=citizen)
+    again = await desk.inbox.SubmitPublicComment(first, metadata=citizen)
+    assert again.public_comment.name == posted.public_comment.name
+    for n in range(desk.settings.public_comments_per_hour - 1):
+        await desk.inbox.SubmitPublicComment(comment(f"Comment {n}"), metadata=citizen)
+    flooded = await rpc_error(desk.inbox.SubmitPublicComment(comment("One more"), metadata=citizen))
+    assert flooded.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    oversized = await rpc_error(
+        desk.inbox.SubmitPublicComment(comment("x" * 4001), metadata=desk.as_(Role.PUBLIC, "c2"))
+    )
+    assert oversized.code() is grpc.StatusCode.INVALID_ARGUMENT
+    listed = await desk.inbox.ListPublicComments(
+        api.ListPublicCommentsRequest(parent=APPLICATION, page_size=4),
+        metadata=desk.as_(Role.PUBLIC, "c3"),
+    )
+    assert listed.public_comments[0].text == "Dust from the ash dump reaches the school"
+    assert len(listed.public_comments) == 4
+    assert listed.next_page_token
+
+
+async def test_every_comment_needs_a_disposition_before_the_task_completes(desk: Desk) -> None:
+    opening = workflow_api.OpenPublicConsultationRequest(application=APPLICATION)
+    opening.close_time.FromDatetime(datetime.now(UTC) + timedelta(days=30))
+    await desk.workflow.OpenPublicConsultation(opening, metadata=desk.as_(Role.WORKER, "wf"))
+    posted = []
+    for n in range(2):
+        response = await desk.inbox.SubmitPublicComment(
+            api.SubmitPublicCommentRequest(
+                parent=APPLICATION,
+                request_id=str(uuid.uuid4()),
+                public_comment=pb.PublicComment(author_display_name="NGO", text=f"Point {n}"),
+            ),
+            metadata=desk.as_(Role.PUBLIC, f"ngo-{n}"),
+        )
+        posted.append(response.public_comment.name)
+    task = await desk.create(pb.TASK_KIND_COMMENT_DISPOSITION)
+    r1 = desk.as_(Role.REVIEWER, "r1")
+    await desk.claim(task, r1)
+    one = api.CommentDispositionEntry(
+        public_comment=posted[0],
+        disposition=pb.COMMENT_DISPOSITION_ACCEPTED,
+        reason="Condition 4 adds dust monitoring",
+    )
+    partial = await rpc_error(
+        desk.complete(task, r1, pb.TASK_OUTCOME_ACKNOWLEDGED, comment_dispositions=[one])
+    )
+    assert partial.code() is grpc.StatusCode.INVALID_ARGUMENT
+    other = api.CommentDispositionEntry(
+        public_comment=posted[1], disposition=pb.COMMENT_DISPOSITION_NOTED, reason="Out of scope"
+    )
+    await desk.complete(task, r1, pb.TASK_OUTCOME_ACKNOWLEDGED, comment_dispositions=[one, other])
+    listed = await desk.inbox.ListPublicComments(
+        api.ListPublicCommentsRequest(parent=APPLICATION), metadata=r1
+    )
+    assert [c.disposition for c in listed.public_comments] == [
+        pb.COMMENT_DISPOSITION_ACCEPTED,
+        pb.COMMENT_DISPOSITION_NOTED,
+    ]

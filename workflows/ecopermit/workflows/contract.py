@@ -1,0 +1,56 @@
+"""How the services talk to a permit workflow: its id, its name, its updates and their payloads.
+
+The services' outbox relays and the workflow (issue #4) both import this module, so the two
+sides cannot drift apart. Payloads are dataclasses: one argument per update, so they can grow
+without breaking histories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+WORKFLOW_NAME = "PermitApplicationWorkflow"
+UPDATE_COMPLETE_TASK = "complete_task"
+UPDATE_AMEND = "amend"
+UPDATE_WITHDRAW = "withdraw"
+
+
+def permit_workflow_id(application_id: str) -> str:
+    """The business id of an application's workflow; starting it twice is rejected."""
+    return f"permit-application-{application_id}"
+
+
+@dataclass(frozen=True)
+class PermitApplicationInput:
+    application_id: str
+    enterprise_bin: str
+
+
+@dataclass(frozen=True)
+class TaskFinding:
+    subject: str
+    text: str
+    severity: int
+
+
+@dataclass(frozen=True)
+class TaskCompletion:
+    """A human task's outcome, as CompleteTask recorded it."""
+
+    task_id: str
+    kind: int
+    outcome: int
+    completed_by: str
+    comments: str = ""
+    findings: list[TaskFinding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Amendment:
+    request_id: str
+    response: str
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    reason: str
