@@ -52,7 +52,7 @@ async def test_sessions_commit_to_a_sqlite_file_with_wal(settings: Settings) -> 
         await engine.dispose()
 
 
-@pytest.mark.parametrize("service", [ServiceName.APPLICANTS, ServiceName.REVIEWS])
+@pytest.mark.parametrize("service", list(ServiceName))
 def test_the_migrations_create_exactly_the_tables_the_models_declare(
     settings: Settings, service: ServiceName
 ) -> None:

@@ -1,8 +1,4 @@
-"""Which servicers each service process serves, over that service's own database.
-
-A service whose handlers have not landed yet registers the generated base servicers: every RPC
-then answers UNIMPLEMENTED, after authentication and validation have run for real.
-"""
+"""Which servicers each service process serves, over that service's own database."""
 
 from __future__ import annotations
 
@@ -28,6 +24,8 @@ from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.applicants.servicer import ApplicantServicer, ApplicantWorkflowServicer
 from ecopermit.services.applicants.store import ApplicantStore
+from ecopermit.services.inspections.servicer import InspectionServicer
+from ecopermit.services.inspections.store import InspectionStore
 from ecopermit.services.reviews.servicer import ReviewServicer, ReviewWorkflowServicer
 from ecopermit.services.reviews.store import ReviewStore
 
@@ -35,14 +33,6 @@ from ecopermit.services.reviews.store import ReviewStore
 def _full_name(messages: ModuleType, service: str) -> str:
     name: str = messages.DESCRIPTOR.services_by_name[service].full_name
     return name
-
-
-def _generated_base(messages: ModuleType, stubs: ModuleType, service: str) -> ServiceRegistration:
-    return ServiceRegistration(
-        _full_name(messages, service),
-        getattr(stubs, f"{service}Servicer")(),
-        getattr(stubs, f"add_{service}Servicer_to_server"),
-    )
 
 
 def registrations(
@@ -77,5 +67,9 @@ def registrations(
             ),
         ]
     return [
-        _generated_base(inspection_service_pb2, inspection_service_pb2_grpc, "InspectionService")
+        ServiceRegistration(
+            _full_name(inspection_service_pb2, "InspectionService"),
+            InspectionServicer(InspectionStore(sessions)),
+            inspection_service_pb2_grpc.add_InspectionServiceServicer_to_server,
+        )
     ]

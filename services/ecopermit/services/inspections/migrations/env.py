@@ -1,6 +1,6 @@
 """Alembic environment: the shared runner, with this service's tables as the target."""
 
 from ecopermit.runtime.migrations import run_environment
+from ecopermit.services.inspections.models import metadata
 
-# The baseline has no tables yet; the service's models become the target when they land.
-run_environment(target_metadata=None)
+run_environment(target_metadata=metadata)

@@ -1,0 +1,332 @@
+"""The inspection records: scheduling, the act's findings, prescriptions and yearly figures."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from google.protobuf import json_format
+from sqlalchemy import func, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ecopermit.domain.errors import (
+    FailedPreconditionError,
+    FieldViolation,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from ecopermit.inspections.v1 import resources_pb2 as pb
+from ecopermit.runtime import pagination
+from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.services.inspections.models import (
+    InspectionRecord,
+    PrescriptionRecord,
+    ViolationRecord,
+)
+
+_INSPECTION_NAMESPACE = uuid.UUID("5d8f0c7a-2e61-4b3a-8c94-71f2a6e0d3b5")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    request_id: str
+    enterprise_bin: str
+    application_id: str
+    type: int
+    scheduled_date: date
+    inspector: str
+    region: int
+    appointment_act_number: str
+
+
+@dataclass(frozen=True)
+class InspectionFilters:
+    enterprise_bin: str = ""
+    application_id: str = ""
+    state: int = 0
+    type: int = 0
+    inspector: str = ""
+
+
+@dataclass(frozen=True)
+class InspectionView:
+    record: InspectionRecord
+    violations: Sequence[ViolationRecord]
+    prescriptions: Sequence[PrescriptionRecord]
+
+
+@dataclass(frozen=True)
+class Statistics:
+    inspections: int
+    violations: int
+    grave_violations: int
+    prescriptions: int
+    prescriptions_resolved: int
+    prescriptions_overdue: int
+
+
+def is_overdue(prescription: PrescriptionRecord, today: date) -> bool:
+    """Open past its due date, or resolved after it."""
+    if prescription.resolved_date is not None:
+        return prescription.resolved_date > prescription.due_date
+    return today > prescription.due_date
+
+
+def _not_found(inspection_id: str) -> NotFoundError:
+    return NotFoundError(f"inspections/{inspection_id} not found")
+
+
+class InspectionStore:
+    """The only code that touches the inspections database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def schedule(self, schedule: Schedule, principal: Principal) -> InspectionView:
+        if schedule.type == pb.INSPECTION_TYPE_PRE_PERMIT and not schedule.application_id:
+            raise InvalidArgumentError(
+                [FieldViolation("application", "a pre-permit inspection names its application")]
+            )
+        inspection_id = str(
+            uuid.uuid5(_INSPECTION_NAMESPACE, f"{principal.subject}/{schedule.request_id}")
+        )
+        inspector = schedule.inspector
+        if not inspector and principal.role is Role.INSPECTOR:
+            inspector = principal.subject
+        record = InspectionRecord(
+            id=inspection_id,
+            enterprise_bin=schedule.enterprise_bin,
+            application_id=schedule.application_id,
+            type=schedule.type,
+            state=pb.INSPECTION_STATE_SCHEDULED,
+            scheduled_date=schedule.scheduled_date,
+            inspector=inspector,
+            region=schedule.region,
+            appointment_act_number=schedule.appointment_act_number,
+            scheduled_by=principal.subject,
+            create_time=utc_now(),
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(record)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise  # a retry with the same request_id: the first one stands
+        return await self.get(inspection_id, principal)
+
+    async def get(self, inspection_id: str, principal: Principal) -> InspectionView:
+        async with self._sessions() as session:
+            view = await self._view(session, inspection_id)
+        if not principal.sees_enterprise(view.record.enterprise_bin):
+            raise _not_found(inspection_id)
+        return view
+
+    async def list_inspections(
+        self, filters: InspectionFilters, page_size: int, page_token: str
+    ) -> tuple[list[InspectionView], str]:
+        cursor = pagination.decode(page_token, filters)
+        query = select(InspectionRecord)
+        for column, value in (
+            (InspectionRecord.enterprise_bin, filters.enterprise_bin),
+            (InspectionRecord.application_id, filters.application_id),
+            (InspectionRecord.state, filters.state),
+            (InspectionRecord.type, filters.type),
+            (InspectionRecord.inspector, filters.inspector),
+        ):
+            if value:
+                query = query.where(column == value)
+        if cursor is not None:
+            query = query.where(
+                tuple_(col(InspectionRecord.create_time), col(InspectionRecord.id))
+                > tuple_(cursor.create_time, cursor.id)
+            )
+        query = query.order_by(col(InspectionRecord.create_time), col(InspectionRecord.id))
+        async with self._sessions() as session:
+            records = list((await session.exec(query.limit(page_size + 1))).all())
+            views = [await self._view(session, r.id) for r in records[:page_size]]
+        if len(records) <= page_size:
+            return views, ""
+        last = records[page_size - 1]
+        return views, pagination.encode(pagination.Cursor(last.create_time, last.id), filters)
+
+    async def record_findings(
+        self,
+        inspection_id: str,
+        checklist: Sequence[pb.ChecklistItem],
+        violations: Sequence[pb.Violation],
+        prescriptions: Sequence[pb.Prescription],
+        principal: Principal,
+    ) -> InspectionView:
+        """Writes the act once: checklist, violations with norms, prescriptions with deadlines."""
+        async with self._sessions() as session, session.begin():
+            record = await session.get(InspectionRecord, inspection_id)
+            if record is None:
+                raise _not_found(inspection_id)
+            if record.inspector and record.inspector != principal.subject:
+                raise PermissionDeniedError(f"inspections/{inspection_id} is {record.inspector}'s")
+            if record.state != pb.INSPECTION_STATE_SCHEDULED:
+                raise FailedPreconditionError(f"inspections/{inspection_id} is already recorded")
+            violation_ids = _violation_ids(violations)
+            _check_prescriptions(prescriptions, set(violation_ids), record.scheduled_date)
+            for position, (violation, violation_id) in enumerate(
+                zip(violations, violation_ids, strict=True)
+            ):
+                session.add(
+                    ViolationRecord(
+                        inspection_id=inspection_id,
+                        id=violation_id,
+                        position=position,
+                        category=violation.category,
+                        breached_norm=violation.breached_norm,
+                        severity=violation.severity,
+                        description=violation.description,
+                    )
+                )
+            for position, prescription in enumerate(prescriptions):
+                session.add(
+                    PrescriptionRecord(
+                        id=f"{inspection_id[:24]}-p{position + 1}",
+                        inspection_id=inspection_id,
+                        violation_id=prescription.violation_id,
+                        position=position,
+                        action=prescription.action,
+                        due_date=_date(prescription.due_date),
+                        state=pb.PRESCRIPTION_STATE_OPEN,
+                    )
+                )
+            record.checklist = json.dumps(
+                [json_format.MessageToDict(item) for item in checklist], ensure_ascii=False
+            )
+            record.inspector = record.inspector or principal.subject
+            record.state = pb.INSPECTION_STATE_COMPLETED
+            record.record_time = utc_now()
+            session.add(record)
+        return await self.get(inspection_id, principal)
+
+    async def resolve_prescription(
+        self, inspection_id: str, prescription_id: str, evidence: str, resolved: date
+    ) -> PrescriptionRecord:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(PrescriptionRecord, prescription_id)
+            if record is None or record.inspection_id != inspection_id:
+                raise NotFoundError(
+                    f"inspections/{inspection_id}/prescriptions/{prescription_id} not found"
+                )
+            if record.state == pb.PRESCRIPTION_STATE_RESOLVED:
+                raise FailedPreconditionError("the prescription is already resolved")
+            record.state = pb.PRESCRIPTION_STATE_RESOLVED
+            record.evidence = evidence
+            record.resolved_date = resolved
+            session.add(record)
+        return record
+
+    async def statistics(self, start: date, end: date, region: int) -> Statistics:
+        """The Committee's yearly figures: inspections carried out in the period, and theirs."""
+        done = select(InspectionRecord.id).where(
+            InspectionRecord.state == pb.INSPECTION_STATE_COMPLETED,
+            col(InspectionRecord.scheduled_date) >= start,
+            col(InspectionRecord.scheduled_date) <= end,
+        )
+        if region:
+            done = done.where(InspectionRecord.region == region)
+        in_period = col(ViolationRecord.inspection_id).in_(done)
+        async with self._sessions() as session:
+            inspections = (
+                await session.exec(select(func.count()).select_from(done.subquery()))
+            ).one()
+            violations = (await session.exec(select(func.count()).where(in_period))).one()
+            grave = (
+                await session.exec(
+                    select(func.count()).where(
+                        in_period, ViolationRecord.severity == pb.SEVERITY_GRAVE
+                    )
+                )
+            ).one()
+            prescribed = list(
+                (
+                    await session.exec(
+                        select(PrescriptionRecord).where(
+                            col(PrescriptionRecord.inspection_id).in_(done)
+                        )
+                    )
+                ).all()
+            )
+        today = utc_now().date()
+        return Statistics(
+            inspections=inspections,
+            violations=violations,
+            grave_violations=grave,
+            prescriptions=len(prescribed),
+            prescriptions_resolved=sum(
+                p.state == pb.PRESCRIPTION_STATE_RESOLVED for p in prescribed
+            ),
+            prescriptions_overdue=sum(is_overdue(p, today) for p in prescribed),
+        )
+
+    async def _view(self, session: AsyncSession, inspection_id: str) -> InspectionView:
+        record = await session.get(InspectionRecord, inspection_id)
+        if record is None:
+            raise _not_found(inspection_id)
+        violations = await session.exec(
+            select(ViolationRecord)
+            .where(ViolationRecord.inspection_id == inspection_id)
+            .order_by(col(ViolationRecord.position))
+        )
+        prescriptions = await session.exec(
+            select(PrescriptionRecord)
+            .where(PrescriptionRecord.inspection_id == inspection_id)
+            .order_by(col(PrescriptionRecord.position))
+        )
+        return InspectionView(record, list(violations.all()), list(prescriptions.all()))
+
+
+def _date(value: object) -> date:
+    year, month, day = (getattr(value, part) for part in ("year", "month", "day"))
+    return date(year, month, day)
+
+
+def _violation_ids(violations: Sequence[pb.Violation]) -> list[str]:
+    ids = [v.violation_id or f"v{position + 1}" for position, v in enumerate(violations)]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise InvalidArgumentError(
+            [
+                FieldViolation(
+                    f"violations[{position}].violation_id", "violation ids must be unique"
+                )
+                for position, i in enumerate(ids)
+                if i in duplicates
+            ]
+        )
+    return ids
+
+
+def _check_prescriptions(
+    prescriptions: Sequence[pb.Prescription], violation_ids: set[str], inspected: date
+) -> None:
+    problems = []
+    for position, prescription in enumerate(prescriptions):
+        if prescription.violation_id not in violation_ids:
+            problems.append(
+                FieldViolation(
+                    f"prescriptions[{position}].violation_id",
+                    "must name a violation recorded in the same act",
+                )
+            )
+        if _date(prescription.due_date) <= inspected:
+            problems.append(
+                FieldViolation(
+                    f"prescriptions[{position}].due_date",
+                    "must fall after the inspection date",
+                )
+            )
+    if problems:
+        raise InvalidArgumentError(problems)
