@@ -65,7 +65,7 @@ class Desk:
         engine = create_engine(self.settings.database_url(ServiceName.REVIEWS))
         try:
             store = ReviewStore(session_factory(engine), comments_per_hour=1)
-            return [r.task_id for r in await store.pending_completions(100)]
+            return [d.key for d in await store.pending_deliveries(100)]
         finally:
             await engine.dispose()
 

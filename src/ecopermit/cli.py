@@ -84,7 +84,7 @@ def serve(
     from ecopermit.runtime.grpc.server import serve_until_signalled, start_server
     from ecopermit.runtime.telemetry import configure_telemetry
     from ecopermit.runtime.tokens import TokenVerifier
-    from ecopermit.services.registry import registrations
+    from ecopermit.services.registry import registrations, workflow_relay
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = load_settings()
@@ -94,8 +94,11 @@ def serve(
 
     async def run() -> None:
         engine = create_engine(settings.database_url(service))
+        sessions = session_factory(engine)
+        relay = workflow_relay(service, sessions, settings)
+        relaying = asyncio.create_task(relay.run()) if relay else None
         running = await start_server(
-            registrations(service, session_factory(engine), settings),
+            registrations(service, sessions, settings),
             host=settings.host,
             port=settings.listen_port(service) if port is None else port,
             verifier=TokenVerifier(settings),
@@ -103,6 +106,8 @@ def serve(
         try:
             await serve_until_signalled(running, settings.shutdown_grace_seconds)
         finally:
+            if relaying is not None:
+                relaying.cancel()
             await engine.dispose()
 
     try:

@@ -1,4 +1,4 @@
-"""Which servicers each service process serves, over that service's own database."""
+"""What each service process runs: its servicers over its own database, and its outbox relay."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from types import ModuleType
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
 from ecopermit.applicants.v1 import (
     applicant_service_pb2,
@@ -22,12 +23,14 @@ from ecopermit.reviews.v1 import (
 )
 from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.temporal import connect_temporal
 from ecopermit.services.applicants.servicer import ApplicantServicer, ApplicantWorkflowServicer
 from ecopermit.services.applicants.store import ApplicantStore
 from ecopermit.services.inspections.servicer import InspectionServicer
 from ecopermit.services.inspections.store import InspectionStore
 from ecopermit.services.reviews.servicer import ReviewServicer, ReviewWorkflowServicer
 from ecopermit.services.reviews.store import ReviewStore
+from ecopermit.services.workflow_relay import WorkflowRelay
 
 
 def _full_name(messages: ModuleType, service: str) -> str:
@@ -73,3 +76,23 @@ def registrations(
             inspection_service_pb2_grpc.add_InspectionServiceServicer_to_server,
         )
     ]
+
+
+def workflow_relay(
+    service: ServiceName, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> WorkflowRelay | None:
+    """The relay that delivers this service's outbox to the permit workflows, if it has one."""
+    outbox: ApplicantStore | ReviewStore
+    if service is ServiceName.APPLICANTS:
+        outbox = ApplicantStore(sessions)
+    elif service is ServiceName.REVIEWS:
+        outbox = ReviewStore(sessions, settings.public_comments_per_hour)
+    else:
+        return None
+
+    async def connect() -> Client:
+        return await connect_temporal(settings)
+
+    return WorkflowRelay(
+        outbox, connect, settings.temporal_task_queue, settings.workflow_relay_interval_seconds
+    )

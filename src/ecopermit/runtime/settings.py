@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "ecopermit-permits"
     temporal_ui_port: Port = 8233
+    # How often the applicants and reviews services look for outbox messages to deliver.
+    workflow_relay_interval_seconds: float = Field(default=1.0, gt=0)
 
     # Bearer tokens. HS256 with token_secret by default; RS256 verifies against jwks_url
     # (or token_public_key) and mints with token_private_key.

@@ -34,6 +34,8 @@ from ecopermit.services.applicants.models import (
     StageTransitionRecord,
     WorkflowOutboxRecord,
 )
+from ecopermit.services.workflow_relay import Delivery
+from ecopermit.workflows import contract
 
 # Application ids are derived from (enterprise, request_id), so a retried submission maps to the
 # same id, and so does the permit workflow's id derived from it.
@@ -161,7 +163,8 @@ class ApplicantStore:
                 )
                 await session.flush()
                 session.add(_transition(application_id, None, pb.STAGE_SUBMITTED, "submitted", now))
-                session.add(_outbox(application_id, "start", request_id, now))
+                start = {"enterprise_bin": enterprise_bin}
+                session.add(_outbox(application_id, "start", request_id, now, start))
         except IntegrityError as error:
             # A concurrent retry of the same request won the insert: answer with its result.
             if not is_unique_violation(error):
@@ -217,7 +220,7 @@ class ApplicantStore:
                 already = await session.exec(
                     select(WorkflowOutboxRecord).where(
                         WorkflowOutboxRecord.application_id == application_id,
-                        WorkflowOutboxRecord.kind == "amend",
+                        WorkflowOutboxRecord.kind == contract.UPDATE_AMEND,
                         WorkflowOutboxRecord.request_id == request_id,
                     )
                 )
@@ -234,8 +237,10 @@ class ApplicantStore:
                 record.content = _as_json(content)
                 record.update_time = now
                 session.add(record)
-                payload = {"response": response}
-                session.add(_outbox(application_id, "amend", request_id, now, payload))
+                payload = {"request_id": request_id, "response": response}
+                session.add(
+                    _outbox(application_id, contract.UPDATE_AMEND, request_id, now, payload)
+                )
         except IntegrityError as error:
             if not is_unique_violation(error):
                 raise
@@ -259,7 +264,8 @@ class ApplicantStore:
             record.progress = "{}"
             session.add(record)
             session.add(_transition(application_id, None, pb.STAGE_WITHDRAWN, reason, now))
-            session.add(_outbox(application_id, "withdraw", "", now, {"reason": reason}))
+            payload = {"reason": reason}
+            session.add(_outbox(application_id, contract.UPDATE_WITHDRAW, "", now, payload))
         async with self._sessions() as session:
             return await self._view(session, application_id)
 
@@ -357,8 +363,8 @@ class ApplicantStore:
             raise NotFoundError(f"permits/{permit_id} not found")
         return record
 
-    async def pending_outbox(self, limit: int) -> list[WorkflowOutboxRecord]:
-        """Undelivered workflow events, oldest first."""
+    async def pending_deliveries(self, limit: int) -> list[Delivery]:
+        """Messages for the permit workflows not yet delivered, in the order they were written."""
         async with self._sessions() as session:
             query = (
                 select(WorkflowOutboxRecord)
@@ -366,11 +372,14 @@ class ApplicantStore:
                 .order_by(col(WorkflowOutboxRecord.id))
                 .limit(limit)
             )
-            return list((await session.exec(query)).all())
+            records = (await session.exec(query)).all()
+        return [
+            Delivery(str(r.id), r.application_id, r.kind, json.loads(r.payload)) for r in records
+        ]
 
-    async def mark_delivered(self, outbox_id: int) -> None:
+    async def mark_delivered(self, key: str) -> None:
         async with self._sessions() as session, session.begin():
-            record = await session.get(WorkflowOutboxRecord, outbox_id)
+            record = await session.get(WorkflowOutboxRecord, int(key))
             if record is not None:
                 record.deliver_time = utc_now()
                 record.attempts += 1

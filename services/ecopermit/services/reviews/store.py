@@ -38,7 +38,8 @@ from ecopermit.services.reviews.models import (
     PublicCommentRecord,
     TaskRecord,
 )
-from ecopermit.workflows.contract import TaskCompletion, TaskFinding
+from ecopermit.services.workflow_relay import Delivery
+from ecopermit.workflows.contract import UPDATE_COMPLETE_TASK, TaskCompletion, TaskFinding
 
 _COMMENT_NAMESPACE = uuid.UUID("0b3c8e6e-8f4a-4d7e-b1c2-5a9d3e7f1a24")
 _OVERRIDE_REASON_MIN = 10
@@ -457,7 +458,8 @@ class ReviewStore:
 
     # The completion outbox
 
-    async def pending_completions(self, limit: int) -> list[CompletionOutboxRecord]:
+    async def pending_deliveries(self, limit: int) -> list[Delivery]:
+        """Task completions not yet delivered to their workflows, oldest first."""
         async with self._sessions() as session:
             query = (
                 select(CompletionOutboxRecord)
@@ -465,9 +467,13 @@ class ReviewStore:
                 .order_by(col(CompletionOutboxRecord.create_time))
                 .limit(limit)
             )
-            return list((await session.exec(query)).all())
+            records = (await session.exec(query)).all()
+        return [
+            Delivery(r.task_id, r.application_id, UPDATE_COMPLETE_TASK, json.loads(r.payload))
+            for r in records
+        ]
 
-    async def mark_completion_delivered(self, task_id: str) -> None:
+    async def mark_delivered(self, task_id: str) -> None:
         async with self._sessions() as session, session.begin():
             record = await session.get(CompletionOutboxRecord, task_id)
             if record is not None:

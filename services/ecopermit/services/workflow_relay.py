@@ -1,0 +1,168 @@
+"""Delivers what the services recorded for the permit workflows: the transactional outbox's relay.
+
+A service writes a change and the message for its workflow in one transaction (the outbox).
+This relay reads undelivered messages in order, hands each to Temporal, then marks it
+delivered. If the process dies after Temporal accepted a message but before the mark, the
+message is delivered again with the same id: a second workflow start with the same workflow id
+is rejected, and an update with the same update id returns the first result instead of running
+twice (the workflow's validators also refuse a second completion of one task). So nothing is
+lost and nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from ecopermit.workflows import contract
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 100
+_UPDATE_TIMEOUT = timedelta(seconds=10)
+_MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox message: what to tell which application's workflow."""
+
+    key: str
+    application_id: str
+    kind: str  # "start" or the name of a workflow update
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+class Outbox(Protocol):
+    async def pending_deliveries(self, limit: int) -> list[Delivery]: ...
+
+    async def mark_delivered(self, key: str) -> None: ...
+
+
+class DeliveryPostponedError(Exception):
+    """Temporal cannot take the message now (down, or the workflow not started yet)."""
+
+
+def _update_argument(kind: str, payload: dict[str, Any]) -> object:
+    if kind == contract.UPDATE_COMPLETE_TASK:
+        findings = [contract.TaskFinding(**f) for f in payload.get("findings", [])]
+        return contract.TaskCompletion(**{**payload, "findings": findings})
+    if kind == contract.UPDATE_AMEND:
+        return contract.Amendment(**payload)
+    if kind == contract.UPDATE_WITHDRAW:
+        return contract.Withdrawal(**payload)
+    raise ValueError(f"unknown outbox message kind {kind!r}")
+
+
+class WorkflowRelay:
+    def __init__(
+        self,
+        outbox: Outbox,
+        connect: Callable[[], Awaitable[Client]],
+        task_queue: str,
+        interval_seconds: float,
+    ) -> None:
+        self._outbox = outbox
+        self._connect = connect
+        self._task_queue = task_queue
+        self._interval = interval_seconds
+        self._client: Client | None = None
+
+    async def deliver_pending(self) -> int:
+        """One pass over the outbox; returns how many messages were delivered.
+
+        Messages of one application go in order: when one is postponed, the later ones of the
+        same application wait for the next pass.
+        """
+        if self._client is None:
+            try:
+                self._client = await self._connect()
+            except RuntimeError as error:  # the SDK's connection failure
+                raise DeliveryPostponedError(f"Temporal unreachable: {error}") from error
+        delivered = 0
+        held_back: set[str] = set()
+        for delivery in await self._outbox.pending_deliveries(_BATCH):
+            if delivery.application_id in held_back:
+                continue
+            try:
+                await self._deliver(self._client, delivery)
+            except DeliveryPostponedError as reason:
+                logger.info("postponed %s for %s: %s", delivery.kind, delivery.key, reason)
+                held_back.add(delivery.application_id)
+                continue
+            await self._outbox.mark_delivered(delivery.key)
+            delivered += 1
+        return delivered
+
+    async def run(self) -> None:
+        """Delivers until cancelled, backing off while Temporal is unreachable."""
+        backoff = self._interval
+        while True:
+            try:
+                await self.deliver_pending()
+                backoff = self._interval
+            except DeliveryPostponedError as reason:
+                logger.warning("workflow relay waiting: %s", reason)
+                backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
+            except Exception:
+                logger.exception("workflow relay pass failed; retrying")
+                backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
+            await asyncio.sleep(backoff)
+
+    async def _deliver(self, client: Client, delivery: Delivery) -> None:
+        workflow_id = contract.permit_workflow_id(delivery.application_id)
+        if delivery.kind == "start":
+            try:
+                await client.start_workflow(
+                    contract.WORKFLOW_NAME,
+                    contract.PermitApplicationInput(
+                        application_id=delivery.application_id,
+                        enterprise_bin=delivery.payload["enterprise_bin"],
+                    ),
+                    id=workflow_id,
+                    task_queue=self._task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                )
+            except WorkflowAlreadyStartedError:
+                pass  # started by an earlier delivery of this same message
+            except RPCError as error:
+                raise DeliveryPostponedError(str(error)) from error
+            return
+        handle = client.get_workflow_handle(workflow_id)
+        argument = _update_argument(delivery.kind, delivery.payload)
+        try:
+            await handle.execute_update(
+                delivery.kind,
+                argument,
+                id=f"{delivery.kind}-{delivery.key}",
+                rpc_timeout=_UPDATE_TIMEOUT,
+            )
+        except WorkflowUpdateFailedError as refusal:
+            # The workflow's validator refused it (stale, duplicate or wrong-kind): a final
+            # answer, which delivering again would only repeat.
+            logger.warning("workflow refused %s %s: %s", delivery.kind, delivery.key, refusal.cause)
+        except RPCError as error:
+            if await _workflow_closed(client, workflow_id):
+                logger.info(
+                    "%s for %s arrived after the workflow closed", delivery.kind, workflow_id
+                )
+                return
+            raise DeliveryPostponedError(str(error)) from error
+
+
+async def _workflow_closed(client: Client, workflow_id: str) -> bool:
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError:
+        return False
+    return description.status not in (None, WorkflowExecutionStatus.RUNNING)

