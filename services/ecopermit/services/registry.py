@@ -80,15 +80,15 @@ def registrations(
 
 def workflow_relay(
     service: ServiceName, sessions: async_sessionmaker[AsyncSession], settings: Settings
-) -> WorkflowRelay | None:
-    """The relay that delivers this service's outbox to the permit workflows, if it has one."""
-    outbox: ApplicantStore | ReviewStore
+) -> WorkflowRelay:
+    """The relay that delivers this service's outbox to the permit workflows."""
+    outbox: ApplicantStore | ReviewStore | InspectionStore
     if service is ServiceName.APPLICANTS:
         outbox = ApplicantStore(sessions)
     elif service is ServiceName.REVIEWS:
         outbox = ReviewStore(sessions, settings.public_comments_per_hour)
     else:
-        return None
+        outbox = InspectionStore(sessions)
 
     async def connect() -> Client:
         return await connect_temporal(settings)

@@ -60,6 +60,8 @@ def _update_argument(kind: str, payload: dict[str, Any]) -> object:
         return contract.Amendment(**payload)
     if kind == contract.UPDATE_WITHDRAW:
         return contract.Withdrawal(**payload)
+    if kind == contract.UPDATE_RECORD_INSPECTION:
+        return contract.InspectionRecorded(**payload)
     raise ValueError(f"unknown outbox message kind {kind!r}")
 
 

@@ -82,8 +82,14 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "ecopermit-permits"
     temporal_ui_port: Port = 8233
-    # How often the applicants and reviews services look for outbox messages to deliver.
+    # How often the services look for outbox messages to deliver to the permit workflows.
     workflow_relay_interval_seconds: float = Field(default=1.0, gt=0)
+    # The permit worker's health port (gRPC health, for `ecopermit up` and Kubernetes probes).
+    worker_port: Port = 50054
+    # How long one statutory day lasts in real seconds: 86400 in production; the demo calendar
+    # sets a fraction of a second so that months of procedure pass in a minute. An application
+    # keeps the scale it started with.
+    statutory_day_seconds: float = Field(default=86400.0, gt=0)
 
     # Bearer tokens. HS256 with token_secret by default; RS256 verifies against jwks_url
     # (or token_public_key) and mints with token_private_key.

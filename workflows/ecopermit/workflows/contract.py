@@ -13,6 +13,8 @@ WORKFLOW_NAME = "PermitApplicationWorkflow"
 UPDATE_COMPLETE_TASK = "complete_task"
 UPDATE_AMEND = "amend"
 UPDATE_WITHDRAW = "withdraw"
+UPDATE_RECORD_INSPECTION = "record_inspection"
+QUERY_STATUS = "get_status"
 
 
 def permit_workflow_id(application_id: str) -> str:
@@ -54,3 +56,13 @@ class Amendment:
 @dataclass(frozen=True)
 class Withdrawal:
     reason: str
+
+
+@dataclass(frozen=True)
+class InspectionRecorded:
+    """An inspector recorded the act of the application's pre-permit inspection."""
+
+    inspection_id: str
+    violations: int
+    grave_violations: int
+    prescriptions: int

@@ -41,7 +41,8 @@ from ecopermit.workflows import contract
 # same id, and so does the permit workflow's id derived from it.
 _APPLICATION_NAMESPACE = uuid.UUID("6f1c3e0a-5b2d-4c41-9a57-0e6b8f3d2a10")
 _TERMINAL_STAGES = frozenset({pb.STAGE_APPROVED, pb.STAGE_REFUSED, pb.STAGE_WITHDRAWN})
-_PERMIT_STAGES = frozenset({pb.STAGE_DECISION, pb.STAGE_APPROVED})
+# A permit is issued at decision, or after a hearing reverses a proposed refusal.
+_PERMIT_STAGES = frozenset({pb.STAGE_DECISION, pb.STAGE_REFUSAL_HEARING, pb.STAGE_APPROVED})
 _SERIAL_RETRIES = 5
 
 
@@ -287,13 +288,17 @@ class ApplicantStore:
             if sequence > record.last_sequence:
                 if record.stage == pb.STAGE_WITHDRAWN and stage != pb.STAGE_WITHDRAWN:
                     raise FailedPreconditionError(f"applications/{application_id} is withdrawn")
+                entered = stage != record.stage
                 record.stage = stage
                 record.last_sequence = sequence
                 record.progress = _as_json(progress)
                 record.rules_version = record.rules_version or rules_version
                 record.update_time = now
                 session.add(record)
-                session.add(_transition(application_id, sequence, stage, reason, now))
+                # Within a stage the workflow only updates progress (open tasks, deadlines);
+                # the history records entries into stages.
+                if entered:
+                    session.add(_transition(application_id, sequence, stage, reason, now))
         async with self._sessions() as session:
             return await self._view(session, application_id)
 

@@ -59,3 +59,21 @@ class PrescriptionRecord(InspectionsTable, table=True):
     state: int = Field(index=True)
     resolved_date: date | None = Field(default=None, sa_type=Date)
     evidence: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class FindingsOutboxRecord(InspectionsTable, table=True):
+    """A pre-permit inspection's act that the application's permit workflow has yet to receive.
+
+    Written in the transaction that records the act; the relay delivers it as a Temporal update
+    whose id derives from the inspection id, so a delivery repeated after a crash is applied once.
+    """
+
+    __tablename__ = "findings_outbox"
+
+    inspection_id: str = Field(primary_key=True, max_length=64)
+    application_id: str = Field(index=True, max_length=64)
+    # The InspectionRecorded payload (JSON).
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    create_time: datetime = Field(sa_type=UtcDateTime)
+    deliver_time: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    attempts: int = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Sequence
@@ -27,10 +28,13 @@ from ecopermit.runtime import pagination
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.services.inspections.models import (
+    FindingsOutboxRecord,
     InspectionRecord,
     PrescriptionRecord,
     ViolationRecord,
 )
+from ecopermit.services.workflow_relay import Delivery
+from ecopermit.workflows.contract import UPDATE_RECORD_INSPECTION, InspectionRecorded
 
 _INSPECTION_NAMESPACE = uuid.UUID("5d8f0c7a-2e61-4b3a-8c94-71f2a6e0d3b5")
 
@@ -209,6 +213,22 @@ class InspectionStore:
             record.state = pb.INSPECTION_STATE_COMPLETED
             record.record_time = utc_now()
             session.add(record)
+            if record.application_id:
+                # The application's permit workflow waits for this act (the outbox, see README).
+                act = InspectionRecorded(
+                    inspection_id=inspection_id,
+                    violations=len(violations),
+                    grave_violations=sum(v.severity == pb.SEVERITY_GRAVE for v in violations),
+                    prescriptions=len(prescriptions),
+                )
+                session.add(
+                    FindingsOutboxRecord(
+                        inspection_id=inspection_id,
+                        application_id=record.application_id,
+                        payload=json.dumps(dataclasses.asdict(act)),
+                        create_time=record.record_time,
+                    )
+                )
         return await self.get(inspection_id, principal)
 
     async def resolve_prescription(
@@ -270,6 +290,31 @@ class InspectionStore:
             ),
             prescriptions_overdue=sum(is_overdue(p, today) for p in prescribed),
         )
+
+    async def pending_deliveries(self, limit: int) -> list[Delivery]:
+        """Inspection acts not yet delivered to their permit workflows, oldest first."""
+        async with self._sessions() as session:
+            query = (
+                select(FindingsOutboxRecord)
+                .where(col(FindingsOutboxRecord.deliver_time).is_(None))
+                .order_by(col(FindingsOutboxRecord.create_time))
+                .limit(limit)
+            )
+            records = (await session.exec(query)).all()
+        return [
+            Delivery(
+                r.inspection_id, r.application_id, UPDATE_RECORD_INSPECTION, json.loads(r.payload)
+            )
+            for r in records
+        ]
+
+    async def mark_delivered(self, inspection_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(FindingsOutboxRecord, inspection_id)
+            if record is not None:
+                record.deliver_time = utc_now()
+                record.attempts += 1
+                session.add(record)
 
     async def _view(self, session: AsyncSession, inspection_id: str) -> InspectionView:
         record = await session.get(InspectionRecord, inspection_id)

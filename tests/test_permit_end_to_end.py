@@ -1,0 +1,349 @@
+"""One application carried from submission to a permit by the real parts: the three services on
+loopback over their own databases, their outbox relays, the Temporal dev server and the permit
+worker with its real activities. People act only through the public gRPC API, with their own
+tokens; the demo calendar makes a statutory day last a few hundredths of a second."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import grpc
+import pytest
+from google.type import date_pb2
+from temporalio.testing import WorkflowEnvironment
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
+from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.domain.business_calendar import kazakhstan_calendar
+from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
+from ecopermit.inspections.v1 import inspection_service_pb2_grpc
+from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
+from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.identity import Role
+from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.services.applicants.store import ApplicantStore
+from ecopermit.services.inspections.store import InspectionStore
+from ecopermit.services.reviews.store import ReviewStore
+from ecopermit.services.workflow_relay import WorkflowRelay
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
+from ecopermit.workflows.activities import PermitActivities, ServiceChannels, WorkerCredentials
+from ecopermit.workflows.worker import build_worker
+from tests import samples
+from tests.conftest import ENTERPRISE_BIN, Metadata, ServiceChannel, bearer
+
+# A statutory day lasts 0.1 s: the 30-day consultation takes three seconds.
+DAY_SECONDS = 0.1
+_T = TypeVar("_T")
+
+
+@pytest.fixture
+def demo_calendar(embedded_environment: Path, monkeypatch: pytest.MonkeyPatch) -> float:
+    monkeypatch.setenv("ECOPERMIT_STATUTORY_DAY_SECONDS", str(DAY_SECONDS))
+    return DAY_SECONDS
+
+
+@dataclass
+class Desk:
+    applicants: applicant_service_pb2_grpc.ApplicantServiceStub
+    reviews: review_service_pb2_grpc.ReviewServiceStub
+    inspections: inspection_service_pb2_grpc.InspectionServiceStub
+    issuer: TokenIssuer
+
+    def token(self, role: Role, subject: str) -> Metadata:
+        return bearer(self.issuer, role, subject)
+
+
+async def eventually(probe: Callable[[], Awaitable[_T | None]], what: str) -> _T:
+    """Polls until the probe returns something; the workflow moves on its own time."""
+    for _ in range(600):
+        found = await probe()
+        if found is not None:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+async def stack(
+    demo_calendar: float,
+    settings: Settings,
+    service_channel: ServiceChannel,
+    issuer: TokenIssuer,
+    temporal: WorkflowEnvironment,
+) -> AsyncIterator[Desk]:
+    """The services, a relay per service and a permit worker, all on one fresh task queue."""
+    assert settings.statutory_day_seconds == DAY_SECONDS
+    task_queue = f"permits-{uuid.uuid4()}"
+    channels = ServiceChannels(
+        applicants=await service_channel(ServiceName.APPLICANTS),
+        reviews=await service_channel(ServiceName.REVIEWS),
+        inspections=await service_channel(ServiceName.INSPECTIONS),
+    )
+    async with AsyncExitStack() as stack:
+        outboxes: list[ApplicantStore | ReviewStore | InspectionStore] = []
+        for service in ServiceName:
+            engine = create_engine(settings.database_url(service))
+            stack.push_async_callback(engine.dispose)
+            sessions = session_factory(engine)
+            outboxes.append(
+                ApplicantStore(sessions)
+                if service is ServiceName.APPLICANTS
+                else ReviewStore(sessions, comments_per_hour=10)
+                if service is ServiceName.REVIEWS
+                else InspectionStore(sessions)
+            )
+
+        async def connect() -> object:
+            return temporal.client
+
+        relays = [
+            asyncio.create_task(
+                WorkflowRelay(outbox, connect, task_queue, interval_seconds=0.05).run()  # type: ignore[arg-type]
+            )
+            for outbox in outboxes
+        ]
+        activities = PermitActivities(
+            channels,
+            WorkerCredentials(issuer),
+            kazakhstan_calendar(),
+            settings.statutory_day_seconds,
+        )
+        worker = build_worker(temporal.client, task_queue, activities, timedelta(seconds=1))
+        await stack.enter_async_context(worker)
+        yield Desk(
+            applicant_service_pb2_grpc.ApplicantServiceStub(channels.applicants),
+            review_service_pb2_grpc.ReviewServiceStub(channels.reviews),
+            inspection_service_pb2_grpc.InspectionServiceStub(channels.inspections),
+            issuer,
+        )
+        for relay in relays:
+            relay.cancel()
+
+
+def coal_plant_above_bat() -> applicants_pb.Application:
+    """A 420 MWth pulverised-coal plant whose NOx is above the existing-plant BAT-AEL."""
+    application = samples.application(ENTERPRISE_BIN, nox_mg_nm3=240.0)
+    application.emission_sources[0].source_type = "lcp_coal_pc_existing"
+    application.emission_sources[0].emissions[1].concentration_mg_nm3 = 8.0  # dust within 3-11
+    application.documents.extend(
+        samples.document(kind, f"{applicants_pb.DocumentKind.Name(kind).lower()}.pdf")
+        for kind in (
+            applicants_pb.DOCUMENT_KIND_WASTE_PROGRAMME,
+            applicants_pb.DOCUMENT_KIND_PRODUCTION_CONTROL_PROGRAMME,
+            applicants_pb.DOCUMENT_KIND_BAT_GAP_ANALYSIS,
+        )
+    )
+    application.efficiency_programme.add(
+        description="Low-NOx burners and over-fire air on boiler 1",
+        due_date=date_pb2.Date(year=2028, month=10, day=1),
+        source_id="stack-1",
+        pollutant=kz.POLLUTANT_NOX,
+    )
+    return application
+
+
+async def work_task(
+    desk: Desk,
+    application: str,
+    kind: int,
+    role: Role,
+    subject: str,
+    outcome: int,
+    **completion: object,
+) -> reviews_pb.Task:
+    """Finds the open task in the role's inbox, claims and completes it, as a person would."""
+    who = desk.token(role, subject)
+
+    async def open_task() -> reviews_pb.Task | None:
+        inbox = await desk.reviews.ListTasks(
+            reviews_api.ListTasksRequest(
+                role=role.to_proto(),  # type: ignore[arg-type]
+                application=application,
+                state=reviews_pb.TASK_STATE_OPEN,
+            ),
+            metadata=who,
+        )
+        return next((t for t in inbox.tasks if t.kind == kind), None)
+
+    task = await eventually(open_task, f"an open {reviews_pb.TaskKind.Name(kind)} task")
+    await desk.reviews.ClaimTask(reviews_api.ClaimTaskRequest(name=task.name), metadata=who)
+    done = await desk.reviews.CompleteTask(
+        reviews_api.CompleteTaskRequest(name=task.name, outcome=outcome, **completion),  # type: ignore[arg-type]
+        metadata=who,
+    )
+    completed: reviews_pb.Task = done.task
+    return completed
+
+
+async def reaches(desk: Desk, application: str, stage: int) -> applicants_pb.Application:
+    owner = desk.token(Role.APPLICANT, "aliya")
+
+    async def at_stage() -> applicants_pb.Application | None:
+        found = await desk.applicants.GetApplication(
+            applicants_api.GetApplicationRequest(name=application), metadata=owner
+        )
+        current: applicants_pb.Application = found.application
+        return current if current.stage == stage else None
+
+    try:
+        return await eventually(at_stage, applicants_pb.Stage.Name(stage))
+    except AssertionError:
+        found = await desk.applicants.GetApplication(
+            applicants_api.GetApplicationRequest(name=application), metadata=owner
+        )
+        history = [(h.stage, h.reason) for h in found.application.stage_history]
+        raise AssertionError(f"stuck; history {history}") from None
+
+
+async def test_an_application_above_bat_is_carried_to_a_permit_through_the_public_api(
+    stack: Desk,
+) -> None:
+    desk = stack
+    owner = desk.token(Role.APPLICANT, "aliya")
+    await desk.applicants.RegisterEnterprise(
+        applicants_api.RegisterEnterpriseRequest(enterprise=samples.enterprise(ENTERPRISE_BIN)),
+        metadata=owner,
+    )
+    submitted = await desk.applicants.SubmitApplication(
+        applicants_api.SubmitApplicationRequest(
+            request_id=str(uuid.uuid4()), application=coal_plant_above_bat()
+        ),
+        metadata=owner,
+    )
+    name = submitted.application.name
+
+    at_completeness = await reaches(desk, name, applicants_pb.STAGE_COMPLETENESS)
+    assert at_completeness.rules_version == "kep-2026.1"
+    [deadline] = at_completeness.deadlines
+    assert deadline.business_days == 5
+    reviewer = (Role.REVIEWER, "reviewer-1")
+    await work_task(
+        desk, name, reviews_pb.TASK_KIND_COMPLETENESS, *reviewer, reviews_pb.TASK_OUTCOME_COMPLETE
+    )
+
+    in_review = await reaches(desk, name, applicants_pb.STAGE_TECHNICAL_REVIEW)
+    assert len(in_review.open_tasks) == 4
+    for kind, outcome in (
+        (reviews_pb.TASK_KIND_TECHNICAL_AIR, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS),
+        (reviews_pb.TASK_KIND_TECHNICAL_WATER, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS),
+        (reviews_pb.TASK_KIND_TECHNICAL_WASTE, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS),
+        (reviews_pb.TASK_KIND_STATE_EXPERTISE, reviews_pb.TASK_OUTCOME_POSITIVE_CONCLUSION),
+    ):
+        await work_task(desk, name, kind, *reviewer, outcome)
+
+    await reaches(desk, name, applicants_pb.STAGE_BAT_ASSESSMENT)
+    expert = (Role.BAT_EXPERT, "expert-1")
+    await work_task(
+        desk, name, reviews_pb.TASK_KIND_BAT_REVIEW, *expert, reviews_pb.TASK_OUTCOME_BAT_CONFIRMED
+    )
+    assessment = (
+        await desk.reviews.GetBatAssessment(
+            reviews_api.GetBatAssessmentRequest(name=f"{name}/batAssessment"), metadata=owner
+        )
+    ).bat_assessment
+    nox = next(r for r in assessment.rows if r.pollutant == kz.POLLUTANT_NOX)
+    assert nox.verdict == reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND
+    assert assessment.reviewed
+    assert assessment.programme_required
+
+    # Above the BAT-AEL: the risk rule sends an inspector before the decision.
+    await reaches(desk, name, applicants_pb.STAGE_SITE_INSPECTION)
+    inspector = desk.token(Role.INSPECTOR, "inspector-1")
+
+    async def scheduled() -> inspections_pb.Inspection | None:
+        listed = await desk.inspections.ListInspections(
+            inspections_api.ListInspectionsRequest(application=name), metadata=inspector
+        )
+        return listed.inspections[0] if listed.inspections else None
+
+    inspection = await eventually(scheduled, "the pre-permit inspection")
+    assert inspection.type == inspections_pb.INSPECTION_TYPE_PRE_PERMIT
+    await desk.inspections.RecordFindings(
+        inspections_api.RecordFindingsRequest(
+            name=inspection.name,
+            checklist=[
+                inspections_pb.ChecklistItem(
+                    code="ASM-01", description="ASM transmitting", compliant=True
+                )
+            ],
+        ),
+        metadata=inspector,
+    )
+
+    await reaches(desk, name, applicants_pb.STAGE_PUBLIC_CONSULTATION)
+    comment = await desk.reviews.SubmitPublicComment(
+        reviews_api.SubmitPublicCommentRequest(
+            parent=name,
+            request_id=str(uuid.uuid4()),
+            public_comment=reviews_pb.PublicComment(
+                author_display_name="Ecoforum Pavlodar", text="Publish the ASM data monthly."
+            ),
+        ),
+        metadata=desk.token(Role.PUBLIC, "citizen-1"),
+    )
+    await work_task(
+        desk,
+        name,
+        reviews_pb.TASK_KIND_COMMENT_DISPOSITION,
+        *reviewer,
+        reviews_pb.TASK_OUTCOME_ACKNOWLEDGED,
+        comment_dispositions=[
+            reviews_api.CommentDispositionEntry(
+                public_comment=comment.public_comment.name,
+                disposition=reviews_pb.COMMENT_DISPOSITION_ACCEPTED,
+                reason="Added as a permit condition on ASM reporting.",
+            )
+        ],
+    )
+
+    await reaches(desk, name, applicants_pb.STAGE_DECISION)
+    decided = await work_task(
+        desk,
+        name,
+        reviews_pb.TASK_KIND_DECISION,
+        Role.DECISION_MAKER,
+        "head-1",
+        reviews_pb.TASK_OUTCOME_APPROVE,
+    )
+    assert "site inspection: 0 violation(s)" in decided.instructions
+
+    approved = await reaches(desk, name, applicants_pb.STAGE_APPROVED)
+    assert [applicants_pb.Stage.Name(h.stage) for h in approved.stage_history] == [
+        "STAGE_SUBMITTED",
+        "STAGE_COMPLETENESS",
+        "STAGE_TECHNICAL_REVIEW",
+        "STAGE_BAT_ASSESSMENT",
+        "STAGE_SITE_INSPECTION",
+        "STAGE_PUBLIC_CONSULTATION",
+        "STAGE_DECISION",
+        "STAGE_APPROVED",
+    ]
+    assert list(approved.open_tasks) == []
+    permit = (
+        await desk.applicants.GetPermit(
+            applicants_api.GetPermitRequest(name=approved.permit), metadata=owner
+        )
+    ).permit
+    assert permit.signed_by == "head-1"
+    limits = {(limit.source_id, limit.pollutant): limit for limit in permit.emission_limits}
+    # NOx above range: the limit is the BAT-AEL's upper bound, reached through the programme.
+    assert limits["stack-1", kz.POLLUTANT_NOX].limit_mg_nm3 == pytest.approx(nox.bat_ael_high)
+    assert limits["stack-1", kz.POLLUTANT_NOX].derogation_reason == ""
+    assert len(permit.efficiency_programme) == 1
+    with pytest.raises(grpc.aio.AioRpcError) as late:
+        await desk.applicants.WithdrawApplication(
+            applicants_api.WithdrawApplicationRequest(name=name, reason="too late"), metadata=owner
+        )
+    assert late.value.code() is grpc.StatusCode.FAILED_PRECONDITION

@@ -1,0 +1,421 @@
+"""The permit workflow's activities: thin calls to the services over gRPC, as the worker identity.
+
+Each activity is idempotent, because Temporal may run it more than once: tasks, inspections and
+permits carry ids derived from the application, and stage transitions carry a sequence number.
+A service's final answer (bad input, not found, wrong stage) becomes a non-retryable
+ApplicationError whose type is the gRPC status name; anything else is retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import grpc
+from google.type import date_pb2
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workflow_service_pb2_grpc
+from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as applicants_workflow_api
+from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.domain.bat_assessment import DeclaredValue, assess
+from ecopermit.domain.business_calendar import BusinessCalendar
+from ecopermit.domain.emission_limits import emission_limits
+from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
+from ecopermit.inspections.v1 import inspection_service_pb2_grpc
+from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
+from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
+from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.workflows.activity_messages import (
+    ApplicationSnapshot,
+    BatFindings,
+    ConsultationOrder,
+    DeadlinePlan,
+    InspectionOrder,
+    Milestone,
+    PermitOrder,
+    PlannedDeadline,
+    PriorViolations,
+    Procedure,
+    Reminder,
+    SourcePollutant,
+    StageRecord,
+    TaskCancellation,
+    TaskOrder,
+    WorkingDaysSpan,
+)
+from ecopermit.workflows.rules_of_procedure import rules_in_force
+from ecopermit.workflows.statutory_clock import KAZAKHSTAN
+
+logger = logging.getLogger(__name__)
+
+WORKER_SUBJECT = "permit-workflow"
+# Inspection request ids derive from the application, so a retried activity schedules once.
+_INSPECTION_REQUEST_NAMESPACE = uuid.UUID("9a4f3c1e-7d2b-4e8a-b6f0-3c5d1e2a4b7f")
+_FINAL_CODES = frozenset(
+    {
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.ALREADY_EXISTS,
+        grpc.StatusCode.PERMISSION_DENIED,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.UNAUTHENTICATED,
+    }
+)
+_PAGE = 200
+
+
+class WorkerCredentials:
+    """The worker's bearer token, minted again once half its lifetime has passed."""
+
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self._issuer = issuer
+        self._token = ""
+        self._renew_at = 0.0
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        if time.monotonic() >= self._renew_at:
+            principal = Principal(subject=WORKER_SUBJECT, role=Role.WORKER)
+            self._token = self._issuer.mint(principal)
+            self._renew_at = time.monotonic() + self._issuer.ttl_seconds / 2
+        return (("authorization", f"Bearer {self._token}"),)
+
+
+@dataclass(frozen=True)
+class ServiceChannels:
+    applicants: grpc.aio.Channel
+    reviews: grpc.aio.Channel
+    inspections: grpc.aio.Channel
+
+
+@contextlib.contextmanager
+def _final_errors_are_not_retried() -> Iterator[None]:
+    try:
+        yield
+    except grpc.aio.AioRpcError as error:
+        if error.code() in _FINAL_CODES:
+            raise ApplicationError(
+                error.details() or error.code().name, type=error.code().name, non_retryable=True
+            ) from None
+        raise
+
+
+def _iso_day(value: date_pb2.Date) -> str:
+    return date(value.year, value.month, value.day).isoformat()
+
+
+class PermitActivities:
+    def __init__(
+        self,
+        channels: ServiceChannels,
+        credentials: WorkerCredentials,
+        calendar: BusinessCalendar,
+        day_seconds: float,
+    ) -> None:
+        self._applicants = applicant_service_pb2_grpc.ApplicantServiceStub(channels.applicants)
+        self._stages = applicant_workflow_service_pb2_grpc.ApplicantWorkflowServiceStub(
+            channels.applicants
+        )
+        self._reviews = review_service_pb2_grpc.ReviewServiceStub(channels.reviews)
+        self._tasks = review_workflow_service_pb2_grpc.ReviewWorkflowServiceStub(channels.reviews)
+        self._inspections = inspection_service_pb2_grpc.InspectionServiceStub(channels.inspections)
+        self._credentials = credentials
+        self._calendar = calendar
+        self._day_seconds = day_seconds
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.begin_procedure,
+            self.load_application,
+            self.plan_deadline,
+            self.count_working_days,
+            self.record_stage,
+            self.create_task,
+            self.cancel_task,
+            self.assess_bat,
+            self.reviewed_bat,
+            self.prior_violations,
+            self.schedule_inspection,
+            self.open_consultation,
+            self.issue_permit,
+            self.send_reminder,
+        ]
+
+    # Procedure and calendar
+
+    @activity.defn(name="begin_procedure")
+    async def begin_procedure(self, application_id: str) -> Procedure:
+        """The rules in force today and the calendar's speed: the application keeps both."""
+        today = datetime.now(KAZAKHSTAN).date()
+        return Procedure(rules=rules_in_force(today), day_seconds=self._day_seconds)
+
+    @activity.defn(name="plan_deadline")
+    async def plan_deadline(self, plan: DeadlinePlan) -> PlannedDeadline:
+        start = date.fromisoformat(plan.start_day)
+        due = self._calendar.add_working_days(start, plan.business_days)
+        remind = self._calendar.add_working_days(
+            start, max(plan.business_days - plan.reminder_before, 0)
+        )
+        return PlannedDeadline(due.isoformat(), remind.isoformat())
+
+    @activity.defn(name="count_working_days")
+    async def count_working_days(self, span: WorkingDaysSpan) -> int:
+        return self._calendar.working_days_between(
+            date.fromisoformat(span.start_day), date.fromisoformat(span.end_day)
+        )
+
+    # Applications
+
+    async def _application(self, application_id: str) -> applicants_pb.Application:
+        request = applicants_api.GetApplicationRequest(name=f"applications/{application_id}")
+        with _final_errors_are_not_retried():
+            response = await self._applicants.GetApplication(
+                request, metadata=self._credentials.metadata()
+            )
+        application: applicants_pb.Application = response.application
+        return application
+
+    @activity.defn(name="load_application")
+    async def load_application(self, application_id: str) -> ApplicationSnapshot:
+        application = await self._application(application_id)
+        return ApplicationSnapshot(
+            application_id=application_id,
+            enterprise_bin=application.enterprise.removeprefix("enterprises/"),
+            region=application.facility.region,
+            sector=application.sector,
+            document_kinds=sorted({d.kind for d in application.documents}),
+            programme=[
+                Milestone(m.source_id, m.pollutant, _iso_day(m.due_date))
+                for m in application.efficiency_programme
+            ],
+        )
+
+    @activity.defn(name="record_stage")
+    async def record_stage(self, record: StageRecord) -> None:
+        request = applicants_workflow_api.RecordStageTransitionRequest(
+            name=f"applications/{record.application_id}",
+            sequence=record.sequence,
+            stage=record.stage,  # type: ignore[arg-type]
+            reason=record.reason,
+            rules_version=record.rules_version,
+        )
+        for task in record.open_tasks:
+            request.open_tasks.add(
+                task=f"tasks/{task.task_id}",
+                kind=reviews_pb.TaskKind.Name(task.kind),
+                due_time=task.due_time,
+            )
+        for deadline in record.deadlines:
+            request.deadlines.add(
+                stage=deadline.stage,
+                due_time=deadline.due_time,
+                business_days=deadline.business_days,
+                paused=deadline.paused,
+            )
+        with _final_errors_are_not_retried():
+            await self._stages.RecordStageTransition(request, metadata=self._credentials.metadata())
+
+    @activity.defn(name="issue_permit")
+    async def issue_permit(self, order: PermitOrder) -> str:
+        """Issues the permit once (the service returns the same permit on a retry)."""
+        application = await self._application(order.application_id)
+        assessment = await self._assessment(order.application_id)
+        request = applicants_workflow_api.IssuePermitRequest(
+            application=f"applications/{order.application_id}",
+            conditions=order.conditions,
+            emission_limits=emission_limits(application, assessment),
+            signed_by=order.signed_by,
+        )
+        with _final_errors_are_not_retried():
+            response = await self._stages.IssuePermit(
+                request, metadata=self._credentials.metadata()
+            )
+        permit_name: str = response.permit.name
+        return permit_name
+
+    # Tasks
+
+    @activity.defn(name="create_task")
+    async def create_task(self, order: TaskOrder) -> None:
+        request = reviews_workflow_api.CreateTaskRequest(
+            task_id=order.task_id,
+            application=f"applications/{order.application_id}",
+            kind=order.kind,  # type: ignore[arg-type]
+            instructions=order.instructions[:8000],
+            due_time=order.due_time,
+        )
+        with _final_errors_are_not_retried():
+            await self._tasks.CreateTask(request, metadata=self._credentials.metadata())
+
+    @activity.defn(name="cancel_task")
+    async def cancel_task(self, cancellation: TaskCancellation) -> None:
+        request = reviews_workflow_api.CancelTaskRequest(
+            name=f"tasks/{cancellation.task_id}", reason=cancellation.reason[:2000]
+        )
+        try:
+            await self._tasks.CancelTask(request, metadata=self._credentials.metadata())
+        except grpc.aio.AioRpcError as error:
+            # Completed meanwhile, or never created: nothing is left to cancel.
+            if error.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+                return
+            raise
+
+    @activity.defn(name="send_reminder")
+    async def send_reminder(self, reminder: Reminder) -> None:
+        # Ids and dates only: no personal data or document contents in logs.
+        logger.warning(
+            "deadline reminder: application %s, %s (%s) due %s",
+            reminder.application_id,
+            reminder.subject,
+            reminder.kind,
+            reminder.due_time.isoformat(),
+        )
+
+    # BAT assessment
+
+    async def _assessment(self, application_id: str) -> reviews_pb.BatAssessment:
+        request = reviews_api.GetBatAssessmentRequest(
+            name=f"applications/{application_id}/batAssessment"
+        )
+        with _final_errors_are_not_retried():
+            response = await self._reviews.GetBatAssessment(
+                request, metadata=self._credentials.metadata()
+            )
+        assessment: reviews_pb.BatAssessment = response.bat_assessment
+        return assessment
+
+    @activity.defn(name="assess_bat")
+    async def assess_bat(self, application_id: str) -> BatFindings:
+        """Compares every declared value with its BAT-AEL and stores the assessment."""
+        application = await self._application(application_id)
+        declared = [
+            DeclaredValue(
+                source_id=source.source_id,
+                source_type=source.source_type,
+                pollutant=emission.pollutant,
+                concentration_mg_nm3=emission.concentration_mg_nm3,
+                oxygen_percent=emission.oxygen_percent,
+            )
+            for source in application.emission_sources
+            for emission in source.emissions
+        ]
+        result = assess(application.sector, application.facility.rated_thermal_input_mw, declared)
+        assessment = reviews_pb.BatAssessment(
+            name=f"applications/{application_id}/batAssessment",
+            application=f"applications/{application_id}",
+            catalogue_version=result.catalogue_version,
+            programme_required=result.programme_required,
+        )
+        for row in result.rows:
+            ael = row.bat_ael
+            assessment.rows.add(
+                source_id=row.declared.source_id,
+                source_type=row.declared.source_type,
+                pollutant=row.declared.pollutant,
+                declared_mg_nm3=row.declared.concentration_mg_nm3,
+                declared_oxygen_percent=row.declared.oxygen_percent,
+                normalised_mg_nm3=row.normalised,
+                reference_oxygen_percent=(
+                    ael.reference_oxygen_percent
+                    if ael is not None and ael.reference_oxygen_percent is not None
+                    else row.declared.oxygen_percent
+                ),
+                bat_ael_low=ael.low if ael else 0.0,
+                bat_ael_high=ael.high if ael else 0.0,
+                unit=ael.unit if ael else "mg/Nm3",
+                averaging_period=ael.averaging_period if ael else "",
+                source_document=ael.source_document if ael else "",
+                confidence=ael.confidence if ael else "",
+                verdict=row.verdict,
+            )
+        request = reviews_workflow_api.RecordBatAssessmentRequest(bat_assessment=assessment)
+        with _final_errors_are_not_retried():
+            await self._tasks.RecordBatAssessment(request, metadata=self._credentials.metadata())
+        return _findings(assessment)
+
+    @activity.defn(name="reviewed_bat")
+    async def reviewed_bat(self, application_id: str) -> BatFindings:
+        """The assessment by the BAT expert's verdicts, where the expert gave one."""
+        return _findings(await self._assessment(application_id))
+
+    # Inspections
+
+    @activity.defn(name="prior_violations")
+    async def prior_violations(self, enterprise_bin: str) -> PriorViolations:
+        violations = grave = 0
+        page_token = ""
+        while True:
+            request = inspections_api.ListInspectionsRequest(
+                enterprise=f"enterprises/{enterprise_bin}", page_size=_PAGE, page_token=page_token
+            )
+            with _final_errors_are_not_retried():
+                response = await self._inspections.ListInspections(
+                    request, metadata=self._credentials.metadata()
+                )
+            for inspection in response.inspections:
+                violations += len(inspection.violations)
+                grave += sum(
+                    v.severity == inspections_pb.SEVERITY_GRAVE for v in inspection.violations
+                )
+            page_token = response.next_page_token
+            if not page_token:
+                return PriorViolations(violations, grave)
+
+    @activity.defn(name="schedule_inspection")
+    async def schedule_inspection(self, order: InspectionOrder) -> str:
+        visit = date.fromisoformat(order.visit_day)
+        request = inspections_api.ScheduleInspectionRequest(
+            request_id=str(uuid.uuid5(_INSPECTION_REQUEST_NAMESPACE, order.application_id)),
+            enterprise=f"enterprises/{order.enterprise_bin}",
+            application=f"applications/{order.application_id}",
+            type=inspections_pb.INSPECTION_TYPE_PRE_PERMIT,
+            scheduled_date=date_pb2.Date(year=visit.year, month=visit.month, day=visit.day),
+            region=order.region,  # type: ignore[arg-type]
+        )
+        with _final_errors_are_not_retried():
+            response = await self._inspections.ScheduleInspection(
+                request, metadata=self._credentials.metadata()
+            )
+        inspection_id: str = response.inspection.name.removeprefix("inspections/")
+        return inspection_id
+
+    # Public consultation
+
+    @activity.defn(name="open_consultation")
+    async def open_consultation(self, order: ConsultationOrder) -> None:
+        request = reviews_workflow_api.OpenPublicConsultationRequest(
+            application=f"applications/{order.application_id}",
+            close_time=order.close_time,
+        )
+        with _final_errors_are_not_retried():
+            await self._tasks.OpenPublicConsultation(request, metadata=self._credentials.metadata())
+
+
+def _findings(assessment: reviews_pb.BatAssessment) -> BatFindings:
+    def verdict(row: reviews_pb.BatAssessmentRow) -> int:
+        return row.expert_verdict or row.verdict
+
+    return BatFindings(
+        catalogue_version=assessment.catalogue_version,
+        above=[
+            SourcePollutant(row.source_id, row.pollutant)
+            for row in assessment.rows
+            if verdict(row) == reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND
+        ],
+        within=sum(verdict(r) == reviews_pb.BAT_VERDICT_WITHIN_RANGE for r in assessment.rows),
+        below=sum(verdict(r) == reviews_pb.BAT_VERDICT_BELOW_RANGE for r in assessment.rows),
+        no_bat_ael=sum(verdict(r) == reviews_pb.BAT_VERDICT_NO_BAT_AEL for r in assessment.rows),
+        reviewed=assessment.reviewed,
+    )

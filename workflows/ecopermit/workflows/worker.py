@@ -1,0 +1,79 @@
+"""The permit worker process: runs PermitApplicationWorkflow and its activities until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+import grpc
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from ecopermit.domain.business_calendar import kazakhstan_calendar
+from ecopermit.runtime.grpc.server import start_server
+from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.temporal import connect_temporal
+from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
+from ecopermit.workflows.activities import PermitActivities, ServiceChannels, WorkerCredentials
+from ecopermit.workflows.permit_workflow import PermitApplicationWorkflow
+
+logger = logging.getLogger(__name__)
+
+
+def build_worker(
+    client: Client, task_queue: str, activities: PermitActivities, grace: timedelta
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[PermitApplicationWorkflow],
+        activities=activities.all(),
+        graceful_shutdown_timeout=grace,
+    )
+
+
+def permit_activities(settings: Settings) -> tuple[PermitActivities, list[grpc.aio.Channel]]:
+    """The activities over channels to the three services; the caller closes the channels."""
+    channels = ServiceChannels(
+        *(grpc.aio.insecure_channel(settings.service_address(service)) for service in ServiceName)
+    )
+    activities = PermitActivities(
+        channels,
+        WorkerCredentials(TokenIssuer.from_settings(settings)),
+        kazakhstan_calendar(),
+        settings.statutory_day_seconds,
+    )
+    return activities, [channels.applicants, channels.reviews, channels.inspections]
+
+
+async def run_worker(settings: Settings) -> None:
+    """Polls the task queue until SIGTERM or SIGINT, serving gRPC health for probes meanwhile."""
+    client = await connect_temporal(settings)
+    activities, channels = permit_activities(settings)
+    grace = timedelta(seconds=settings.shutdown_grace_seconds)
+    worker = build_worker(client, settings.temporal_task_queue, activities, grace)
+    health = await start_server(
+        [], host=settings.host, port=settings.worker_port, verifier=TokenVerifier(settings)
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    polling = asyncio.create_task(worker.run())
+    stopping = asyncio.create_task(stop.wait())
+    logger.info(
+        "permit worker polling %s; health on port %d", settings.temporal_task_queue, health.port
+    )
+    try:
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        await health.health.enter_graceful_shutdown()
+        if not polling.done():
+            await worker.shutdown()
+        await health.stop(0)
+        for channel in channels:
+            await channel.close()
+    polling.result()  # a worker that died on its own exits non-zero
