@@ -347,6 +347,18 @@ async def test_an_amendment_is_accepted_only_while_returned(actors: Actors) -> N
     assert hidden.code() is grpc.StatusCode.NOT_FOUND
 
 
+async def test_a_withdrawal_before_the_permit_refuses_the_permit(actors: Actors) -> None:
+    application = await actors.submit()
+    await actors.transition(application, 1, pb.STAGE_DECISION)
+    await actors.applicants.WithdrawApplication(
+        api.WithdrawApplicationRequest(name=application.name, reason="plant sold"),
+        metadata=actors.owner,
+    )
+    issue = workflow_api.IssuePermitRequest(application=application.name, signed_by="dm1")
+    refused = await rpc_error(actors.workflow.IssuePermit(issue, metadata=actors.worker))
+    assert refused.code() is grpc.StatusCode.FAILED_PRECONDITION
+
+
 async def test_a_withdrawn_application_stays_withdrawn(actors: Actors) -> None:
     application = await actors.submit()
     withdraw = api.WithdrawApplicationRequest(name=application.name, reason="plant closing")
@@ -396,6 +408,16 @@ async def test_a_permit_is_issued_once_at_decision_and_readable_by_the_public(
         api.GetApplicationRequest(name=application.name), metadata=actors.owner
     )
     assert status.application.permit == permit.name
+    # Issuing approves: the application is decided, and a withdrawal comes too late.
+    assert status.application.stage == pb.STAGE_APPROVED
+    assert status.application.stage_history[-1].reason == f"permit {permit.permit_number} issued"
+    late = await rpc_error(
+        actors.applicants.WithdrawApplication(
+            api.WithdrawApplicationRequest(name=application.name, reason="late"),
+            metadata=actors.owner,
+        )
+    )
+    assert late.code() is grpc.StatusCode.FAILED_PRECONDITION
     hidden = await rpc_error(
         actors.applicants.GetPermit(
             api.GetPermitRequest(name=permit.name), metadata=actors.competitor

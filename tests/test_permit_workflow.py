@@ -5,27 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from temporalio import activity
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.domain.business_calendar import kazakhstan_calendar
+from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.workflows import contract
 from ecopermit.workflows.activity_messages import (
     ApplicationSnapshot,
     BatFindings,
+    CommentLine,
     ConsultationOrder,
     DeadlinePlan,
+    DecisionForecast,
     InspectionOrder,
     Milestone,
     PermitOrder,
@@ -35,6 +41,7 @@ from ecopermit.workflows.activity_messages import (
     Reminder,
     SourcePollutant,
     StageRecord,
+    Submission,
     TaskCancellation,
     TaskOrder,
     WorkingDaysSpan,
@@ -45,10 +52,51 @@ from ecopermit.workflows.permit_workflow import (
     PermitStatus,
 )
 from ecopermit.workflows.rules_of_procedure import all_rules
+from ecopermit.workflows.statutory_clock import deadline_instant
 
 RULES = all_rules()["kep-2026.1"]
 ALL_DOCUMENTS = list(RULES.required_documents)
 ABOVE = SourcePollutant("stack-1", 1)
+
+
+HISTORIES = Path(__file__).with_name("histories")
+
+
+async def keep_history(app: Permitting, name: str) -> None:
+    """With ECOPERMIT_RECORD_HISTORIES=1, keeps this run's history for the replay test: record
+    once per workflow release, so that later code must still replay what earlier code did."""
+    if os.environ.get("ECOPERMIT_RECORD_HISTORIES") == "1":
+        history = await app.handle.fetch_history()
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+def test_histories_are_recorded_for_every_decision() -> None:
+    names = {path.stem for path in HISTORIES.glob("*.json")}
+    assert names >= {"approved", "refused_after_hearing", "returned_then_approved", "withdrawn"}
+
+
+@pytest.mark.parametrize("recorded", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_the_workflow_still_replays_the_histories_of_earlier_releases(
+    recorded: Path,
+) -> None:
+    history = WorkflowHistory.from_json(recorded.stem, await asyncio.to_thread(recorded.read_text))
+    result = await Replayer(workflows=[PermitApplicationWorkflow]).replay_workflow(
+        history, raise_on_replay_failure=False
+    )
+    assert result.replay_failure is None, f"{recorded.name}: {result.replay_failure}"
+
+
+def inspection_act(
+    inspection_id: str, violations: int = 0, grave: int = 0, prescriptions: int = 0
+) -> contract.InspectionRecorded:
+    return contract.InspectionRecorded(
+        inspection_id,
+        inspections_pb.INSPECTION_TYPE_PRE_PERMIT,
+        violations,
+        grave,
+        prescriptions,
+    )
 
 
 @dataclass
@@ -66,13 +114,40 @@ class Services:
     inspections: list[InspectionOrder] = field(default_factory=list)
     permits: list[PermitOrder] = field(default_factory=list)
     consultations: list[ConsultationOrder] = field(default_factory=list)
+    comments: list[CommentLine] = field(default_factory=list)
+    unresolved_grave: list[int] = field(default_factory=list)  # answers, one per look
+    # The applicant withdrew in the applicants database; the update is still on its way.
+    withdrawn_in_database: bool = False
+
+    def refuse_if_withdrawn(self) -> None:
+        if self.withdrawn_in_database:
+            raise ApplicationError(
+                "the application is withdrawn", type="FAILED_PRECONDITION", non_retryable=True
+            )
 
     def activities(self) -> list[Callable[..., object]]:
         calendar = kazakhstan_calendar()
 
         @activity.defn(name="begin_procedure")
-        async def begin_procedure(application_id: str) -> Procedure:
+        async def begin_procedure(submission: Submission) -> Procedure:
             return Procedure(RULES, day_seconds=86400.0)
+
+        @activity.defn(name="forecast_decision")
+        async def forecast_decision(forecast: DecisionForecast) -> str:
+            day = date.fromisoformat(forecast.from_day)
+            for step in forecast.steps:
+                day = calendar.add_working_days(
+                    day + timedelta(days=step.calendar_days), step.business_days
+                )
+            return day.isoformat()
+
+        @activity.defn(name="unresolved_grave_violations")
+        async def unresolved_grave_violations(inspection_id: str) -> int:
+            return self.unresolved_grave.pop(0) if self.unresolved_grave else 0
+
+        @activity.defn(name="public_comments")
+        async def public_comments(application_id: str) -> list[CommentLine]:
+            return list(self.comments)
 
         @activity.defn(name="load_application")
         async def load_application(application_id: str) -> ApplicationSnapshot:
@@ -97,6 +172,7 @@ class Services:
 
         @activity.defn(name="record_stage")
         async def record_stage(record: StageRecord) -> None:
+            self.refuse_if_withdrawn()
             self.stages.append(record)
 
         @activity.defn(name="create_task")
@@ -134,6 +210,7 @@ class Services:
 
         @activity.defn(name="issue_permit")
         async def issue_permit(order: PermitOrder) -> str:
+            self.refuse_if_withdrawn()
             self.permits.append(order)
             return f"permits/KZ-KEP-{len(self.permits):06d}"
 
@@ -143,6 +220,9 @@ class Services:
 
         return [
             begin_procedure,
+            forecast_decision,
+            unresolved_grave_violations,
+            public_comments,
             load_application,
             plan_deadline,
             count_working_days,
@@ -197,6 +277,23 @@ class Permitting:
             contract.TaskCompletion(task_id, kind, outcome, by, comments),
         )
         return task_id
+
+    async def recorded(self, matching: Callable[[StageRecord], bool]) -> StageRecord:
+        """Waits until the workflow has written a matching record to the applicants service."""
+        for _ in range(400):
+            found = [r for r in self.services.stages if matching(r)]
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no such record among {self.services.stages}")
+
+    async def scheduled_inspection(self) -> str:
+        for _ in range(400):
+            status = await self.status()
+            if status.inspection:
+                return status.inspection
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no inspection scheduled: {status}")
 
     async def refusal(self, update: str, argument: object) -> str:
         """The reason the workflow's validator gives for refusing the update."""
@@ -324,6 +421,7 @@ async def test_a_complete_application_is_approved_with_a_permit(permitting: Star
         await app.handle.fetch_history()
     )
     assert replayed.replay_failure is None
+    await keep_history(app, "approved")
 
 
 async def test_a_returned_application_stops_the_statutory_clock_until_amended(
@@ -334,6 +432,7 @@ async def test_a_returned_application_stops_the_statutory_clock_until_amended(
     first = await app.open_task(reviews_pb.TASK_KIND_COMPLETENESS)
     order = next(t for t in services.tasks if t.task_id == first)
     assert "missing DOCUMENT_KIND_WASTE_PROGRAMME" in order.instructions
+    await app.environment.sleep(timedelta(days=2))  # the reviewer takes two days
     await app.complete(
         reviews_pb.TASK_KIND_COMPLETENESS,
         reviews_pb.TASK_OUTCOME_INCOMPLETE,
@@ -356,6 +455,31 @@ async def test_a_returned_application_stops_the_statutory_clock_until_amended(
     resumed = await app.status()
     assert resumed.clock_running
     assert resumed.statutory_day == returned.statutory_day
+    # The re-check gets the working days that were left of the five, counted from the
+    # statutory day of the return; its real due date lies the 40 paused days later.
+    calendar = kazakhstan_calendar()
+    returned_day = date.fromisoformat(returned.statutory_day)
+    first_due = date.fromisoformat(returned.history[1].statutory_day)
+    left = calendar.working_days_between(
+        returned_day, calendar.add_working_days(first_due, RULES.terms.completeness)
+    )
+    assert resumed.deadline is not None
+    assert resumed.deadline.business_days == max(1, left)
+    statutory_due = calendar.add_working_days(returned_day, max(1, left))
+    assert resumed.deadline.due_time == deadline_instant(statutory_due)
+    assert order.due_time < again.due_time
+    assert again.due_time - deadline_instant(statutory_due) >= timedelta(days=40)
+    # And the application goes on to its decision.
+    await app.through_technical_review()
+    await app.through_consultation()
+    await app.complete(reviews_pb.TASK_KIND_DECISION, reviews_pb.TASK_OUTCOME_APPROVE, "head-1")
+    assert (await app.handle.result()).decision == "approved"
+    await keep_history(app, "returned_then_approved")
+    assert services.stage_names()[:3] == [
+        "STAGE_COMPLETENESS",
+        "STAGE_RETURNED_FOR_REVISION",
+        "STAGE_COMPLETENESS",
+    ]
 
 
 async def test_stale_duplicate_and_wrong_kind_completions_are_refused_before_history(
@@ -395,7 +519,10 @@ async def test_a_lapsed_deadline_reminds_then_escalates_to_the_head_of_departmen
     services = Services()
     app = await permitting(services)
     await app.open_task(reviews_pb.TASK_KIND_COMPLETENESS)
-    await app.environment.sleep(timedelta(days=12))  # past 5 working days, weekends included
+    due = (await app.status()).deadline
+    assert due is not None
+    now = await app.environment.get_current_time()
+    await app.environment.sleep(due.due_time - now + timedelta(hours=1))
     status = await app.status()
     assert status.reminders_sent == 1
     assert [r.kind for r in services.reminders] == ["completeness"]
@@ -410,6 +537,18 @@ async def test_a_lapsed_deadline_reminds_then_escalates_to_the_head_of_departmen
     await app.until_stage("technical_review")
 
 
+async def test_a_lapse_answered_late_withdraws_the_escalation(permitting: Start) -> None:
+    services = Services()
+    app = await permitting(services)
+    await app.open_task(reviews_pb.TASK_KIND_COMPLETENESS)
+    await app.environment.sleep(timedelta(days=20))
+    escalation = await app.open_task(reviews_pb.TASK_KIND_ESCALATION)
+    await app.complete(reviews_pb.TASK_KIND_COMPLETENESS, reviews_pb.TASK_OUTCOME_COMPLETE)
+    status = await app.until_stage("technical_review")
+    assert escalation in services.cancelled
+    assert reviews_pb.TASK_KIND_ESCALATION not in [t.kind for t in status.open_tasks]
+
+
 async def test_values_above_bat_need_a_programme_and_bring_an_inspection(
     permitting: Start,
 ) -> None:
@@ -421,13 +560,20 @@ async def test_values_above_bat_need_a_programme_and_bring_an_inspection(
     )
     returned = await app.until_stage("returned_for_revision")
     assert returned.open_tasks == []
-    reason = services.stages[-1].reason
+    reason = (
+        await app.recorded(lambda r: r.stage == applicants_pb.STAGE_RETURNED_FOR_REVISION)
+    ).reason
     assert "efficiency programme" in reason
     assert "stack-1/NOX" in reason
     services.programme = [Milestone("stack-1", 1, "2028-12-31")]
     await app.handle.execute_update(
         contract.UPDATE_AMEND, contract.Amendment("a-1", "programme added")
     )
+    # The amended application is assessed and reviewed again before it goes on.
+    second_review = await app.complete(
+        reviews_pb.TASK_KIND_BAT_REVIEW, reviews_pb.TASK_OUTCOME_BAT_CONFIRMED, "expert-1"
+    )
+    assert second_review.endswith("-bat-2")
     status = await app.until_stage("site_inspection")
     assert status.inspection_reasons == ["1 value(s) above the BAT-AEL (threshold 1)"]
     for _ in range(100):
@@ -436,7 +582,7 @@ async def test_values_above_bat_need_a_programme_and_bring_an_inspection(
         await asyncio.sleep(0.02)
     [order] = services.inspections
     assert date.fromisoformat(order.visit_day) > date.fromisoformat(status.statutory_day)
-    act = contract.InspectionRecorded(f"insp-{status.application_id}", 2, 0, 1)
+    act = inspection_act(f"insp-{status.application_id}", violations=2, prescriptions=1)
     await app.handle.execute_update(contract.UPDATE_RECORD_INSPECTION, act)
     await app.until_stage("public_consultation")
     await app.environment.sleep(timedelta(days=31))
@@ -471,6 +617,7 @@ async def test_a_refusal_is_heard_before_it_is_final(permitting: Start) -> None:
     )
     outcome = await app.handle.result()
     assert outcome.decision == "refused"
+    await keep_history(app, "refused_after_hearing")
     assert outcome.permit == ""
     assert services.permits == []
     assert services.stage_names()[-2:] == ["STAGE_REFUSAL_HEARING", "STAGE_REFUSED"]
@@ -491,12 +638,13 @@ async def test_a_withdrawal_cancels_the_open_tasks_and_ends_the_workflow(
     outcome = await app.handle.result()
     assert outcome.decision == "withdrawn"
     assert set(services.cancelled) == open_ids
+    await keep_history(app, "withdrawn")
 
 
 async def test_only_the_awaited_inspection_act_is_taken(permitting_live: Start) -> None:
     services = Services(above=[ABOVE], programme=[Milestone("", 0, "2029-06-30")])
     app = await permitting_live(services)
-    early = contract.InspectionRecorded("insp-early", 0, 0, 0)
+    early = inspection_act("insp-early")
     assert "no site inspection is awaited" in await app.refusal(
         contract.UPDATE_RECORD_INSPECTION, early
     )
@@ -510,9 +658,116 @@ async def test_only_the_awaited_inspection_act_is_taken(permitting_live: Start) 
         if services.inspections:
             break
         await asyncio.sleep(0.02)
-    stray = contract.InspectionRecorded("someone-elses", 0, 0, 0)
+    await app.scheduled_inspection()  # the workflow knows which inspection it scheduled
+    stray = inspection_act("someone-elses")
     assert "not this application's" in await app.refusal(contract.UPDATE_RECORD_INSPECTION, stray)
-    act = contract.InspectionRecorded(f"insp-{status.application_id}", 0, 0, 0)
+    act = inspection_act(f"insp-{status.application_id}")
     await app.handle.execute_update(contract.UPDATE_RECORD_INSPECTION, act)
     await app.until_stage("public_consultation")
     assert "returned_for_revision" not in [h.stage for h in (await app.status()).history]
+
+
+async def test_a_withdrawal_that_beats_the_permit_ends_the_workflow_withdrawn(
+    permitting: Start,
+) -> None:
+    services = Services()
+    app = await permitting(services)
+    await app.through_technical_review()
+    await app.through_consultation()
+    decision = await app.open_task(reviews_pb.TASK_KIND_DECISION)
+    # The applicant withdraws in the database just before the decision maker approves.
+    services.withdrawn_in_database = True
+    await app.handle.execute_update(
+        contract.UPDATE_COMPLETE_TASK,
+        contract.TaskCompletion(
+            decision, reviews_pb.TASK_KIND_DECISION, reviews_pb.TASK_OUTCOME_APPROVE, "head-1"
+        ),
+    )
+    await asyncio.sleep(0.2)  # the workflow meets the refused permit and waits for the update
+    await app.handle.execute_update(contract.UPDATE_WITHDRAW, contract.Withdrawal("plant sold"))
+    outcome = await app.handle.result()
+    assert outcome.decision == "withdrawn"
+    assert outcome.permit == ""
+    assert services.permits == []
+
+
+async def test_unresolved_grave_violations_hold_the_application_until_carried_out(
+    permitting: Start,
+) -> None:
+    services = Services(
+        above=[ABOVE], programme=[Milestone("", 0, "2029-06-30")], unresolved_grave=[1, 1]
+    )
+    app = await permitting(services)
+    await app.through_technical_review()
+    await app.complete(
+        reviews_pb.TASK_KIND_BAT_REVIEW, reviews_pb.TASK_OUTCOME_BAT_CONFIRMED, "expert-1"
+    )
+    await app.until_stage("site_inspection")
+    inspection = await app.scheduled_inspection()
+    act = inspection_act(inspection, violations=3, grave=1, prescriptions=1)
+    await app.handle.execute_update(contract.UPDATE_RECORD_INSPECTION, act)
+    await app.environment.sleep(timedelta(hours=12))
+    held = await app.status()
+    assert held.stage == "site_inspection"
+    assert "approval blocked: 1 grave violation(s) unresolved" in [
+        s.reason for s in services.stages
+    ]
+    # The prescription is carried out; the next daily look lets the application go on.
+    await app.environment.sleep(timedelta(days=3))
+    await app.until_stage("public_consultation")
+    assert services.unresolved_grave == []
+
+
+async def test_the_decision_maker_reads_every_comment_and_its_disposition(
+    permitting: Start,
+) -> None:
+    services = Services(
+        comments=[
+            CommentLine("Ecoforum", "Publish ASM data monthly.", "accepted", "A condition now."),
+            CommentLine("Resident", "Dust on Lenin street.", "partly_accepted", "Monitoring."),
+        ]
+    )
+    app = await permitting(services)
+    await app.through_technical_review()
+    await app.through_consultation()
+    await app.open_task(reviews_pb.TASK_KIND_DECISION)
+    decision = next(t for t in services.tasks if t.kind == reviews_pb.TASK_KIND_DECISION)
+    assert "public consultation: 2 comment(s)" in decision.instructions
+    assert "Ecoforum: Publish ASM data monthly. → accepted: A condition now." in (
+        decision.instructions
+    )
+    assert "Resident: Dust on Lenin street. → partly_accepted: Monitoring." in (
+        decision.instructions
+    )
+
+
+async def test_the_predicted_decision_date_moves_with_the_procedure(permitting: Start) -> None:
+    services = Services()
+    app = await permitting(services)
+    recorded = await app.recorded(lambda r: r.stage == applicants_pb.STAGE_COMPLETENESS)
+    at_completeness = recorded.predicted_decision_time
+    assert at_completeness is not None
+    calendar = kazakhstan_calendar()
+    terms = RULES.terms
+    # Every stage at its full term, the inspection included until the risk rule has spoken.
+    day = date.fromisoformat((await app.status()).history[0].statutory_day)
+    for days in (
+        terms.completeness,
+        terms.technical_review,
+        terms.bat_review,
+        terms.site_inspection,
+    ):
+        day = calendar.add_working_days(day, days)
+    day = calendar.add_working_days(
+        day + timedelta(days=terms.consultation_calendar_days), terms.comment_disposition
+    )
+    day = calendar.add_working_days(day, terms.decision)
+    assert at_completeness == deadline_instant(day)
+    await app.complete(reviews_pb.TASK_KIND_COMPLETENESS, reviews_pb.TASK_OUTCOME_COMPLETE)
+    await app.complete(RULES.technical_review_tasks[0], reviews_pb.TASK_OUTCOME_NO_OBJECTIONS)
+    progressed = await app.recorded(
+        lambda r: r.stage == applicants_pb.STAGE_TECHNICAL_REVIEW and len(r.open_tasks) == 3
+    )
+    later = progressed.predicted_decision_time
+    assert later is not None
+    assert later <= at_completeness  # reviewing early never pushes the forecast out

@@ -25,7 +25,7 @@ from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.applicants.store import ApplicantStore
 from ecopermit.services.reviews.store import ReviewStore
-from ecopermit.services.workflow_relay import WorkflowRelay
+from ecopermit.services.workflow_relay import Delivery, WorkflowRelay
 from ecopermit.workflows import contract
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
@@ -172,3 +172,60 @@ async def test_a_completion_survives_a_crash_between_temporal_and_the_outbox(
         await engine.dispose()
     still = await inbox.GetTask(reviews_api.GetTaskRequest(name=task.name), metadata=reviewer)
     assert still.task.state == reviews_pb.TASK_STATE_COMPLETED
+
+
+class ListOutbox:
+    """The relay's view of an outbox, kept in a list: which messages it marks delivered."""
+
+    def __init__(self, deliveries: list[Delivery]) -> None:
+        self.deliveries = deliveries
+        self.delivered: list[str] = []
+
+    async def pending_deliveries(self, limit: int) -> list[Delivery]:
+        return [d for d in self.deliveries if d.key not in self.delivered][:limit]
+
+    async def mark_delivered(self, key: str) -> None:
+        self.delivered.append(key)
+
+
+async def test_one_bad_message_holds_back_its_application_only(
+    temporal: WorkflowEnvironment, worker: str
+) -> None:
+    ids = {name: f"{name}-{uuid.uuid4().hex[:8]}" for name in ("a", "b", "c", "gone")}
+    for name in ("a", "b", "c"):
+        await temporal.client.start_workflow(
+            RecordingPermitWorkflow.run,
+            contract.PermitApplicationInput(ids[name], ENTERPRISE_BIN),
+            id=contract.permit_workflow_id(ids[name]),
+            task_queue=worker,
+        )
+    completion = {"task_id": "t1", "kind": 1, "outcome": 1, "completed_by": "r1"}
+    outbox = ListOutbox(
+        [
+            Delivery("1", ids["a"], contract.UPDATE_COMPLETE_TASK, completion),
+            # The same task completed again: the validator refuses; that answer is final.
+            Delivery("2", ids["a"], contract.UPDATE_COMPLETE_TASK, completion),
+            # A message that cannot even be built must not stop the others...
+            Delivery("3", ids["b"], contract.UPDATE_COMPLETE_TASK, {"task_id": "t1"}),
+            # ...and what follows it for the same application waits behind it, in order.
+            Delivery("4", ids["b"], contract.UPDATE_WITHDRAW, {"reason": "closing"}),
+            Delivery("5", ids["c"], contract.UPDATE_WITHDRAW, {"reason": "closing"}),
+            # A workflow Temporal does not know (yet, or in this namespace): the message waits.
+            Delivery("6", ids["gone"], contract.UPDATE_WITHDRAW, {"reason": "closing"}),
+        ]
+    )
+
+    async def connect() -> Client:
+        return temporal.client
+
+    relay = WorkflowRelay(outbox, connect, worker, interval_seconds=0.1)
+    assert await relay.deliver_pending() == 3
+    assert outbox.delivered == ["1", "2", "5"]
+    handle = temporal.client.get_workflow_handle(contract.permit_workflow_id(ids["a"]))
+    assert await handle.query(RecordingPermitWorkflow.completions) == ["t1"]
+    finished = temporal.client.get_workflow_handle(contract.permit_workflow_id(ids["c"]))
+    assert await finished.result() == ids["c"]
+    waiting = temporal.client.get_workflow_handle(contract.permit_workflow_id(ids["b"]))
+    assert (await waiting.describe()).status is WorkflowExecutionStatus.RUNNING
+    await waiting.terminate("test over")
+    await handle.terminate("test over")

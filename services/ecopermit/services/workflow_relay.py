@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -101,6 +106,12 @@ class WorkflowRelay:
                 logger.info("postponed %s for %s: %s", delivery.kind, delivery.key, reason)
                 held_back.add(delivery.application_id)
                 continue
+            except Exception:
+                # Whatever went wrong with this message must not stop the others: hold back
+                # its application only, and try again next pass.
+                logger.exception("delivering %s for %s failed", delivery.kind, delivery.key)
+                held_back.add(delivery.application_id)
+                continue
             await self._outbox.mark_delivered(delivery.key)
             delivered += 1
         return delivered
@@ -153,6 +164,9 @@ class WorkflowRelay:
             # The workflow's validator refused it (stale, duplicate or wrong-kind): a final
             # answer, which delivering again would only repeat.
             logger.warning("workflow refused %s %s: %s", delivery.kind, delivery.key, refusal.cause)
+        except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+            # No worker took it in time; the same update id will find it when one does.
+            raise DeliveryPostponedError("the update was not accepted in time") from error
         except RPCError as error:
             if await _workflow_closed(client, workflow_id):
                 logger.info(
@@ -163,6 +177,11 @@ class WorkflowRelay:
 
 
 async def _workflow_closed(client: Client, workflow_id: str) -> bool:
+    """Whether the workflow has ended, so that no message can reach it any more.
+
+    A workflow Temporal does not know is not taken as ended: a wrong namespace would otherwise
+    drop every message. Its messages wait, holding back only their own application.
+    """
     try:
         description = await client.get_workflow_handle(workflow_id).describe()
     except RPCError:

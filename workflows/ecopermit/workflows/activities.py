@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, timedelta
 from typing import Any
 
 import grpc
@@ -41,8 +41,10 @@ from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.workflows.activity_messages import (
     ApplicationSnapshot,
     BatFindings,
+    CommentLine,
     ConsultationOrder,
     DeadlinePlan,
+    DecisionForecast,
     InspectionOrder,
     Milestone,
     PermitOrder,
@@ -52,12 +54,12 @@ from ecopermit.workflows.activity_messages import (
     Reminder,
     SourcePollutant,
     StageRecord,
+    Submission,
     TaskCancellation,
     TaskOrder,
     WorkingDaysSpan,
 )
-from ecopermit.workflows.rules_of_procedure import rules_in_force
-from ecopermit.workflows.statutory_clock import KAZAKHSTAN
+from ecopermit.workflows.rules_of_procedure import RulesError, rules_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +143,9 @@ class PermitActivities:
             self.load_application,
             self.plan_deadline,
             self.count_working_days,
+            self.forecast_decision,
+            self.unresolved_grave_violations,
+            self.public_comments,
             self.record_stage,
             self.create_task,
             self.cancel_task,
@@ -156,10 +161,15 @@ class PermitActivities:
     # Procedure and calendar
 
     @activity.defn(name="begin_procedure")
-    async def begin_procedure(self, application_id: str) -> Procedure:
-        """The rules in force today and the calendar's speed: the application keeps both."""
-        today = datetime.now(KAZAKHSTAN).date()
-        return Procedure(rules=rules_in_force(today), day_seconds=self._day_seconds)
+    async def begin_procedure(self, submission: Submission) -> Procedure:
+        """The rules in force on the day of submission and the calendar's speed: the
+        application keeps both, whenever this activity happens to run."""
+        try:
+            rules = rules_in_force(date.fromisoformat(submission.submitted_day))
+        except RulesError as error:
+            # A deployment without rules for that day: retrying cannot help; ops must see it.
+            raise ApplicationError(str(error), type="RULES", non_retryable=True) from error
+        return Procedure(rules=rules, day_seconds=self._day_seconds)
 
     @activity.defn(name="plan_deadline")
     async def plan_deadline(self, plan: DeadlinePlan) -> PlannedDeadline:
@@ -175,6 +185,15 @@ class PermitActivities:
         return self._calendar.working_days_between(
             date.fromisoformat(span.start_day), date.fromisoformat(span.end_day)
         )
+
+    @activity.defn(name="forecast_decision")
+    async def forecast_decision(self, forecast: DecisionForecast) -> str:
+        """The day the decision falls due if every remaining stage takes its full term."""
+        day = date.fromisoformat(forecast.from_day)
+        for step in forecast.steps:
+            day += timedelta(days=step.calendar_days)
+            day = self._calendar.add_working_days(day, step.business_days)
+        return day.isoformat()
 
     # Applications
 
@@ -217,6 +236,8 @@ class PermitActivities:
                 kind=reviews_pb.TaskKind.Name(task.kind),
                 due_time=task.due_time,
             )
+        if record.predicted_decision_time is not None:
+            request.predicted_decision_time.FromDatetime(record.predicted_decision_time)
         for deadline in record.deadlines:
             request.deadlines.add(
                 stage=deadline.stage,
@@ -265,12 +286,12 @@ class PermitActivities:
             name=f"tasks/{cancellation.task_id}", reason=cancellation.reason[:2000]
         )
         try:
-            await self._tasks.CancelTask(request, metadata=self._credentials.metadata())
-        except grpc.aio.AioRpcError as error:
+            with _final_errors_are_not_retried():
+                await self._tasks.CancelTask(request, metadata=self._credentials.metadata())
+        except ApplicationError as error:
             # Completed meanwhile, or never created: nothing is left to cancel.
-            if error.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
-                return
-            raise
+            if error.type not in ("FAILED_PRECONDITION", "NOT_FOUND"):
+                raise
 
     @activity.defn(name="send_reminder")
     async def send_reminder(self, reminder: Reminder) -> None:
@@ -391,7 +412,55 @@ class PermitActivities:
         inspection_id: str = response.inspection.name.removeprefix("inspections/")
         return inspection_id
 
+    @activity.defn(name="unresolved_grave_violations")
+    async def unresolved_grave_violations(self, inspection_id: str) -> int:
+        """Grave violations of the act with a prescription still open, or with none at all."""
+        request = inspections_api.GetInspectionRequest(name=f"inspections/{inspection_id}")
+        with _final_errors_are_not_retried():
+            response = await self._inspections.GetInspection(
+                request, metadata=self._credentials.metadata()
+            )
+        inspection = response.inspection
+        prescribed = {p.violation_id for p in inspection.prescriptions}
+        still_open = {
+            p.violation_id
+            for p in inspection.prescriptions
+            if p.state != inspections_pb.PRESCRIPTION_STATE_RESOLVED
+        }
+        return sum(
+            v.severity == inspections_pb.SEVERITY_GRAVE
+            and (v.violation_id in still_open or v.violation_id not in prescribed)
+            for v in inspection.violations
+        )
+
     # Public consultation
+
+    @activity.defn(name="public_comments")
+    async def public_comments(self, application_id: str) -> list[CommentLine]:
+        lines = []
+        page_token = ""
+        while True:
+            request = reviews_api.ListPublicCommentsRequest(
+                parent=f"applications/{application_id}", page_size=_PAGE, page_token=page_token
+            )
+            with _final_errors_are_not_retried():
+                response = await self._reviews.ListPublicComments(
+                    request, metadata=self._credentials.metadata()
+                )
+            lines += [
+                CommentLine(
+                    c.author_display_name,
+                    c.text,
+                    reviews_pb.CommentDisposition.Name(c.disposition)
+                    .removeprefix("COMMENT_DISPOSITION_")
+                    .lower(),
+                    c.disposition_reason,
+                )
+                for c in response.public_comments
+            ]
+            page_token = response.next_page_token
+            if not page_token:
+                return lines
 
     @activity.defn(name="open_consultation")
     async def open_consultation(self, order: ConsultationOrder) -> None:

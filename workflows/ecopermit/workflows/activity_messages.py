@@ -14,6 +14,12 @@ from ecopermit.workflows.rules_of_procedure import RulesOfProcedure
 
 
 @dataclass(frozen=True)
+class Submission:
+    application_id: str
+    submitted_day: str  # in Kazakhstan
+
+
+@dataclass(frozen=True)
 class Procedure:
     """What an application starts under and keeps: the rules version and the calendar's speed."""
 
@@ -69,11 +75,13 @@ class PlannedDeadline:
 class OpenTaskView:
     task_id: str
     kind: int
-    due_time: datetime
+    due_time: datetime  # real time, as the reviews service holds it
 
 
 @dataclass(frozen=True)
 class DeadlineView:
+    """A stage's deadline: statutory inside the workflow, real time once written out."""
+
     stage: int
     due_time: datetime
     business_days: int
@@ -82,6 +90,8 @@ class DeadlineView:
 
 @dataclass(frozen=True)
 class StageRecord:
+    """A stage transition or progress within a stage; every instant in real time."""
+
     application_id: str
     sequence: int
     stage: int
@@ -89,6 +99,21 @@ class StageRecord:
     rules_version: str
     open_tasks: list[OpenTaskView] = field(default_factory=list)
     deadlines: list[DeadlineView] = field(default_factory=list)
+    predicted_decision_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ForecastStep:
+    """One remaining stage: its working days, or calendar days for the consultation window."""
+
+    business_days: int = 0
+    calendar_days: int = 0
+
+
+@dataclass(frozen=True)
+class DecisionForecast:
+    from_day: str
+    steps: list[ForecastStep]
 
 
 @dataclass(frozen=True)
@@ -151,3 +176,13 @@ class Reminder:
     subject: str  # a task id or "inspection"
     kind: str
     due_time: datetime
+
+
+@dataclass(frozen=True)
+class CommentLine:
+    """A public comment as the decision maker reads it in the decision task."""
+
+    author: str
+    text: str
+    disposition: str
+    reason: str

@@ -63,6 +63,7 @@ class InspectionRecorded:
     """An inspector recorded the act of the application's pre-permit inspection."""
 
     inspection_id: str
+    inspection_type: int  # InspectionType: the workflow waits for its pre-permit inspection
     violations: int
     grave_violations: int
     prescriptions: int

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
     from ecopermit.domain.inspection_risk import RiskFacts, inspection_reasons
+    from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
     from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
     from ecopermit.type.v1 import kazakhstan_pb2
     from ecopermit.workflows import contract
@@ -32,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
         ConsultationOrder,
         DeadlinePlan,
         DeadlineView,
+        DecisionForecast,
+        ForecastStep,
         InspectionOrder,
         OpenTaskView,
         PermitOrder,
@@ -40,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Reminder,
         SourcePollutant,
         StageRecord,
+        Submission,
         TaskCancellation,
         TaskOrder,
         WorkingDaysSpan,
@@ -112,6 +116,7 @@ class PermitStatus:
     reminders_sent: int = 0
     escalations: int = 0
     inspection_reasons: list[str] = field(default_factory=list)
+    inspection: str = ""
     decision: str = ""
     permit: str = ""
 
@@ -164,10 +169,12 @@ class PermitApplicationWorkflow:
     @workflow.run
     async def run(self, application: contract.PermitApplicationInput) -> PermitOutcome:
         self._application_id = application.application_id
+        submitted = workflow.info().start_time
         self._procedure = await self._activity(
-            PermitActivities.begin_procedure, self._application_id
+            PermitActivities.begin_procedure,
+            Submission(self._application_id, submitted.astimezone(KAZAKHSTAN).date().isoformat()),
         )
-        self._clock = StatutoryClock(origin=workflow.now(), day_seconds=self._procedure.day_seconds)
+        self._clock = StatutoryClock(origin=submitted, day_seconds=self._procedure.day_seconds)
         self._history.append(StageEntry("submitted", self._today().isoformat()))
         try:
             await self._carry_to_decision(application)
@@ -184,8 +191,7 @@ class PermitApplicationWorkflow:
     async def _carry_to_decision(self, application: contract.PermitApplicationInput) -> None:
         snapshot = await self._completeness()
         await self._technical_review()
-        bat = await self._bat_assessment()
-        snapshot = await self._programme_for_values_above_bat(bat, snapshot)
+        bat, snapshot = await self._bat_assessment_with_programme()
         await self._site_inspection_if_risky(snapshot, bat)
         await self._public_consultation()
         await self._decide(bat)
@@ -259,11 +265,15 @@ class PermitApplicationWorkflow:
         self._notes.append(f"BAT (expert-reviewed): {_bat_summary(reviewed)}")
         return reviewed
 
-    async def _programme_for_values_above_bat(
-        self, bat: BatFindings, snapshot: ApplicationSnapshot
-    ) -> ApplicationSnapshot:
-        """Values above their BAT-AEL need an efficiency programme (ППЭЭ) before approval."""
+    async def _bat_assessment_with_programme(self) -> tuple[BatFindings, ApplicationSnapshot]:
+        """Values above their BAT-AEL need an efficiency programme (ППЭЭ) before approval.
+
+        Without one covering them the application goes back to the applicant; the amended
+        application is assessed and reviewed again, since its declared values may have changed.
+        """
         while True:
+            bat = await self._bat_assessment()
+            snapshot = await self._activity(PermitActivities.load_application, self._application_id)
             uncovered = [
                 above
                 for above in bat.above
@@ -276,13 +286,12 @@ class PermitApplicationWorkflow:
                     self._notes.append(
                         f"efficiency programme: {len(snapshot.programme)} milestone(s)"
                     )
-                return snapshot
+                return bat, snapshot
             listed = ", ".join(f"{a.source_id}/{_pollutant_name(a.pollutant)}" for a in uncovered)
             await self._return_for_revision(
                 "values above the BAT-AEL need an environmental efficiency programme (ППЭЭ) "
                 f"with dated milestones: {listed}"
             )
-            snapshot = await self._activity(PermitActivities.load_application, self._application_id)
 
     async def _site_inspection_if_risky(
         self, snapshot: ApplicationSnapshot, bat: BatFindings
@@ -302,10 +311,14 @@ class PermitApplicationWorkflow:
             deadline,
             rules.terms.site_inspection,
         )
+        visit_day = self._real(deadline_instant(date.fromisoformat(visit.due_day)))
         self._inspection_id = await self._activity(
             PermitActivities.schedule_inspection,
             InspectionOrder(
-                self._application_id, snapshot.enterprise_bin, snapshot.region, visit.due_day
+                self._application_id,
+                snapshot.enterprise_bin,
+                snapshot.region,
+                visit_day.astimezone(KAZAKHSTAN).date().isoformat(),
             ),
         )
         await self._until(lambda: self._inspection is not None, deadline, "site inspection")
@@ -315,6 +328,20 @@ class PermitApplicationWorkflow:
             f"site inspection: {act.violations} violation(s), {act.grave_violations} grave, "
             f"{act.prescriptions} prescription(s)"
         )
+        if act.grave_violations:
+            await self._until_grave_violations_resolved()
+
+    async def _until_grave_violations_resolved(self) -> None:
+        """Unresolved grave violations block approval: look again every statutory day."""
+        while True:
+            unresolved = await self._activity(
+                PermitActivities.unresolved_grave_violations, self._inspection_id
+            )
+            if not unresolved:
+                self._notes.append("grave violations: every prescription carried out")
+                return
+            await self._record(f"approval blocked: {unresolved} grave violation(s) unresolved")
+            await self._sleep_until(self._clock_().now(workflow.now()) + timedelta(days=1))
 
     async def _public_consultation(self) -> None:
         terms = self._rules().terms
@@ -334,11 +361,15 @@ class PermitApplicationWorkflow:
         await self._sleep_until(statutory_close)
         deadline = await self._plan(terms.comment_disposition)
         self._deadline = self._deadline_view(deadline, terms.comment_disposition)
-        [disposition] = await self._tasks(
+        await self._tasks(
             [(reviews_pb.TASK_KIND_COMMENT_DISPOSITION, "Give each public comment a disposition.")],
             deadline,
         )
-        self._notes.append(f"public consultation: {disposition.comments or 'closed'}")
+        comments = await self._activity(PermitActivities.public_comments, self._application_id)
+        self._notes.append(f"public consultation: {len(comments)} comment(s)")
+        self._notes += [
+            f"  - {c.author}: {c.text[:300]} → {c.disposition}: {c.reason[:300]}" for c in comments
+        ]
 
     async def _decide(self, bat: BatFindings) -> None:
         terms = self._rules().terms
@@ -366,9 +397,9 @@ class PermitApplicationWorkflow:
         if hearing.outcome == reviews_pb.TASK_OUTCOME_APPROVE:
             await self._approve(hearing.completed_by, bat)
             return
-        self._decision = "refused"
         await self._cancel_open_tasks("the application is refused")
         await self._enter(applicants_pb.STAGE_REFUSED, _reasons(hearing), None)
+        self._decision = "refused"
 
     async def _approve(self, signed_by: str, bat: BatFindings) -> None:
         conditions = [
@@ -381,13 +412,16 @@ class PermitApplicationWorkflow:
                 "Carry out the environmental efficiency programme (ППЭЭ) by its milestones and "
                 "report on it yearly."
             )
-        self._permit = await self._activity(
-            PermitActivities.issue_permit,
-            PermitOrder(self._application_id, signed_by, conditions),
-        )
-        self._decision = "approved"
+        order = PermitOrder(self._application_id, signed_by, conditions)
+        try:
+            # The service issues the permit and enters APPROVED in one transaction, so a
+            # withdrawal is either refused afterwards or, made before, refuses the permit.
+            self._permit = await self._activity(PermitActivities.issue_permit, order)
+        except ActivityError as error:
+            await self._withdrawn_meanwhile(error)
         await self._cancel_open_tasks("the permit is issued")
         await self._enter(applicants_pb.STAGE_APPROVED, f"permit {self._permit} issued", None)
+        self._decision = "approved"
 
     # Returns for revision
 
@@ -425,7 +459,8 @@ class PermitApplicationWorkflow:
     async def _open_tasks(
         self, orders: list[tuple[int, str]], deadline: PlannedDeadline
     ) -> list[str]:
-        due = deadline_instant(date.fromisoformat(deadline.due_day))
+        self._check_withdrawn()
+        due = self._real(deadline_instant(date.fromisoformat(deadline.due_day)))
         created = []
         for kind, instructions in orders:
             task_id = self._next_task_id(kind)
@@ -453,6 +488,7 @@ class PermitApplicationWorkflow:
             (deadline_instant(date.fromisoformat(deadline.remind_day)), self._remind),
             (deadline_instant(date.fromisoformat(deadline.due_day)), self._escalate),
         ]
+        escalations: list[str] = []
         seen = len(self._completions)
         while not done():
             self._check_withdrawn()
@@ -475,10 +511,17 @@ class PermitApplicationWorkflow:
                 alarm_at, sound = alarms[0]
                 if self._clock_().real_delay_until(alarm_at, workflow.now()) == timedelta(0):
                     alarms.pop(0)
-                    await sound(subject, deadline)
+                    escalations += await sound(subject, deadline)
         self._check_withdrawn()
+        # What was escalated is done: the head of department need not act any more.
+        for task_id in escalations:
+            if self._open.pop(task_id, None) is not None:
+                reason = f"{subject} completed after the escalation"
+                await self._activity(
+                    PermitActivities.cancel_task, TaskCancellation(task_id, reason)
+                )
 
-    async def _remind(self, subject: str, deadline: PlannedDeadline) -> None:
+    async def _remind(self, subject: str, deadline: PlannedDeadline) -> list[str]:
         self._reminders += 1
         await self._activity(
             PermitActivities.send_reminder,
@@ -486,17 +529,18 @@ class PermitApplicationWorkflow:
                 self._application_id,
                 subject,
                 _stage_name(self._stage),
-                deadline_instant(date.fromisoformat(deadline.due_day)),
+                self._real(deadline_instant(date.fromisoformat(deadline.due_day))),
             ),
         )
+        return []
 
-    async def _escalate(self, subject: str, deadline: PlannedDeadline) -> None:
+    async def _escalate(self, subject: str, deadline: PlannedDeadline) -> list[str]:
         """A lapsed deadline goes to the head of department as a task of its own."""
         self._escalations += 1
         days = self._rules().terms.escalation
         answer_by = await self._plan(days)
         task_id = self._next_task_id(reviews_pb.TASK_KIND_ESCALATION)
-        due = deadline_instant(date.fromisoformat(answer_by.due_day))
+        due = self._real(deadline_instant(date.fromisoformat(answer_by.due_day)))
         self._open[task_id] = OpenTaskView(task_id, reviews_pb.TASK_KIND_ESCALATION, due)
         await self._activity(
             PermitActivities.create_task,
@@ -510,6 +554,7 @@ class PermitApplicationWorkflow:
             ),
         )
         await self._record("")
+        return [task_id]
 
     async def _cancel_open_tasks(self, reason: str) -> None:
         open_ids = list(self._open)
@@ -546,6 +591,7 @@ class PermitApplicationWorkflow:
             deadlines = [
                 DeadlineView(d.stage, d.due_time, d.business_days, paused=True) for d in deadlines
             ]
+        predicted = await self._predicted_decision()
         record = StageRecord(
             self._application_id,
             self._sequence,
@@ -553,17 +599,74 @@ class PermitApplicationWorkflow:
             reason[:4000],
             self._rules().version,
             list(self._open.values()),
-            deadlines,
+            [replace(d, due_time=self._real(d.due_time)) for d in deadlines],
+            self._real(predicted) if predicted else None,
         )
         try:
             await self._activity(PermitActivities.record_stage, record)
         except ActivityError as error:
-            # Only a withdrawal makes the service refuse a transition: wait for its update,
-            # which the applicants service's outbox is bound to deliver.
-            if _error_type(error) != "FAILED_PRECONDITION":
-                raise
-            await workflow.wait_condition(lambda: self._withdrawal is not None)
-            raise _WithdrawnError from error
+            await self._withdrawn_meanwhile(error)
+
+    async def _withdrawn_meanwhile(self, error: ActivityError) -> NoReturn:
+        """Only a withdrawal makes the applicants service refuse the workflow's writes: wait for
+        its update, which the service's outbox is bound to deliver, and unwind."""
+        if _error_type(error) != "FAILED_PRECONDITION":
+            raise error
+        await workflow.wait_condition(lambda: self._withdrawal is not None)
+        raise _WithdrawnError from error
+
+    async def _predicted_decision(self) -> datetime | None:
+        """The decision's date if every remaining stage takes its full statutory term."""
+        if self._decision or not self._clock_().running:
+            return None
+        terms = self._rules().terms
+        # Until the risk rule has spoken, the forecast assumes an inspection.
+        inspecting = bool(self._inspection_reasons) or self._stage in (
+            applicants_pb.STAGE_SUBMITTED,
+            applicants_pb.STAGE_COMPLETENESS,
+            applicants_pb.STAGE_TECHNICAL_REVIEW,
+            applicants_pb.STAGE_BAT_ASSESSMENT,
+        )
+        plan: list[tuple[int, ForecastStep]] = [
+            (applicants_pb.STAGE_COMPLETENESS, ForecastStep(business_days=terms.completeness)),
+            (
+                applicants_pb.STAGE_TECHNICAL_REVIEW,
+                ForecastStep(business_days=terms.technical_review),
+            ),
+            (applicants_pb.STAGE_BAT_ASSESSMENT, ForecastStep(business_days=terms.bat_review)),
+            (
+                applicants_pb.STAGE_SITE_INSPECTION,
+                ForecastStep(business_days=terms.site_inspection if inspecting else 0),
+            ),
+            (
+                applicants_pb.STAGE_PUBLIC_CONSULTATION,
+                ForecastStep(calendar_days=terms.consultation_calendar_days),
+            ),
+            (
+                applicants_pb.STAGE_PUBLIC_CONSULTATION,
+                ForecastStep(business_days=terms.comment_disposition),
+            ),
+            (applicants_pb.STAGE_DECISION, ForecastStep(business_days=terms.decision)),
+        ]
+        if self._stage == applicants_pb.STAGE_REFUSAL_HEARING:
+            plan.append((self._stage, ForecastStep(business_days=terms.refusal_hearing)))
+        stages = [stage for stage, _ in plan]
+        if self._stage not in stages:
+            steps = [step for _, step in plan]  # just submitted: everything is ahead
+            start = self._today()
+        else:
+            first = stages.index(self._stage)
+            start = self._today()
+            if self._deadline is not None:
+                # The current deadline covers the stage's first step, or, for the consultation
+                # once its window closed (a deadline in working days), both of its steps.
+                start = self._deadline.due_time.astimezone(KAZAKHSTAN).date()
+                first += 2 if stages.count(self._stage) == 2 and self._deadline.business_days else 1
+            steps = [step for _, step in plan[first:]]
+        day = await self._local(
+            PermitActivities.forecast_decision, DecisionForecast(start.isoformat(), steps)
+        )
+        return deadline_instant(date.fromisoformat(day))
 
     def _deadline_view(self, deadline: PlannedDeadline, days: int) -> DeadlineView:
         return DeadlineView(
@@ -579,6 +682,9 @@ class PermitApplicationWorkflow:
     def _rules(self) -> RulesOfProcedure:
         assert self._procedure is not None
         return self._procedure.rules
+
+    def _real(self, statutory: datetime) -> datetime:
+        return self._clock_().real_instant(statutory, workflow.now())
 
     def _today(self) -> date:
         return self._clock_().today(workflow.now())
@@ -672,9 +778,12 @@ class PermitApplicationWorkflow:
 
     @record_inspection.validator
     def refuse_inspection_not_awaited(self, act: contract.InspectionRecorded) -> None:
-        # The act may arrive before the scheduling activity's result, so the stage decides.
+        # The act may arrive before the scheduling activity's result; until then only the type
+        # can be checked (the workflow schedules the application's one pre-permit inspection).
         if self._stage != applicants_pb.STAGE_SITE_INSPECTION or self._inspection is not None:
             raise ApplicationError("no site inspection is awaited for this application")
+        if act.inspection_type != inspections_pb.INSPECTION_TYPE_PRE_PERMIT:
+            raise ApplicationError(f"inspection {act.inspection_id} is not a pre-permit one")
         if self._inspection_id and act.inspection_id != self._inspection_id:
             raise ApplicationError(f"inspection {act.inspection_id} is not this application's")
 
@@ -694,6 +803,7 @@ class PermitApplicationWorkflow:
             reminders_sent=self._reminders,
             escalations=self._escalations,
             inspection_reasons=list(self._inspection_reasons),
+            inspection=self._inspection_id,
             decision=self._decision,
             permit=self._permit,
         )

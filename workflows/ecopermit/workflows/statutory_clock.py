@@ -51,6 +51,12 @@ class StatutoryClock:
         ahead = (statutory - self.now(real_now)).total_seconds()
         return timedelta(seconds=max(ahead, 0.0) / self.speed)
 
+    def real_instant(self, statutory: datetime, real_now: datetime) -> datetime:
+        """When a statutory instant falls in real time, if the clock keeps running; in the past
+        for one that has passed. What people and the services see: they live in real time."""
+        ahead = (statutory - self.now(real_now)).total_seconds()
+        return real_now + timedelta(seconds=ahead / self.speed)
+
     def pause(self, real_now: datetime) -> StatutoryClock:
         return self if self.paused_since else replace(self, paused_since=real_now)
 

@@ -1,8 +1,11 @@
+import datetime
+
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.applicants.v1 import resources_pb2 as _resources_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -12,7 +15,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RecordStageTransitionRequest(_message.Message):
-    __slots__ = ("name", "sequence", "stage", "reason", "open_tasks", "deadlines", "rules_version")
+    __slots__ = ("name", "sequence", "stage", "reason", "open_tasks", "deadlines", "rules_version", "predicted_decision_time")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +23,7 @@ class RecordStageTransitionRequest(_message.Message):
     OPEN_TASKS_FIELD_NUMBER: _ClassVar[int]
     DEADLINES_FIELD_NUMBER: _ClassVar[int]
     RULES_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_DECISION_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     sequence: int
     stage: _resources_pb2.Stage
@@ -27,7 +31,8 @@ class RecordStageTransitionRequest(_message.Message):
     open_tasks: _containers.RepeatedCompositeFieldContainer[_resources_pb2.OpenTask]
     deadlines: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Deadline]
     rules_version: str
-    def __init__(self, name: _Optional[str] = ..., sequence: _Optional[int] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., reason: _Optional[str] = ..., open_tasks: _Optional[_Iterable[_Union[_resources_pb2.OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[_resources_pb2.Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ...) -> None: ...
+    predicted_decision_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., sequence: _Optional[int] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., reason: _Optional[str] = ..., open_tasks: _Optional[_Iterable[_Union[_resources_pb2.OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[_resources_pb2.Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RecordStageTransitionResponse(_message.Message):
     __slots__ = ("application",)

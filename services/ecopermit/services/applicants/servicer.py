@@ -45,6 +45,8 @@ def application_message(view: ApplicationView) -> pb.Application:
     message.stage = record.stage  # type: ignore[assignment]
     message.open_tasks.extend(progress.open_tasks)
     message.deadlines.extend(progress.deadlines)
+    if progress.HasField("predicted_decision_time"):
+        message.predicted_decision_time.CopyFrom(progress.predicted_decision_time)
     message.rules_version = record.rules_version
     message.permit = f"permits/{record.permit_id}" if record.permit_id else ""
     message.create_time.FromDatetime(record.create_time)
@@ -149,6 +151,8 @@ class ApplicantWorkflowServicer(
         self, request: workflow_api.RecordStageTransitionRequest, context: Any
     ) -> workflow_api.RecordStageTransitionResponse:
         progress = pb.Application(open_tasks=request.open_tasks, deadlines=request.deadlines)
+        if request.HasField("predicted_decision_time"):
+            progress.predicted_decision_time.CopyFrom(request.predicted_decision_time)
         view = await self._store.record_stage_transition(
             _id(request.name),
             request.sequence,

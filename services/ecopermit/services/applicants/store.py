@@ -356,9 +356,15 @@ class ApplicantStore:
                 issue_time=now,
             )
             session.add(issued_record)
+            # Approved in the same transaction: a withdrawal is refused from now on, and one
+            # that came first has already made this call fail.
             record.permit_id = permit_id
+            record.stage = pb.STAGE_APPROVED
+            record.progress = "{}"
             record.update_time = now
             session.add(record)
+            reason = f"permit {permit_id} issued"
+            session.add(_transition(application_id, None, pb.STAGE_APPROVED, reason, now))
         return issued_record
 
     async def get_permit(self, permit_id: str, principal: Principal) -> PermitRecord:

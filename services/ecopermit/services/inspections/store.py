@@ -217,6 +217,7 @@ class InspectionStore:
                 # The application's permit workflow waits for this act (the outbox, see README).
                 act = InspectionRecorded(
                     inspection_id=inspection_id,
+                    inspection_type=record.type,
                     violations=len(violations),
                     grave_violations=sum(v.severity == pb.SEVERITY_GRAVE for v in violations),
                     prescriptions=len(prescriptions),
