@@ -228,6 +228,10 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
     assert at_completeness.rules_version == "kep-2026.1"
     [deadline] = at_completeness.deadlines
     assert deadline.business_days == 5
+    # Where is my application and when will it be decided: after every stage's deadline.
+    assert at_completeness.HasField("predicted_decision_time")
+    predicted = at_completeness.predicted_decision_time.ToDatetime()
+    assert predicted > deadline.due_time.ToDatetime()
     reviewer = (Role.REVIEWER, "reviewer-1")
     await work_task(
         desk, name, reviews_pb.TASK_KIND_COMPLETENESS, *reviewer, reviews_pb.TASK_OUTCOME_COMPLETE
@@ -331,6 +335,7 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
         "STAGE_APPROVED",
     ]
     assert list(approved.open_tasks) == []
+    assert not approved.HasField("predicted_decision_time")  # decided: nothing left to predict
     permit = (
         await desk.applicants.GetPermit(
             applicants_api.GetPermitRequest(name=approved.permit), metadata=owner

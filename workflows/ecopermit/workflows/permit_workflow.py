@@ -81,6 +81,9 @@ _TASK_CODES: dict[int, str] = {
     reviews_pb.TASK_KIND_REFUSAL_HEARING: "hrg",
     reviews_pb.TASK_KIND_ESCALATION: "esc",
 }
+_DECIDED = frozenset(
+    {applicants_pb.STAGE_APPROVED, applicants_pb.STAGE_REFUSED, applicants_pb.STAGE_WITHDRAWN}
+)
 _OBJECTING_OUTCOMES = frozenset(
     {reviews_pb.TASK_OUTCOME_OBJECTIONS, reviews_pb.TASK_OUTCOME_NEGATIVE_CONCLUSION}
 )
@@ -150,6 +153,7 @@ class PermitApplicationWorkflow:
         self._deadline: DeadlineView | None = None
         self._history: list[StageEntry] = []
         self._open: dict[str, OpenTaskView] = {}
+        self._recorded_open: list[str] = []  # the open tasks as last written to the service
         self._completions: dict[str, contract.TaskCompletion] = {}
         self._task_counts: dict[int, int] = {}
         self._awaiting_amendment = False
@@ -489,7 +493,6 @@ class PermitApplicationWorkflow:
             (deadline_instant(date.fromisoformat(deadline.due_day)), self._escalate),
         ]
         escalations: list[str] = []
-        seen = len(self._completions)
         while not done():
             self._check_withdrawn()
             alarm_at = alarms[0][0] if alarms else None
@@ -499,14 +502,11 @@ class PermitApplicationWorkflow:
             if timeout is None or timeout > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(
-                        lambda seen=seen: (  # type: ignore[misc]
-                            done() or self._withdrawal is not None or len(self._completions) != seen
-                        ),
+                        lambda: done() or self._withdrawal is not None or self._open_changed(),
                         timeout=timeout,
                     )
-            if len(self._completions) != seen:
-                seen = len(self._completions)
-                await self._record("")  # the open tasks changed
+            if self._open_changed():
+                await self._record("")
             elif alarms and not done() and self._withdrawal is None:
                 alarm_at, sound = alarms[0]
                 if self._clock_().real_delay_until(alarm_at, workflow.now()) == timedelta(0):
@@ -520,6 +520,10 @@ class PermitApplicationWorkflow:
                 await self._activity(
                     PermitActivities.cancel_task, TaskCancellation(task_id, reason)
                 )
+
+    def _open_changed(self) -> bool:
+        """Whether tasks were completed since the applicants service last heard."""
+        return list(self._open) != self._recorded_open
 
     async def _remind(self, subject: str, deadline: PlannedDeadline) -> list[str]:
         self._reminders += 1
@@ -586,6 +590,7 @@ class PermitApplicationWorkflow:
     async def _record(self, reason: str) -> None:
         """Writes the stage, open tasks and deadline to the applicants service."""
         self._sequence += 1
+        self._recorded_open = list(self._open)
         deadlines = [self._deadline] if self._deadline else []
         if self._deadline and not self._clock_().running:
             deadlines = [
@@ -617,7 +622,7 @@ class PermitApplicationWorkflow:
 
     async def _predicted_decision(self) -> datetime | None:
         """The decision's date if every remaining stage takes its full statutory term."""
-        if self._decision or not self._clock_().running:
+        if self._stage in _DECIDED or not self._clock_().running:
             return None
         terms = self._rules().terms
         # Until the risk rule has spoken, the forecast assumes an inspection.
