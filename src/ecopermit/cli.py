@@ -84,7 +84,7 @@ def serve(
     from ecopermit.runtime.grpc.server import serve_until_signalled, start_server
     from ecopermit.runtime.telemetry import configure_telemetry
     from ecopermit.runtime.tokens import TokenVerifier
-    from ecopermit.services.registry import registrations, workflow_relay
+    from ecopermit.services.registry import registrations, service_gauges, workflow_relay
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = load_settings()
@@ -96,7 +96,9 @@ def serve(
         engine = create_engine(settings.database_url(service))
         sessions = session_factory(engine)
         relay = workflow_relay(service, sessions, settings)
-        relaying = asyncio.create_task(relay.run())
+        gauges = service_gauges(service, sessions, settings)
+        background = [asyncio.create_task(relay.run())]
+        background += [asyncio.create_task(gauge.run()) for gauge in gauges]
         running = await start_server(
             registrations(service, sessions, settings),
             host=settings.host,
@@ -106,7 +108,8 @@ def serve(
         try:
             await serve_until_signalled(running, settings.shutdown_grace_seconds)
         finally:
-            relaying.cancel()
+            for task in background:
+                task.cancel()
             await engine.dispose()
 
     try:

@@ -21,6 +21,7 @@ from ecopermit.reviews.v1 import (
     review_workflow_service_pb2,
     review_workflow_service_pb2_grpc,
 )
+from ecopermit.runtime.gauges import DatabaseGauge
 from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.temporal import connect_temporal
@@ -96,3 +97,33 @@ def workflow_relay(
     return WorkflowRelay(
         outbox, connect, settings.temporal_task_queue, settings.workflow_relay_interval_seconds
     )
+
+
+def service_gauges(
+    service: ServiceName, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> list[DatabaseGauge]:
+    """The gauges of what this service's database holds, for ops."""
+    interval = settings.metrics_export_interval_seconds
+    if service is ServiceName.APPLICANTS:
+        applicants = ApplicantStore(sessions)
+        return [
+            DatabaseGauge(
+                "ecopermit.applications",
+                "Applications in each stage",
+                "ecopermit.stage",
+                applicants.applications_by_stage,
+                interval,
+            )
+        ]
+    if service is ServiceName.REVIEWS:
+        reviews = ReviewStore(sessions, settings.public_comments_per_hour)
+        return [
+            DatabaseGauge(
+                "ecopermit.tasks.open",
+                "Open and claimed tasks per required role: each inbox's depth",
+                "enduser.role",
+                reviews.open_tasks_by_role,
+                interval,
+            )
+        ]
+    return []

@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
+from opentelemetry import context, trace
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -28,9 +29,11 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from ecopermit.runtime import tracing
 from ecopermit.workflows import contract
 
 logger = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 _BATCH = 100
 _UPDATE_TIMEOUT = timedelta(seconds=10)
@@ -101,7 +104,7 @@ class WorkflowRelay:
             if delivery.application_id in held_back:
                 continue
             try:
-                await self._deliver(self._client, delivery)
+                await self._deliver_traced(self._client, delivery)
             except DeliveryPostponedError as reason:
                 logger.info("postponed %s for %s: %s", delivery.kind, delivery.key, reason)
                 held_back.add(delivery.application_id)
@@ -130,6 +133,24 @@ class WorkflowRelay:
                 logger.exception("workflow relay pass failed; retrying")
                 backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
             await asyncio.sleep(backoff)
+
+    async def _deliver_traced(self, client: Client, delivery: Delivery) -> None:
+        """Delivers in the trace of the request that wrote the message, linked to the trace
+        the message's subject was created in (a task's, the application's)."""
+        payload = dict(delivery.payload)
+        parent = tracing.context_from(payload.pop(tracing.TRACE_KEY, None))
+        links = tracing.link_to(payload.pop(tracing.LINK_KEY, None))
+        token = context.attach(parent)
+        try:
+            with (
+                _tracer.start_as_current_span(
+                    f"deliver {delivery.kind}", links=links, kind=trace.SpanKind.PRODUCER
+                ),
+                tracing.application_scope(delivery.application_id),
+            ):
+                await self._deliver(client, replace(delivery, payload=payload))
+        finally:
+            context.detach(token)
 
     async def _deliver(self, client: Client, delivery: Delivery) -> None:
         workflow_id = contract.permit_workflow_id(delivery.application_id)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
@@ -19,15 +21,29 @@ _SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; SQLite files get WAL, foreign keys and a busy timeout."""
+    """An async engine, traced; SQLite files get WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo)
-    event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    _trace(engine)
     return engine
+
+
+def _trace(engine: AsyncEngine) -> None:
+    """Spans for every statement, with its placeholders, never the bound values.
+
+    The instrumentor's own instrument() serves one engine per process; each service and test
+    creates its own, so each gets its tracer here.
+    """
+    usage = metrics.get_meter(__name__).create_up_down_counter(
+        "db.client.connections.usage", unit="connections"
+    )
+    EngineTracer(trace.get_tracer(__name__), engine.sync_engine, usage)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 from ecopermit.runtime.settings import Settings, TracesExporter
+from ecopermit.runtime.tracing import baggage_span_processor
 
 
 def service_version() -> str:
@@ -120,6 +121,7 @@ def configure_telemetry(settings: Settings, component: str) -> Telemetry:
     resource = resource_for(settings, component)
     span_exporter, metric_exporter, files = _exporters(settings)
     tracer_provider = TracerProvider(resource=resource)
+    tracer_provider.add_span_processor(baggage_span_processor())
     if span_exporter is not None:
         tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
     readers: list[MetricReader] = []

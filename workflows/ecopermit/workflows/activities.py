@@ -19,6 +19,7 @@ from typing import Any
 
 import grpc
 from google.type import date_pb2
+from opentelemetry import metrics, trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -36,6 +37,7 @@ from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
 from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
+from ecopermit.runtime import tracing
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.workflows.activity_messages import (
@@ -62,6 +64,26 @@ from ecopermit.workflows.activity_messages import (
 from ecopermit.workflows.rules_of_procedure import RulesError, rules_in_force
 
 logger = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
+
+
+class _Instruments:
+    """The worker's metrics: how the statutory clocks fare."""
+
+    def __init__(self) -> None:
+        meter = metrics.get_meter(__name__)
+        self.deadline_warnings = meter.create_counter(
+            "ecopermit.deadline.warnings", description="Reminders sent before a deadline"
+        )
+        self.deadline_breaches = meter.create_counter(
+            "ecopermit.deadline.breaches", description="Deadlines that lapsed and were escalated"
+        )
+        self.stage_entries = meter.create_counter(
+            "ecopermit.stage.entries", description="Applications entering a stage"
+        )
+
+
+_instruments = _Instruments()
 
 WORKER_SUBJECT = "permit-workflow"
 # Inspection request ids derive from the application, so a retried activity schedules once.
@@ -245,6 +267,20 @@ class PermitActivities:
                 business_days=deadline.business_days,
                 paused=deadline.paused,
             )
+        if not record.entered:
+            await self._record_transition(request)
+            return
+        # The stage as ops see it, the moment it is entered: the workflow's own spans say
+        # little, and a months-long workflow must not hide its stages until it ends.
+        stage = applicants_pb.Stage.Name(record.stage).removeprefix("STAGE_").lower()
+        with _tracer.start_as_current_span(f"stage {stage}") as span:
+            span.set_attribute(tracing.STAGE, stage)
+            await self._record_transition(request)
+        _instruments.stage_entries.add(1, {tracing.STAGE: stage})
+
+    async def _record_transition(
+        self, request: applicants_workflow_api.RecordStageTransitionRequest
+    ) -> None:
         with _final_errors_are_not_retried():
             await self._stages.RecordStageTransition(request, metadata=self._credentials.metadata())
 
@@ -279,6 +315,8 @@ class PermitActivities:
         )
         with _final_errors_are_not_retried():
             await self._tasks.CreateTask(request, metadata=self._credentials.metadata())
+        if order.kind == reviews_pb.TASK_KIND_ESCALATION:
+            _instruments.deadline_breaches.add(1)
 
     @activity.defn(name="cancel_task")
     async def cancel_task(self, cancellation: TaskCancellation) -> None:
@@ -295,6 +333,7 @@ class PermitActivities:
 
     @activity.defn(name="send_reminder")
     async def send_reminder(self, reminder: Reminder) -> None:
+        _instruments.deadline_warnings.add(1, {tracing.STAGE: reminder.kind})
         # Ids and dates only: no personal data or document contents in logs.
         logger.warning(
             "deadline reminder: application %s, %s (%s) due %s",

@@ -100,6 +100,7 @@ class StageRecord:
     open_tasks: list[OpenTaskView] = field(default_factory=list)
     deadlines: list[DeadlineView] = field(default_factory=list)
     predicted_decision_time: datetime | None = None
+    entered: bool = False  # a new stage, not progress within one
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,11 @@ class PermitApplicationWorkflow:
         self._decision = ""
         self._permit = ""
 
+    @property
+    def stage_name(self) -> str:
+        """The stage the application is in, as traces name it."""
+        return _stage_name(self._stage)
+
     # The procedure
 
     @workflow.run
@@ -585,9 +590,9 @@ class PermitApplicationWorkflow:
         else:
             self._deadline = deadline
         self._history.append(StageEntry(_stage_name(stage), self._today().isoformat()))
-        await self._record(reason)
+        await self._record(reason, entered=True)
 
-    async def _record(self, reason: str) -> None:
+    async def _record(self, reason: str, *, entered: bool = False) -> None:
         """Writes the stage, open tasks and deadline to the applicants service."""
         self._sequence += 1
         self._recorded_open = list(self._open)
@@ -606,6 +611,7 @@ class PermitApplicationWorkflow:
             list(self._open.values()),
             [replace(d, due_time=self._real(d.due_time)) for d in deadlines],
             self._real(predicted) if predicted else None,
+            entered,
         )
         try:
             await self._activity(PermitActivities.record_stage, record)

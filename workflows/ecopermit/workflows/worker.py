@@ -8,6 +8,7 @@ import signal
 from datetime import timedelta
 
 import grpc
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -17,6 +18,7 @@ from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.temporal import connect_temporal
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.workflows.activities import PermitActivities, ServiceChannels, WorkerCredentials
+from ecopermit.workflows.application_tracing import ApplicationTracingInterceptor
 from ecopermit.workflows.permit_workflow import PermitApplicationWorkflow
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,8 @@ def build_worker(
         task_queue=task_queue,
         workflows=[PermitApplicationWorkflow],
         activities=activities.all(),
+        # Inside the client's tracing interceptor, so its spans carry the application too.
+        interceptors=[ApplicationTracingInterceptor()],
         graceful_shutdown_timeout=grace,
     )
 
@@ -37,7 +41,12 @@ def build_worker(
 def permit_activities(settings: Settings) -> tuple[PermitActivities, list[grpc.aio.Channel]]:
     """The activities over channels to the three services; the caller closes the channels."""
     channels = ServiceChannels(
-        *(grpc.aio.insecure_channel(settings.service_address(service)) for service in ServiceName)
+        *(
+            grpc.aio.insecure_channel(
+                settings.service_address(service), interceptors=aio_client_interceptors()
+            )
+            for service in ServiceName
+        )
     )
     activities = PermitActivities(
         channels,

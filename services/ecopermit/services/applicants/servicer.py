@@ -18,11 +18,16 @@ from ecopermit.applicants.v1 import (
 )
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.domain.errors import PermissionDeniedError
-from ecopermit.runtime import pagination
+from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.grpc.auth import current_principal
 from ecopermit.runtime.identity import Role
 from ecopermit.services.applicants.models import EnterpriseRecord, PermitRecord
-from ecopermit.services.applicants.store import ApplicantStore, ApplicationFilters, ApplicationView
+from ecopermit.services.applicants.store import (
+    ApplicantStore,
+    ApplicationFilters,
+    ApplicationView,
+    application_id_for,
+)
 
 
 def enterprise_message(record: EnterpriseRecord) -> pb.Enterprise:
@@ -85,9 +90,12 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     async def SubmitApplication(  # noqa: N802
         self, request: api.SubmitApplicationRequest, context: Any
     ) -> api.SubmitApplicationResponse:
-        view = await self._store.submit(
-            request.request_id, request.application, current_principal()
-        )
+        enterprise_bin = _id(request.application.enterprise)
+        application_id = application_id_for(enterprise_bin, request.request_id)
+        with tracing.application_scope(application_id, stage="submitted"):
+            view = await self._store.submit(
+                request.request_id, request.application, current_principal()
+            )
         return api.SubmitApplicationResponse(application=application_message(view))
 
     async def GetApplication(  # noqa: N802

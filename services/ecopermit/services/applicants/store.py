@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from google.protobuf import json_format
+from opentelemetry import metrics
 from sqlalchemy import func, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -24,7 +25,7 @@ from ecopermit.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from ecopermit.runtime import pagination
+from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.identity import Principal
 from ecopermit.services.applicants.models import (
@@ -44,6 +45,10 @@ _TERMINAL_STAGES = frozenset({pb.STAGE_APPROVED, pb.STAGE_REFUSED, pb.STAGE_WITH
 # A permit is issued at decision, or after a hearing reverses a proposed refusal.
 _PERMIT_STAGES = frozenset({pb.STAGE_DECISION, pb.STAGE_REFUSAL_HEARING, pb.STAGE_APPROVED})
 _SERIAL_RETRIES = 5
+# Real seconds an application spent in a stage, recorded as it leaves it.
+_stage_durations = metrics.get_meter(__name__).create_histogram(
+    "ecopermit.stage.duration", unit="s", description="Time an application spent in a stage"
+)
 
 
 @dataclass(frozen=True)
@@ -289,6 +294,8 @@ class ApplicantStore:
                 if record.stage == pb.STAGE_WITHDRAWN and stage != pb.STAGE_WITHDRAWN:
                     raise FailedPreconditionError(f"applications/{application_id} is withdrawn")
                 entered = stage != record.stage
+                if entered:
+                    await self._measure_stage_left(session, application_id, record.stage, now)
                 record.stage = stage
                 record.last_sequence = sequence
                 record.progress = _as_json(progress)
@@ -374,6 +381,14 @@ class ApplicantStore:
             raise NotFoundError(f"permits/{permit_id} not found")
         return record
 
+    async def applications_by_stage(self) -> dict[str, int]:
+        """How many applications are in each stage, by stage name."""
+        async with self._sessions() as session:
+            rows = await session.exec(
+                select(ApplicationRecord.stage, func.count()).group_by(col(ApplicationRecord.stage))
+            )
+            return {_stage_name(stage): count for stage, count in rows.all()}
+
     async def pending_deliveries(self, limit: int) -> list[Delivery]:
         """Messages for the permit workflows not yet delivered, in the order they were written."""
         async with self._sessions() as session:
@@ -396,6 +411,20 @@ class ApplicantStore:
                 record.attempts += 1
                 session.add(record)
 
+    async def _measure_stage_left(
+        self, session: AsyncSession, application_id: str, stage: int, now: datetime
+    ) -> None:
+        last = await session.exec(
+            select(StageTransitionRecord.enter_time)
+            .where(StageTransitionRecord.application_id == application_id)
+            .order_by(col(StageTransitionRecord.enter_time).desc())
+            .limit(1)
+        )
+        entered = last.first()
+        if entered is not None:
+            seconds = (now - entered).total_seconds()
+            _stage_durations.record(seconds, {tracing.STAGE: _stage_name(stage)})
+
     async def _visible(
         self, session: AsyncSession, application_id: str, principal: Principal
     ) -> ApplicationRecord:
@@ -414,6 +443,10 @@ class ApplicantStore:
             .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id))
         )
         return ApplicationView(record, list(history.all()))
+
+
+def _stage_name(stage: int) -> str:
+    return pb.Stage.Name(stage).removeprefix("STAGE_").lower()
 
 
 def _application_not_found(application_id: str) -> NotFoundError:
@@ -440,11 +473,14 @@ def _outbox(
     now: datetime,
     payload: dict[str, str] | None = None,
 ) -> WorkflowOutboxRecord:
+    # The request's trace context travels with the message, so the workflow's spans continue
+    # the trace of the request that caused them.
+    traced = {**(payload or {}), tracing.TRACE_KEY: tracing.current_carrier()}
     return WorkflowOutboxRecord(
         application_id=application_id,
         kind=kind,
         request_id=request_id,
-        payload=json.dumps(payload or {}),
+        payload=json.dumps(traced),
         create_time=now,
     )
 

@@ -24,7 +24,7 @@ from ecopermit.domain.errors import (
     PermissionDeniedError,
 )
 from ecopermit.inspections.v1 import resources_pb2 as pb
-from ecopermit.runtime import pagination
+from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.services.inspections.models import (
@@ -226,7 +226,12 @@ class InspectionStore:
                     FindingsOutboxRecord(
                         inspection_id=inspection_id,
                         application_id=record.application_id,
-                        payload=json.dumps(dataclasses.asdict(act)),
+                        payload=json.dumps(
+                            {
+                                **dataclasses.asdict(act),
+                                tracing.TRACE_KEY: tracing.current_carrier(),
+                            }
+                        ),
                         create_time=record.record_time,
                     )
                 )

@@ -34,6 +34,9 @@ class TaskRecord(ReviewsTable, table=True):
     create_time: datetime = Field(sa_type=UtcDateTime, index=True)
     claim_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
     complete_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The trace context the workflow created the task in (W3C headers as JSON): a completion
+    # weeks later starts a trace of its own, linked to the application's.
+    trace_context: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
 class BatAssessmentRecord(ReviewsTable, table=True):

@@ -13,7 +13,7 @@ from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
 from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
 from ecopermit.reviews.v1 import review_workflow_service_pb2 as workflow_api
-from ecopermit.runtime import pagination
+from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.grpc.auth import current_principal
 from ecopermit.runtime.identity import Role
 from ecopermit.services.reviews.models import PublicCommentRecord, TaskRecord
@@ -60,6 +60,18 @@ def _id(name: str) -> str:
     return name.rpartition("/")[2]
 
 
+def _annotate_task(record: TaskRecord) -> None:
+    tracing.annotate(
+        application_id=record.application_id,
+        task_kind=pb.TaskKind.Name(record.kind).removeprefix("TASK_KIND_").lower(),
+        outcome=(
+            pb.TaskOutcome.Name(record.outcome).removeprefix("TASK_OUTCOME_").lower()
+            if record.outcome
+            else ""
+        ),
+    )
+
+
 class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
     def __init__(self, store: ReviewStore) -> None:
         self._store = store
@@ -95,6 +107,7 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
         self, request: api.ClaimTaskRequest, context: Any
     ) -> api.ClaimTaskResponse:
         record = await self._store.claim_task(_id(request.name), current_principal())
+        _annotate_task(record)
         return api.ClaimTaskResponse(task=task_message(record))
 
     async def CompleteTask(  # noqa: N802
@@ -108,6 +121,7 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
             comment_dispositions=request.comment_dispositions,
         )
         record = await self._store.complete_task(_id(request.name), current_principal(), completion)
+        _annotate_task(record)
         return api.CompleteTaskResponse(task=task_message(record))
 
     async def GetBatAssessment(  # noqa: N802
@@ -152,6 +166,7 @@ class ReviewWorkflowServicer(review_workflow_service_pb2_grpc.ReviewWorkflowServ
             request.due_time.ToDatetime(tzinfo=UTC),
             request.instructions,
         )
+        _annotate_task(record)
         return workflow_api.CreateTaskResponse(task=task_message(record))
 
     async def CancelTask(  # noqa: N802

@@ -28,7 +28,7 @@ from ecopermit.domain.errors import (
 )
 from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
-from ecopermit.runtime import pagination
+from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.identity import Principal
 from ecopermit.services.reviews.models import (
@@ -103,6 +103,7 @@ class ReviewStore:
             instructions=instructions,
             due_time=due_time,
             create_time=now,
+            trace_context=json.dumps(tracing.current_carrier()),
         )
         try:
             async with self._sessions() as session, session.begin():
@@ -233,11 +234,16 @@ class ReviewStore:
                 comments=completion.comments,
                 findings=[TaskFinding(f.subject, f.text, f.severity) for f in completion.findings],
             )
+            payload = {
+                **dataclasses.asdict(delivery),
+                tracing.TRACE_KEY: tracing.current_carrier(),
+                tracing.LINK_KEY: json.loads(record.trace_context),
+            }
             session.add(
                 CompletionOutboxRecord(
                     task_id=task_id,
                     application_id=record.application_id,
-                    payload=json.dumps(dataclasses.asdict(delivery)),
+                    payload=json.dumps(payload),
                     create_time=now,
                 )
             )
@@ -455,6 +461,16 @@ class ReviewStore:
         last = records[page_size - 1]
         token = pagination.encode(pagination.Cursor(last.create_time, last.id), application_id)
         return records[:page_size], token
+
+    async def open_tasks_by_role(self) -> dict[str, int]:
+        """The inboxes' depth: open or claimed tasks per required role."""
+        async with self._sessions() as session:
+            rows = await session.exec(
+                select(TaskRecord.required_role, func.count())
+                .where(col(TaskRecord.state).in_([pb.TASK_STATE_OPEN, pb.TASK_STATE_CLAIMED]))
+                .group_by(TaskRecord.required_role)
+            )
+            return dict(rows.all())
 
     # The completion outbox
 

@@ -16,6 +16,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 from opentelemetry.trace import TracerProvider
 
+from ecopermit.runtime.grpc.application_scope import ApplicationScopeInterceptor
 from ecopermit.runtime.grpc.auth import AuthInterceptor
 from ecopermit.runtime.grpc.errors import ErrorMappingInterceptor
 from ecopermit.runtime.grpc.validation import ValidationInterceptor
@@ -60,7 +61,8 @@ async def start_server(
     """Starts serving on host:port (port 0 picks a free one) and reports every service SERVING.
 
     Interceptors run outermost first: the server span (continuing the caller's traceparent),
-    error mapping, authentication, validation, then the handler.
+    error mapping, authentication, the application's trace attributes, validation, then the
+    handler.
     """
     # Probes call health every few seconds; their spans would drown the application's.
     traced = filters.negate(filters.service_prefix("grpc.health.v1"))
@@ -69,6 +71,7 @@ async def start_server(
             aio_server_interceptor(tracer_provider=tracer_provider, filter_=traced),
             ErrorMappingInterceptor(),
             AuthInterceptor(verifier),
+            ApplicationScopeInterceptor(),
             ValidationInterceptor(),
         ],
         options=[
