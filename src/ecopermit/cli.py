@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -148,6 +149,32 @@ def migrate(
     settings = load_settings()
     migrations.upgrade(service, settings, revision)
     console.print(f"{service.value}: at {migrations.current_revision(service, settings)}")
+
+
+@app.command()
+def traces(
+    application: Annotated[
+        str | None,
+        typer.Argument(help="An application id; without it, the most recent traces."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(help="The span file (default: ECOPERMIT_TRACES_FILE, or var/traces.jsonl)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many recent traces to list.", min=1)] = 20,
+) -> None:
+    """Show an application's traces as timing waterfalls in the terminal.
+
+    Every span of the submission's trace and of each later one (a task completed, an
+    inspection recorded), read from the embedded stack's span file. Example:
+    ecopermit traces 6f1c3e0a-5b2d-4c41-9a57-0e6b8f3d2a10
+    """
+    from rich.console import Console as Output
+
+    from ecopermit.trace_view import show
+
+    path = file if file is not None else load_settings().traces_path()
+    raise typer.Exit(show(Output(), path, application, limit))
 
 
 @app.command()

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from opentelemetry import context, trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -100,7 +101,10 @@ class WorkflowRelay:
                 raise DeliveryPostponedError(f"Temporal unreachable: {error}") from error
         delivered = 0
         held_back: set[str] = set()
-        for delivery in await self._outbox.pending_deliveries(_BATCH):
+        # Looking into the outbox every second is no one's request: it is not traced.
+        with suppress_instrumentation():
+            pending = await self._outbox.pending_deliveries(_BATCH)
+        for delivery in pending:
             if delivery.application_id in held_back:
                 continue
             try:

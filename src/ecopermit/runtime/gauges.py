@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from opentelemetry import metrics
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.metrics import CallbackOptions, Observation
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ class DatabaseGauge:
         return [Observation(count, {self._attribute: key}) for key, count in self._counts.items()]
 
     async def refresh(self) -> Counts:
-        self._counts = await self._query()
+        with suppress_instrumentation():  # a periodic count is no one's request
+            self._counts = await self._query()
         return self._counts
 
     async def run(self) -> None:

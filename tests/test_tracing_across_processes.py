@@ -1,0 +1,280 @@
+"""Traces across the real processes: `ecopermit up` on loopback (Temporal, three services, the
+worker), each exporting to the span file. The test plays the gateway: it opens the root span and
+sends its traceparent with the request, as the gateway will."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from opentelemetry import propagate
+from opentelemetry.sdk.trace import TracerProvider
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
+from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
+from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.settings import Settings
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.trace_view import SpanLine, read_spans
+from tests import samples
+from tests.conftest import ENTERPRISE_BIN
+from tests.test_stack import stack_environment  # noqa: F401 - the fixture
+
+APPLICANTS = "/ecopermit.applicants.v1.ApplicantService"
+WORKFLOW_SERVICE = "/ecopermit.applicants.v1.ApplicantWorkflowService"
+REVIEW_WORKFLOW_SERVICE = "/ecopermit.reviews.v1.ReviewWorkflowService"
+REVIEW_COMPLETE = "/ecopermit.reviews.v1.ReviewService/CompleteTask"
+
+
+@dataclass
+class Stack:
+    environment: dict[str, str]
+    issuer: TokenIssuer
+
+    @property
+    def spans_file(self) -> Path:
+        return Path(self.environment["ECOPERMIT_DATA_DIR"]) / "traces.jsonl"
+
+    def metric_points(self, name: str) -> list[dict[str, Any]]:
+        """Every exported data point of a metric, from every process, oldest first."""
+        path = self.spans_file.with_name("metrics.jsonl")
+        points: list[dict[str, Any]] = []
+        for line in path.read_text().splitlines() if path.exists() else []:
+            with contextlib.suppress(json.JSONDecodeError):
+                for resource in json.loads(line)["resource_metrics"]:
+                    for scope in resource["scope_metrics"]:
+                        for metric in scope["metrics"]:
+                            if metric["name"] == name:
+                                points += metric["data"]["data_points"]
+        return points
+
+    async def metric_until(
+        self, name: str, matching: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        for _ in range(200):
+            found = [p for p in self.metric_points(name) if matching(p)]
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no {name} point matched: {self.metric_points(name)[-3:]}")
+
+    def address(self, service: str) -> str:
+        return f"127.0.0.1:{self.environment[f'ECOPERMIT_{service}_PORT']}"
+
+    def token(self, role: Role, subject: str) -> str:
+        enterprise = ENTERPRISE_BIN if role is Role.APPLICANT else None
+        return self.issuer.mint(Principal(subject=subject, role=role, enterprise_bin=enterprise))
+
+    async def spans_until(
+        self, ready: Callable[[list[SpanLine]], bool], what: str
+    ) -> list[SpanLine]:
+        for _ in range(300):
+            spans = read_spans(self.spans_file)
+            if ready(spans):
+                return spans
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the span file never showed {what}")
+
+
+@pytest.fixture
+async def stack(stack_environment: dict[str, str]) -> AsyncIterator[Stack]:  # noqa: F811
+    environment = {
+        **stack_environment,
+        "ECOPERMIT_TRACES_EXPORTER": "file",
+        # Export within a tenth of a second, so the test sees spans as they happen.
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "ECOPERMIT_METRICS_EXPORT_INTERVAL_SECONDS": "0.5",
+    }
+    up = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ecopermit",
+        "up",
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert up.stdout is not None
+        printed: list[str] = []
+        while not printed or "Press Ctrl-C" not in printed[-1]:
+            line = await asyncio.wait_for(up.stdout.readline(), 90)
+            assert line, f"ecopermit up exited early: {printed}"
+            printed.append(line.decode())
+        settings = Settings(data_dir=Path(environment["ECOPERMIT_DATA_DIR"]))
+        yield Stack(environment, TokenIssuer.from_settings(settings))
+    finally:
+        if up.returncode is None:
+            up.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(up.communicate(), 60)
+            except TimeoutError:
+                up.kill()
+                await up.wait()
+
+
+def the(spans: list[SpanLine], name: str, service: str = "") -> SpanLine:
+    """The span of that name (in that service: a gRPC call is named alike on both ends)."""
+    found = [s for s in spans if s.name == name and (not service or s.service == service)]
+    assert found, f"no span {name} among {sorted({(s.service, s.name) for s in spans})}"
+    return found[0]
+
+
+async def test_one_trace_runs_from_the_request_through_the_workflow_to_the_reviews_service(
+    stack: Stack,
+) -> None:
+    # The test plays the gateway: a root span whose context travels as W3C traceparent.
+    gateway = TracerProvider().get_tracer("gateway")
+    owner = stack.token(Role.APPLICANT, "aliya")
+    async with grpc.aio.insecure_channel(stack.address("APPLICANTS")) as channel:
+        applicants = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
+        authorization = (("authorization", f"Bearer {owner}"),)
+        await applicants.RegisterEnterprise(
+            applicants_api.RegisterEnterpriseRequest(enterprise=samples.enterprise(ENTERPRISE_BIN)),
+            metadata=authorization,
+        )
+        with gateway.start_as_current_span("POST /v1/applications") as root:
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            submitted = await applicants.SubmitApplication(
+                samples.submit_request(ENTERPRISE_BIN),
+                metadata=authorization + tuple(carrier.items()),
+            )
+        trace_id = format(root.get_span_context().trace_id, "032x")
+        root_id = format(root.get_span_context().span_id, "016x")
+        application_id = submitted.application.name.removeprefix("applications/")
+        request = applicants_api.GetApplicationRequest(name=submitted.application.name)
+        for _ in range(300):
+            current = (await applicants.GetApplication(request, metadata=authorization)).application
+            if current.stage == applicants_pb.STAGE_COMPLETENESS and current.open_tasks:
+                break
+            await asyncio.sleep(0.1)
+        assert current.open_tasks, "the workflow never opened the completeness task"
+
+    # The workflow now waits for a reviewer; its stage is already visible to ops.
+    expected = {
+        ("worker", "stage completeness"),
+        ("reviews", f"{REVIEW_WORKFLOW_SERVICE}/CreateTask"),
+        ("applicants", f"{WORKFLOW_SERVICE}/RecordStageTransition"),
+    }
+    spans = await stack.spans_until(
+        lambda spans: expected <= {(s.service, s.name) for s in spans if s.trace_id == trace_id},
+        "the completeness stage and its task in the submission's trace",
+    )
+    trace = [span for span in spans if span.trace_id == trace_id]
+    submit = the(trace, f"{APPLICANTS}/SubmitApplication", "applicants")
+    deliver = the(trace, "deliver start")
+    start = the(trace, "StartWorkflow:PermitApplicationWorkflow")
+    create_task = the(trace, f"{REVIEW_WORKFLOW_SERVICE}/CreateTask", "reviews")
+    create_call = the(trace, f"{REVIEW_WORKFLOW_SERVICE}/CreateTask", "worker")
+    # The edges: gateway → applicants → outbox relay → StartWorkflow; then the worker's
+    # activities call the services, within the same trace.
+    assert submit.parent_id == root_id
+    assert submit.service == "applicants"
+    assert deliver.parent_id == submit.span_id
+    assert start.parent_id == deliver.span_id
+    assert the(trace, "RunWorkflow:PermitApplicationWorkflow").service == "worker"
+    assert the(trace, "RunActivity:record_stage").service == "worker"
+    assert create_task.parent_id == create_call.span_id
+    assert the(trace, "RunActivity:create_task").span_id == create_call.parent_id
+    recorded = the(trace, f"{WORKFLOW_SERVICE}/RecordStageTransition", "applicants")
+    assert recorded.attributes["enduser.role"] == "worker"
+    databases = [
+        s for s in trace if "db.system" in s.attributes or "db.system.name" in s.attributes
+    ]
+    assert {s.service for s in databases} >= {"applicants", "reviews"}
+    # Every span of the application says which one it is, and the stage where it is known.
+    assert all(s.attributes.get("ecopermit.application_id") == application_id for s in trace)
+    assert the(trace, "stage completeness").attributes["ecopermit.stage"] == "completeness"
+    assert submit.attributes["enduser.role"] == "applicant"
+    assert create_task.attributes["enduser.role"] == "worker"
+    assert create_task.attributes["ecopermit.task_kind"] == "completeness"
+    # No token, no document in any span of any process.
+    raw = stack.spans_file.read_text()
+    assert owner not in raw
+    assert "Bearer" not in raw
+    assert "project.pdf" not in raw
+    for document in samples.application(ENTERPRISE_BIN).documents:
+        assert document.sha256 not in raw
+
+    # Weeks later a reviewer completes the task: a trace of its own, linked to the submission's.
+    reviewer = (("authorization", f"Bearer {stack.token(Role.REVIEWER, 'reviewer-1')}"),)
+    task_name = current.open_tasks[0].task
+    async with grpc.aio.insecure_channel(stack.address("REVIEWS")) as channel:
+        reviews = review_service_pb2_grpc.ReviewServiceStub(channel)
+        await reviews.ClaimTask(reviews_api.ClaimTaskRequest(name=task_name), metadata=reviewer)
+        await reviews.CompleteTask(
+            reviews_api.CompleteTaskRequest(
+                name=task_name, outcome=reviews_pb.TASK_OUTCOME_COMPLETE
+            ),
+            metadata=reviewer,
+        )
+    spans = await stack.spans_until(
+        lambda spans: (
+            {("reviews", "deliver complete_task"), ("reviews", REVIEW_COMPLETE)}
+            <= {(s.service, s.name) for s in spans}
+        ),
+        "the completion's delivery",
+    )
+    delivery = the(spans, "deliver complete_task")
+    assert delivery.trace_id != trace_id
+    assert trace_id in delivery.links
+    completion = [s for s in spans if s.trace_id == delivery.trace_id]
+    complete = the(completion, REVIEW_COMPLETE, "reviews")
+    assert complete.attributes["ecopermit.outcome"] == "complete"
+    assert complete.attributes["enduser.role"] == "reviewer"
+
+    # Ops watch the queues and the clocks as metrics.
+    def stage(name: str) -> Callable[[dict[str, Any]], bool]:
+        return lambda point: point["attributes"].get("ecopermit.stage") == name
+
+    await stack.metric_until(
+        "ecopermit.applications",
+        lambda p: stage("technical_review")(p) and p["value"] == 1,
+    )
+    await stack.metric_until(
+        "ecopermit.tasks.open",
+        lambda p: p["attributes"].get("enduser.role") == "reviewer" and p["value"] == 4,
+    )
+    spent = await stack.metric_until("ecopermit.stage.duration", stage("completeness"))
+    assert spent["count"] == 1
+    assert spent["sum"] > 0
+    await stack.metric_until("ecopermit.stage.entries", stage("technical_review"))
+
+    # And ops read it all in the terminal.
+    shown = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "ecopermit",
+            "traces",
+            application_id,
+            "--file",
+            str(stack.spans_file),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert f"trace {trace_id}" in shown.stdout
+    assert "stage completeness" in shown.stdout
+    assert "deliver complete_task" in shown.stdout
+    assert "↪ linked" in shown.stdout  # the completion, linked to the submission
