@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -65,9 +66,20 @@ def token(
     print(minted)
 
 
+class Servable(enum.StrEnum):
+    """What `ecopermit serve` can run: a gRPC service over its database, or the gateway."""
+
+    APPLICANTS = "applicants"
+    REVIEWS = "reviews"
+    INSPECTIONS = "inspections"
+    GATEWAY = "gateway"
+
+
 @app.command()
 def serve(
-    service: Annotated[ServiceName, typer.Argument(help="Which service this process runs.")],
+    what: Annotated[
+        Servable, typer.Argument(help="Which service this process runs, or the HTTP gateway.")
+    ],
     port: Annotated[
         int | None, typer.Option(help="Listen port (default from settings).", min=0, max=65535)
     ] = None,
@@ -79,7 +91,31 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Run one gRPC service until SIGTERM, with health and reflection."""
+    """Run one gRPC service (health, reflection, its outbox relay), or the HTTP/JSON gateway,
+    until SIGTERM.
+
+    Examples: ecopermit serve applicants; ecopermit serve gateway --port 8080
+    """
+    if what is Servable.GATEWAY:
+        _serve_gateway(port)
+        return
+    _serve_service(ServiceName(what.value), port, migrate)
+
+
+def _serve_gateway(port: int | None) -> None:
+    from ecopermit.runtime.telemetry import configure_telemetry
+    from ecopermit.services.gateway.server import run_gateway
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = load_settings()
+    telemetry = configure_telemetry(settings, "gateway")
+    try:
+        asyncio.run(run_gateway(settings, port))
+    finally:
+        telemetry.shutdown()
+
+
+def _serve_service(service: ServiceName, port: int | None, migrate: bool | None) -> None:
     from ecopermit.runtime import migrations
     from ecopermit.runtime.database import create_engine, session_factory
     from ecopermit.runtime.grpc.server import serve_until_signalled, start_server

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     applicants_port: Port = 50051
     reviews_port: Port = 50052
     inspections_port: Port = 50053
+    gateway_port: Port = 8080
     applicants_address: str = ""
     reviews_address: str = ""
     inspections_address: str = ""

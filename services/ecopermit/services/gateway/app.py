@@ -1,0 +1,146 @@
+"""The gateway's ASGI application: every annotated RPC over HTTP/JSON, its OpenAPI document,
+and the headers every response carries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import grpc
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ecopermit.runtime import tracing
+from ecopermit.runtime.grpc.application_scope import application_named_by
+from ecopermit.runtime.settings import ServiceName
+from ecopermit.services.gateway import openapi
+from ecopermit.services.gateway.http_rules import match
+from ecopermit.services.gateway.transcoding import (
+    TranscodingError,
+    build_request,
+    error_json,
+    response_class,
+    response_json,
+    transcoding_error_json,
+)
+
+# The largest JSON body the contract can need; uploads go elsewhere.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+_CALL_TIMEOUT_SECONDS = 30.0
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, whatever produced it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [
+                    (name.encode(), value.encode())
+                    for name, value in SECURITY_HEADERS.items()
+                    if name.encode() not in present
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _error(status: int, code: int, message: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "details": []}, status_code=status)
+
+
+async def _read_json(request: Request) -> Any:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise TranscodingError("body", f"larger than {MAX_BODY_BYTES} bytes")
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise TranscodingError("body", "is not JSON") from None
+
+
+def create_app(channels: Mapping[ServiceName, grpc.aio.Channel]) -> Starlette:
+    """The gateway over channels to the services; the caller owns and closes the channels."""
+
+    async def transcode(request: Request) -> Response:
+        found = match(request.method, request.url.path)
+        if found is None:
+            return _error(404, 5, f"no RPC is bound to {request.method} {request.url.path}")
+        binding, path_variables = found
+        try:
+            body = await _read_json(request) if binding.body else None
+            if not binding.body and await request.body():
+                raise TranscodingError("body", f"{binding.template} takes no body")
+            message = build_request(
+                binding, path_variables, request.query_params.multi_items(), body
+            )
+        except TranscodingError as error:
+            return JSONResponse(transcoding_error_json(error), status_code=400)
+        metadata = []
+        if "authorization" in request.headers:
+            metadata.append(("authorization", request.headers["authorization"]))
+        call: grpc.aio.UnaryUnaryMultiCallable[Any, Any] = channels[binding.owner].unary_unary(
+            binding.grpc_path,
+            request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=response_class(binding).FromString,
+        )
+        application_id = application_named_by(message)
+        try:
+            if application_id:
+                with tracing.application_scope(application_id):
+                    response = await call(message, metadata=metadata, timeout=_CALL_TIMEOUT_SECONDS)
+            else:
+                response = await call(message, metadata=metadata, timeout=_CALL_TIMEOUT_SECONDS)
+        except grpc.aio.AioRpcError as error:
+            status, payload = error_json(error)
+            return JSONResponse(payload, status_code=status)
+        return JSONResponse(response_json(response))
+
+    async def openapi_document(request: Request) -> Response:
+        return JSONResponse(openapi.document())
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(openapi.docs_page())
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "serving"})
+
+    methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+    return Starlette(
+        routes=[
+            Route("/openapi.json", openapi_document, methods=["GET"]),
+            Route("/docs", docs, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/v1/{path:path}", transcode, methods=methods),
+        ],
+        middleware=[Middleware(SecurityHeaders), Middleware(OpenTelemetryMiddleware)],
+    )

@@ -1,0 +1,220 @@
+"""The OpenAPI 3.1 document of the HTTP/JSON API, generated from the same descriptors the
+gateway routes by, so the two cannot disagree."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from typing import Any
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from ecopermit.runtime.telemetry import service_version
+from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
+
+_WILDCARD_VARIABLE = re.compile(r"\{([a-z_][a-z0-9_.]*)(?:=([^}]*))?\}")
+_WELL_KNOWN: dict[str, dict[str, Any]] = {
+    "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
+    "google.protobuf.Duration": {"type": "string", "pattern": r"^-?\d+(\.\d+)?s$"},
+    "google.protobuf.Any": {
+        "type": "object",
+        "properties": {"@type": {"type": "string"}},
+        "additionalProperties": True,
+    },
+    "google.protobuf.Struct": {"type": "object", "additionalProperties": True},
+    "google.protobuf.Empty": {"type": "object"},
+}
+_INTEGER_32 = {
+    FieldDescriptor.TYPE_INT32,
+    FieldDescriptor.TYPE_SINT32,
+    FieldDescriptor.TYPE_SFIXED32,
+    FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_FIXED32,
+}
+_INTEGER_64 = {
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_SFIXED64,
+    FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_FIXED64,
+}
+
+
+def _ref(descriptor: Descriptor) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{descriptor.full_name}"}
+
+
+class _Schemas:
+    """Component schemas of every message reachable from the API, built once each."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def message(self, descriptor: Any) -> dict[str, Any]:
+        if descriptor.full_name in _WELL_KNOWN:
+            return _WELL_KNOWN[descriptor.full_name]
+        if descriptor.full_name not in self.components:
+            self.components[descriptor.full_name] = {}  # placeholder: messages may recurse
+            properties = {f.json_name: self.field(f) for f in descriptor.fields}
+            self.components[descriptor.full_name] = {"type": "object", "properties": properties}
+        return _ref(descriptor)
+
+    def field(self, field: Any) -> dict[str, Any]:
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value = field.message_type.fields_by_name["value"]
+            return {"type": "object", "additionalProperties": self.single(value)}
+        single = self.single(field)
+        if field.is_repeated:
+            return {"type": "array", "items": single}
+        return single
+
+    def single(self, field: Any) -> dict[str, Any]:
+        if field.type == FieldDescriptor.TYPE_MESSAGE:
+            return self.message(field.message_type)
+        if field.type == FieldDescriptor.TYPE_ENUM:
+            return {"type": "string", "enum": [v.name for v in field.enum_type.values]}
+        if field.type == FieldDescriptor.TYPE_BOOL:
+            return {"type": "boolean"}
+        if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
+            return {"type": "number"}
+        if field.type in _INTEGER_32:
+            return {"type": "integer", "format": "int32"}
+        if field.type in _INTEGER_64:
+            # proto3 JSON writes 64-bit integers as strings.
+            return {"type": "string", "format": "int64"}
+        if field.type == FieldDescriptor.TYPE_BYTES:
+            return {"type": "string", "contentEncoding": "base64"}
+        return {"type": "string"}
+
+
+def openapi_path(template: str) -> tuple[str, list[dict[str, Any]]]:
+    """A path template as an OpenAPI path: each wildcard becomes a parameter named after the
+    collection before it ("applications/*" -> "applications/{application}")."""
+    parameters: list[dict[str, Any]] = []
+
+    def expand(match: re.Match[str]) -> str:
+        field, pattern = match.group(1), match.group(2) or "*"
+        segments = pattern.split("/")
+        out = []
+        for index, segment in enumerate(segments):
+            if segment != "*":
+                out.append(segment)
+                continue
+            collection = segments[index - 1] if index else field.split(".")[-1]
+            name = collection.removesuffix("s") if collection.endswith("s") else collection
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": f"One segment of the `{field}` field ({pattern}).",
+                }
+            )
+            out.append(f"{{{name}}}")
+        return "/".join(out)
+
+    return _WILDCARD_VARIABLE.sub(expand, template), parameters
+
+
+def _operation(binding: HttpBinding, schemas: _Schemas) -> dict[str, Any]:
+    _, parameters = openapi_path(binding.template)
+    request = binding.method.input_type
+    operation: dict[str, Any] = {
+        "operationId": f"{binding.service.name}_{binding.method.name}",
+        "summary": binding.method.name,
+        "tags": [binding.service.name],
+        "parameters": parameters,
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": schemas.message(binding.method.output_type)}
+                },
+            },
+            "default": {
+                "description": "The gRPC status as google.rpc.Status, with its details",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Status"}}
+                },
+            },
+        },
+    }
+    path_fields = {v.field_path.split(".")[0] for v in binding.variables}
+    if binding.body == "*":
+        body_schema = schemas.message(request)
+    elif binding.body:
+        body_schema = schemas.message(request.fields_by_name[binding.body].message_type)
+    else:
+        body_schema = None
+        for field in request.fields:
+            if field.name in path_fields or field.type == FieldDescriptor.TYPE_MESSAGE:
+                continue
+            parameters.append(
+                {"name": field.json_name, "in": "query", "schema": schemas.field(field)}
+            )
+    if body_schema is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body_schema}},
+        }
+    return operation
+
+
+@cache
+def document() -> dict[str, Any]:
+    schemas = _Schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for binding in all_bindings():
+        path, _ = openapi_path(binding.template)
+        paths.setdefault(path, {})[binding.http_method.lower()] = _operation(binding, schemas)
+    schemas.components["Status"] = {
+        "type": "object",
+        "properties": {
+            "code": {"type": "integer", "format": "int32"},
+            "message": {"type": "string"},
+            "details": {"type": "array", "items": _WELL_KNOWN["google.protobuf.Any"]},
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ecopermit",
+            "version": service_version(),
+            "description": (
+                "Kazakhstan's comprehensive environmental permit applications. Every operation "
+                "is a gRPC method of the contract in proto/, transcoded as its google.api.http "
+                "annotation says. Authenticate with a bearer token."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas.components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
+def docs_page() -> str:
+    """A page listing every operation, readable without JavaScript or a CDN."""
+    rows = []
+    for path, operations in sorted(document()["paths"].items()):
+        for verb, operation in operations.items():
+            rows.append(
+                f"<tr><td>{verb.upper()}</td><td><code>{html.escape(path)}</code></td>"
+                f"<td>{html.escape(operation['tags'][0])}</td>"
+                f"<td>{html.escape(operation['summary'])}</td></tr>"
+            )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ecopermit API</title>"
+        "</head><body><h1>ecopermit HTTP/JSON API</h1>"
+        "<p>The machine-readable document: <a href='/openapi.json'>/openapi.json</a>. "
+        "Send <code>Authorization: Bearer &lt;token&gt;</code> with every call.</p>"
+        "<table><thead><tr><th>method</th><th>path</th><th>service</th><th>operation</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table></body></html>"
+    )

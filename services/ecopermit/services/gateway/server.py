@@ -1,0 +1,35 @@
+"""The gateway process: the ASGI application under uvicorn, with channels to the services."""
+
+from __future__ import annotations
+
+import grpc
+import uvicorn
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
+
+from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.services.gateway.app import create_app
+
+
+async def run_gateway(settings: Settings, port: int | None = None) -> None:
+    """Serves until SIGTERM or SIGINT (uvicorn's own handling: in-flight requests finish)."""
+    channels = {
+        service: grpc.aio.insecure_channel(
+            settings.service_address(service), interceptors=aio_client_interceptors()
+        )
+        for service in ServiceName
+    }
+    config = uvicorn.Config(
+        create_app(channels),
+        host=settings.host,
+        port=settings.gateway_port if port is None else port,
+        lifespan="off",
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        # Behind a proxy in production, which sets these headers.
+        proxy_headers=True,
+        server_header=False,
+    )
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        for channel in channels.values():
+            await channel.close()

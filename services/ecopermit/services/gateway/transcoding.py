@@ -1,0 +1,165 @@
+"""HTTP/JSON to gRPC and back, as google.api.http defines it: path variables, body, query.
+
+JSON uses the proto3 JSON mapping (lowerCamelCase names, enum names, RFC 3339 timestamps), and
+a gRPC error becomes its HTTP status with the google.rpc.Status, details included, as the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+# Imported for their side effect: the error details they define resolve in Status JSON.
+from ecopermit._vendor.buf.validate import validate_pb2  # noqa: F401
+from ecopermit.services.gateway.http_rules import HttpBinding
+
+# google.rpc.Code to HTTP status, as google/rpc/code.proto documents it.
+HTTP_STATUS: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.OK: 200,
+    grpc.StatusCode.CANCELLED: 499,
+    grpc.StatusCode.UNKNOWN: 500,
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.FAILED_PRECONDITION: 400,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.INTERNAL: 500,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DATA_LOSS: 500,
+}
+
+
+class TranscodingError(Exception):
+    """The HTTP request cannot become the RPC's request: 400, nothing is called."""
+
+    def __init__(self, field: str, description: str) -> None:
+        super().__init__(f"{field}: {description}")
+        self.field = field
+        self.description = description
+
+
+def request_class(binding: HttpBinding) -> type[Message]:
+    return GetMessageClass(binding.method.input_type)
+
+
+def response_class(binding: HttpBinding) -> type[Message]:
+    return GetMessageClass(binding.method.output_type)
+
+
+def build_request(
+    binding: HttpBinding,
+    path_variables: Mapping[str, str],
+    query: Sequence[tuple[str, str]],
+    body: Any,
+) -> Message:
+    """The RPC's request from the HTTP parts, as the binding maps them."""
+    request = request_class(binding)()
+    if binding.body == "*":
+        _parse_into(body if body is not None else {}, request, "body")
+    elif binding.body:
+        field = request.DESCRIPTOR.fields_by_name[binding.body]
+        if field.message_type is None:
+            raise TranscodingError(binding.body, "only message fields take a body")
+        _parse_into(body if body is not None else {}, getattr(request, binding.body), "body")
+    elif body not in (None, {}, b""):
+        raise TranscodingError("body", f"{binding.http_method} {binding.template} takes no body")
+    if binding.body != "*":
+        for key, value in query:
+            _set_path(request, _field_path(request.DESCRIPTOR, key), value, key)
+    for field_path, value in path_variables.items():
+        _set_path(request, field_path, value, field_path)
+    return request
+
+
+def _parse_into(body: Any, message: Message, where: str) -> None:
+    if not isinstance(body, dict):
+        raise TranscodingError(where, "must be a JSON object")
+    try:
+        json_format.ParseDict(body, message)
+    except json_format.ParseError as error:
+        raise TranscodingError(where, str(error)) from None
+
+
+def _field_path(descriptor: Any, key: str) -> str:
+    """A query key (JSON name or proto name, dotted for nested fields) as a proto field path."""
+    names = []
+    current: Any = descriptor
+    for part in key.split("."):
+        if current is None:
+            raise TranscodingError(key, "no such field")
+        field = current.fields_by_name.get(part) or next(
+            (f for f in current.fields if f.json_name == part), None
+        )
+        if field is None:
+            raise TranscodingError(key, "no such field")
+        names.append(field.name)
+        current = field.message_type
+    return ".".join(names)
+
+
+def _set_path(message: Message, field_path: str, raw: str, shown_as: str) -> None:
+    *parents, leaf = field_path.split(".")
+    for name in parents:
+        message = getattr(message, name)
+    field = message.DESCRIPTOR.fields_by_name[leaf]
+    value = _scalar(field, raw, shown_as)
+    if field.is_repeated:
+        getattr(message, leaf).append(value)
+    else:
+        setattr(message, leaf, value)
+
+
+def _scalar(field: Any, raw: str, shown_as: str) -> Any:
+    try:
+        if field.type == FieldDescriptor.TYPE_ENUM:
+            by_name = field.enum_type.values_by_name.get(raw)
+            return by_name.number if by_name else int(raw)
+        if field.type == FieldDescriptor.TYPE_BOOL:
+            if raw not in ("true", "false"):
+                raise ValueError(raw)
+            return raw == "true"
+        if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
+            return float(raw)
+        if field.type == FieldDescriptor.TYPE_STRING:
+            return raw
+        if field.type == FieldDescriptor.TYPE_MESSAGE:
+            raise ValueError("a message cannot come from the path or query")
+        return int(raw)
+    except ValueError:
+        raise TranscodingError(shown_as, f"{raw!r} is not a valid {field.name}") from None
+
+
+def response_json(response: Message) -> dict[str, Any]:
+    return json_format.MessageToDict(response)
+
+
+def error_json(error: grpc.aio.AioRpcError) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and the google.rpc.Status body of a gRPC error, details and all."""
+    status = rpc_status.from_call(error)
+    if status is None:
+        status = status_pb2.Status(code=error.code().value[0], message=error.details() or "")
+    return HTTP_STATUS.get(error.code(), 500), json_format.MessageToDict(status)
+
+
+def transcoding_error_json(error: TranscodingError) -> dict[str, Any]:
+    """A request that cannot be mapped reads like the services' own INVALID_ARGUMENT."""
+    violation = error_details_pb2.BadRequest.FieldViolation(
+        field=error.field, description=error.description
+    )
+    status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(error))
+    status.details.add().Pack(error_details_pb2.BadRequest(field_violations=[violation]))
+    return json_format.MessageToDict(status)

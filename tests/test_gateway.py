@@ -1,0 +1,244 @@
+"""The HTTP/JSON gateway on loopback in front of the three real services: every annotated route,
+the JSON mapping, errors with their details, the OpenAPI document and the response headers."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from openapi_spec_validator import validate
+
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.settings import ServiceName
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.services.gateway.app import SECURITY_HEADERS, create_app
+from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
+from tests.conftest import ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN, ServiceChannel
+
+_WILDCARD = re.compile(r"\{([a-z_.]+)(?:=([^}]*))?\}")
+
+
+@pytest.fixture
+async def gateway(service_channel: ServiceChannel) -> AsyncIterator[httpx.AsyncClient]:
+    """uvicorn serving the gateway on a free loopback port, and an HTTP client for it."""
+    channels = {service: await service_channel(service) for service in ServiceName}
+    config = uvicorn.Config(
+        create_app(channels), host="127.0.0.1", port=0, lifespan="off", log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        yield client
+    server.should_exit = True
+    await serving
+
+
+def bearer(
+    issuer: TokenIssuer, role: Role, subject: str, bin_: str = ENTERPRISE_BIN
+) -> dict[str, str]:
+    principal = Principal(subject, role, bin_ if role is Role.APPLICANT else None)
+    return {"authorization": f"Bearer {issuer.mint(principal)}"}
+
+
+def example_path(binding: HttpBinding) -> str:
+    """The template with every wildcard filled in, as a client would call it."""
+
+    def fill(match: re.Match[str]) -> str:
+        pattern = match.group(2) or "*"
+        return "/".join("x1" if segment == "*" else segment for segment in pattern.split("/"))
+
+    return _WILDCARD.sub(fill, binding.template)
+
+
+def enterprise_json(bin_: str) -> dict[str, Any]:
+    return {
+        "bin": bin_,
+        "displayName": "Pavlodar Power JSC",
+        "region": "REGION_PAVLODAR",
+        "sector": "SECTOR_COAL_POWER_AND_HEAT",
+    }
+
+
+def application_json(bin_: str) -> dict[str, Any]:
+    return {
+        "enterprise": f"enterprises/{bin_}",
+        "facility": {
+            "displayName": "CHP-2",
+            "address": "Pavlodar, Industrial zone 1",
+            "region": "REGION_PAVLODAR",
+            "ratedThermalInputMw": 420,
+        },
+        "sector": "SECTOR_COAL_POWER_AND_HEAT",
+        "emissionSources": [
+            {
+                "sourceId": "stack-1",
+                "sourceType": "lcp_coal_pc_existing",
+                "emissions": [
+                    {
+                        "pollutant": "POLLUTANT_NOX",
+                        "concentrationMgNm3": 150,
+                        "oxygenPercent": 6,
+                        "annualTonnes": 2400,
+                    }
+                ],
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("binding", all_bindings(), ids=lambda b: f"{b.http_method} {b.template}")
+async def test_every_annotated_rpc_is_reachable_at_its_http_route(
+    gateway: httpx.AsyncClient, binding: HttpBinding
+) -> None:
+    body: dict[str, Any] | None = {} if binding.body else None
+    response = await gateway.request(binding.http_method, example_path(binding), json=body)
+    # The service itself answered (no token: UNAUTHENTICATED), so the route reached its RPC.
+    assert response.status_code == 401, response.text
+    assert response.json()["code"] == 16
+
+
+async def test_an_enterprise_registers_submits_and_reads_its_application_over_http(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    registered = await gateway.post(
+        "/v1/enterprises", json=enterprise_json(ENTERPRISE_BIN), headers=owner
+    )
+    assert registered.status_code == 200, registered.text
+    assert registered.json()["enterprise"]["name"] == f"enterprises/{ENTERPRISE_BIN}"
+    again = await gateway.post(
+        "/v1/enterprises", json=enterprise_json(ENTERPRISE_BIN), headers=owner
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == 6  # ALREADY_EXISTS
+
+    submission = {"requestId": str(uuid.uuid4()), "application": application_json(ENTERPRISE_BIN)}
+    submitted = await gateway.post("/v1/applications:submit", json=submission, headers=owner)
+    assert submitted.status_code == 200, submitted.text
+    application = submitted.json()["application"]
+    assert application["stage"] == "STAGE_SUBMITTED"  # enum names, lowerCamelCase fields
+    assert application["emissionSources"][0]["emissions"][0]["pollutant"] == "POLLUTANT_NOX"
+
+    read = await gateway.get(f"/v1/{application['name']}", headers=owner)
+    assert read.status_code == 200
+    assert read.json()["application"]["name"] == application["name"]
+
+    listed = await gateway.get(
+        "/v1/applications",
+        params={"pageSize": "10", "sector": "SECTOR_COAL_POWER_AND_HEAT"},
+        headers=bearer(issuer, Role.REVIEWER, "r1"),
+    )
+    assert listed.status_code == 200, listed.text
+    assert [a["name"] for a in listed.json()["applications"]] == [application["name"]]
+
+    competitor = bearer(issuer, Role.APPLICANT, "boris", OTHER_ENTERPRISE_BIN)
+    hidden = await gateway.get(f"/v1/{application['name']}", headers=competitor)
+    assert hidden.status_code == 404  # no existence leak
+
+    withdrawn = await gateway.post(
+        f"/v1/{application['name']}:withdraw", json={"reason": "plant sold"}, headers=owner
+    )
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["application"]["stage"] == "STAGE_WITHDRAWN"
+
+
+async def test_errors_keep_their_status_and_details(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    bad_bin = await gateway.post(
+        "/v1/enterprises", json=enterprise_json("990340000124"), headers=owner
+    )
+    assert bad_bin.status_code == 400
+    status = bad_bin.json()
+    assert status["code"] == 3  # INVALID_ARGUMENT
+    types = [detail["@type"] for detail in status["details"]]
+    assert "type.googleapis.com/google.rpc.BadRequest" in types
+    assert "type.googleapis.com/buf.validate.Violations" in types
+    bad_request = next(d for d in status["details"] if d["@type"].endswith("BadRequest"))
+    violation = bad_request["fieldViolations"][0]
+    assert violation["field"] == "enterprise.bin"
+    assert violation["reason"] == "bin.check_digit"
+
+    reviewer = bearer(issuer, Role.REVIEWER, "r1")
+    denied = await gateway.post(
+        "/v1/enterprises", json=enterprise_json(ENTERPRISE_BIN), headers=reviewer
+    )
+    assert denied.status_code == 403
+    assert denied.json()["code"] == 7
+
+    closed = await gateway.post(
+        "/v1/applications/a-1/publicComments",
+        json={"authorDisplayName": "Ecoforum", "text": "Publish the data."},
+        params={"requestId": str(uuid.uuid4())},
+        headers=bearer(issuer, Role.PUBLIC, "citizen"),
+    )
+    assert closed.status_code == 400  # FAILED_PRECONDITION: not open for comment
+    assert closed.json()["code"] == 9
+
+
+async def test_a_request_that_cannot_be_mapped_is_refused_before_any_service_call(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    reviewer = bearer(issuer, Role.REVIEWER, "r1")
+    not_json = await gateway.post(
+        "/v1/enterprises",
+        content=b"{not json",
+        headers={**reviewer, "content-type": "application/json"},
+    )
+    assert not_json.status_code == 400
+    assert not_json.json()["details"][0]["fieldViolations"][0]["field"] == "body"
+    unknown = await gateway.get("/v1/applications", params={"nope": "1"}, headers=reviewer)
+    assert unknown.status_code == 400
+    assert unknown.json()["details"][0]["fieldViolations"][0]["field"] == "nope"
+    # Tokens never travel in URLs: there is no such parameter to put one in.
+    in_url = await gateway.get("/v1/applications", params={"access_token": "x"})
+    assert in_url.status_code == 400
+    wrong_type = await gateway.get(
+        "/v1/applications", params={"pageSize": "many"}, headers=reviewer
+    )
+    assert wrong_type.status_code == 400
+    nowhere = await gateway.get("/v1/nothing/here", headers=reviewer)
+    assert nowhere.status_code == 404
+
+
+async def test_the_openapi_document_is_valid_and_describes_every_route(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get("/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    validate(document)
+    operations = {
+        operation["operationId"]
+        for path in document["paths"].values()
+        for operation in path.values()
+    }
+    assert operations == {f"{b.service.name}_{b.method.name}" for b in all_bindings()}
+    amend = document["paths"]["/v1/applications/{application}:amend"]["post"]
+    assert amend["parameters"][0]["name"] == "application"
+    assert "requestBody" in amend
+    listing = document["paths"]["/v1/applications"]["get"]
+    assert {"pageSize", "pageToken", "stage", "sector"} <= {
+        p["name"] for p in listing["parameters"]
+    }
+    docs = await gateway.get("/docs")
+    assert "/v1/applications:submit" in docs.text
+
+
+async def test_every_response_carries_the_security_headers(gateway: httpx.AsyncClient) -> None:
+    for path in ("/openapi.json", "/docs", "/v1/applications", "/v1/nothing"):
+        response = await gateway.get(path)
+        for header, value in SECURITY_HEADERS.items():
+            assert response.headers[header] == value, (path, header)
