@@ -36,6 +36,7 @@ def stack_environment(tmp_path: Path) -> dict[str, str]:
         "ECOPERMIT_REVIEWS_PORT": str(free_port()),
         "ECOPERMIT_INSPECTIONS_PORT": str(free_port()),
         "ECOPERMIT_WORKER_PORT": str(free_port()),
+        "ECOPERMIT_GATEWAY_PORT": str(free_port()),
         "ECOPERMIT_WORKFLOW_RELAY_INTERVAL_SECONDS": "0.2",
     }
 
@@ -64,7 +65,9 @@ async def test_up_starts_every_component_and_ctrl_c_stops_them_all(
             printed.append(line.decode())
         assert all([await is_serving(address) for address in addresses])
         children = psutil.Process(up.pid).children(recursive=True)
-        assert len(children) >= 5  # the Temporal server, three services and the worker
+        # The Temporal server, three services, the worker and the gateway.
+        assert len(children) >= 6
+        assert any("HTTP/JSON API: http://127.0.0.1:" in line for line in printed)
         await _submission_reaches_the_completeness_check(stack_environment)
         up.send_signal(signal.SIGINT)
         output, _ = await asyncio.wait_for(up.communicate(), 60)

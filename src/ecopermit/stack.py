@@ -28,6 +28,26 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+async def wait_until_http_ok(address: str, path: str, deadline_seconds: float = 60) -> None:
+    """Polls GET path until it answers 200; TimeoutError when the deadline passes."""
+    host, _, port = address.rpartition(":")
+    give_up = asyncio.get_running_loop().time() + deadline_seconds
+    while True:
+        with contextlib.suppress(OSError):
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n".encode()
+            )
+            await writer.drain()
+            status_line = await reader.readline()
+            writer.close()
+            if status_line.split()[1:2] == [b"200"]:
+                return
+        if asyncio.get_running_loop().time() > give_up:
+            raise TimeoutError(f"{address}{path} not answering")
+        await asyncio.sleep(0.2)
+
+
 class StartupError(Exception):
     """A component exited, or never became healthy, or the user stopped the start."""
 
@@ -38,6 +58,8 @@ class Component:
     command: list[str]
     health_address: str
     health_service: str = ""
+    # Served over HTTP rather than gRPC health: the path to GET until it answers 200.
+    http_health_path: str = ""
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
 
 
@@ -89,6 +111,14 @@ def components(settings: Settings) -> list[Component]:
             health_address=f"{settings.host}:{settings.worker_port}",
         )
     )
+    stack.append(
+        Component(
+            name="gateway",
+            command=[*ecopermit, "serve", "gateway"],
+            health_address=f"{settings.host}:{settings.gateway_port}",
+            http_health_path="/healthz",
+        )
+    )
     return stack
 
 
@@ -108,7 +138,9 @@ async def _until_healthy(component: Component, stop: asyncio.Event) -> None:
     """Returns once the component serves; raises StartupError if it dies or we are stopped."""
     assert component.process is not None
     healthy = asyncio.create_task(
-        wait_until_serving(component.health_address, component.health_service)
+        wait_until_http_ok(component.health_address, component.http_health_path)
+        if component.http_health_path
+        else wait_until_serving(component.health_address, component.health_service)
     )
     exited = asyncio.create_task(component.process.wait())
     stopped = asyncio.create_task(stop.wait())
@@ -158,6 +190,8 @@ async def run_stack(settings: Settings, console: Console) -> int:
                 await _start(component, logs, environment)
                 await _until_healthy(component, stop)
                 console.print(f"[green]✓[/] {component.name} on {component.health_address}")
+        gateway = f"http://{settings.host}:{settings.gateway_port}"
+        console.print(f"HTTP/JSON API: {gateway}/v1   OpenAPI: {gateway}/openapi.json")
         console.print(f"Temporal Web UI: http://{settings.host}:{settings.temporal_ui_port}")
         console.print(f"Logs: {logs}   Spans: {settings.traces_path().resolve()}")
         console.print("Press Ctrl-C to stop everything.")

@@ -88,6 +88,16 @@ async def _read_json(request: Request) -> Any:
         raise TranscodingError("body", "is not JSON") from None
 
 
+def _application_in(response: Any) -> str | None:
+    """The application a response returns, e.g. SubmitApplicationResponse.application."""
+    for field in response.DESCRIPTOR.fields:
+        if field.message_type is not None and not field.is_repeated:
+            named = application_named_by(getattr(response, field.name))
+            if named:
+                return named
+    return None
+
+
 def create_app(channels: Mapping[ServiceName, grpc.aio.Channel]) -> Starlette:
     """The gateway over channels to the services; the caller owns and closes the channels."""
 
@@ -123,6 +133,11 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel]) -> Starlette:
         except grpc.aio.AioRpcError as error:
             status, payload = error_json(error)
             return JSONResponse(payload, status_code=status)
+        if application_id is None:
+            # A creation: only the answer names the application; the HTTP span says it too.
+            created = _application_in(response)
+            if created:
+                tracing.annotate(application_id=created)
         return JSONResponse(response_json(response))
 
     async def openapi_document(request: Request) -> Response:
@@ -142,5 +157,13 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel]) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/v1/{path:path}", transcode, methods=methods),
         ],
-        middleware=[Middleware(SecurityHeaders), Middleware(OpenTelemetryMiddleware)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            # One server span per request; the per-message receive/send spans say nothing.
+            Middleware(
+                OpenTelemetryMiddleware,
+                exclude_spans=["receive", "send"],
+                excluded_urls="healthz",
+            ),
+        ],
     )
