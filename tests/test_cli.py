@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 
 from ecopermit.reviews.v1 import review_service_pb2, review_service_pb2_grpc
 from ecopermit.runtime.grpc.health import wait_until_serving
+from tests.conftest import free_port
 
 ECOPERMIT = [sys.executable, "-m", "ecopermit"]
 
@@ -29,13 +29,6 @@ def run_cli(*arguments: str, environment: dict[str, str]) -> subprocess.Complete
 def environment(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ECOPERMIT_")}
     return {**clean, "ECOPERMIT_DATA_DIR": str(tmp_path / "var")}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import uvicorn
 from openapi_spec_validator import validate
 
 from ecopermit.runtime.identity import Principal, Role
-from ecopermit.runtime.settings import ServiceName
+from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.gateway.app import SECURITY_HEADERS, create_app
 from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
@@ -25,11 +25,17 @@ _WILDCARD = re.compile(r"\{([a-z_.]+)(?:=([^}]*))?\}")
 
 
 @pytest.fixture
-async def gateway(service_channel: ServiceChannel) -> AsyncIterator[httpx.AsyncClient]:
+async def gateway(
+    service_channel: ServiceChannel, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
     """uvicorn serving the gateway on a free loopback port, and an HTTP client for it."""
     channels = {service: await service_channel(service) for service in ServiceName}
     config = uvicorn.Config(
-        create_app(channels), host="127.0.0.1", port=0, lifespan="off", log_level="warning"
+        create_app(channels, settings),
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 
 import grpc
 import psutil
-import pytest
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
@@ -21,24 +19,6 @@ from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, bearer
-from tests.test_cli import free_port
-
-
-@pytest.fixture
-def stack_environment(tmp_path: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ECOPERMIT_")}
-    return {
-        **clean,
-        "ECOPERMIT_DATA_DIR": str(tmp_path / "var"),
-        "ECOPERMIT_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "ECOPERMIT_TEMPORAL_UI_PORT": str(free_port()),
-        "ECOPERMIT_APPLICANTS_PORT": str(free_port()),
-        "ECOPERMIT_REVIEWS_PORT": str(free_port()),
-        "ECOPERMIT_INSPECTIONS_PORT": str(free_port()),
-        "ECOPERMIT_WORKER_PORT": str(free_port()),
-        "ECOPERMIT_GATEWAY_PORT": str(free_port()),
-        "ECOPERMIT_WORKFLOW_RELAY_INTERVAL_SECONDS": "0.2",
-    }
 
 
 async def test_up_starts_every_component_and_ctrl_c_stops_them_all(

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     reviews_port: Port = 50052
     inspections_port: Port = 50053
     gateway_port: Port = 8080
+    # The portal's sign-in page mints a token for any role: the embedded default only.
+    # Production turns it off; people then sign in with a token from the identity provider.
+    dev_sign_in: bool = True
     applicants_address: str = ""
     reviews_address: str = ""
     inspections_address: str = ""

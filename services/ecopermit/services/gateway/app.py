@@ -18,9 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecopermit.runtime import tracing
 from ecopermit.runtime.grpc.application_scope import application_named_by
-from ecopermit.runtime.settings import ServiceName
+from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.gateway import openapi
 from ecopermit.services.gateway.http_rules import match
+from ecopermit.services.gateway.portal.routes import Portal
 from ecopermit.services.gateway.transcoding import (
     TranscodingError,
     build_request,
@@ -98,8 +99,9 @@ def _application_in(response: Any) -> str | None:
     return None
 
 
-def create_app(channels: Mapping[ServiceName, grpc.aio.Channel]) -> Starlette:
-    """The gateway over channels to the services; the caller owns and closes the channels."""
+def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Settings) -> Starlette:
+    """The gateway and the portal over channels to the services; the caller owns and closes
+    the channels."""
 
     async def transcode(request: Request) -> Response:
         found = match(request.method, request.url.path)
@@ -156,6 +158,7 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel]) -> Starlette:
             Route("/docs", docs, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/v1/{path:path}", transcode, methods=methods),
+            *Portal(channels, settings).routes(),
         ],
         middleware=[
             Middleware(SecurityHeaders),

@@ -19,7 +19,7 @@ async def run_gateway(settings: Settings, port: int | None = None) -> None:
         for service in ServiceName
     }
     config = uvicorn.Config(
-        create_app(channels),
+        create_app(channels, settings),
         host=settings.host,
         port=settings.gateway_port if port is None else port,
         lifespan="off",

@@ -1,0 +1,75 @@
+"""The portal's words in Russian and English; the welcome is also in Kazakh."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+LANGUAGES = ("ru", "en")
+WELCOME_KK = "Кешенді экологиялық рұқсаттар порталына қош келдіңіз"
+
+_LABELS: dict[str, dict[str, str]] = {
+    "title": {
+        "ru": "Комплексные экологические разрешения",
+        "en": "Comprehensive environmental permits",
+    },
+    "welcome": {"ru": "Добро пожаловать на портал КЭР", "en": "Welcome to the KEP portal"},
+    "sign_in": {"ru": "Войти", "en": "Sign in"},
+    "sign_out": {"ru": "Выйти", "en": "Sign out"},
+    "role": {"ru": "Роль", "en": "Role"},
+    "subject": {"ru": "Пользователь", "en": "User"},
+    "bin": {"ru": "БИН", "en": "BIN"},
+    "token": {"ru": "Токен", "en": "Token"},
+    "enterprise": {"ru": "Предприятие", "en": "Enterprise"},
+    "register": {"ru": "Зарегистрировать", "en": "Register"},
+    "name": {"ru": "Наименование", "en": "Name"},
+    "region": {"ru": "Регион", "en": "Region"},
+    "sector": {"ru": "Отрасль", "en": "Sector"},
+    "applications": {"ru": "Заявления", "en": "Applications"},
+    "new_application": {"ru": "Новое заявление", "en": "New application"},
+    "facility": {"ru": "Объект", "en": "Facility"},
+    "address": {"ru": "Адрес", "en": "Address"},
+    "thermal_input": {"ru": "Тепловая мощность, МВт", "en": "Rated thermal input, MW"},
+    "sources": {"ru": "Источники выбросов", "en": "Emission sources"},
+    "source_id": {"ru": "Источник", "en": "Source"},
+    "source_type": {"ru": "Тип источника", "en": "Source type"},
+    "pollutant": {"ru": "Вещество", "en": "Pollutant"},
+    "concentration": {"ru": "Концентрация, мг/нм³", "en": "Concentration, mg/Nm³"},
+    "oxygen": {"ru": "O₂, %", "en": "O₂, %"},
+    "tonnes": {"ru": "т/год", "en": "t/year"},
+    "documents": {"ru": "Документы", "en": "Documents"},
+    "submit": {"ru": "Подать", "en": "Submit"},
+    "stage": {"ru": "Этап", "en": "Stage"},
+    "history": {"ru": "История", "en": "History"},
+    "open_tasks": {"ru": "Открытые задачи", "en": "Open tasks"},
+    "deadline": {"ru": "Срок", "en": "Deadline"},
+    "predicted_decision": {"ru": "Ожидаемое решение", "en": "Expected decision"},
+    "withdraw": {"ru": "Отозвать", "en": "Withdraw"},
+    "amend": {"ru": "Ответить на возврат", "en": "Answer the return"},
+    "reason": {"ru": "Причина", "en": "Reason"},
+    "permit": {"ru": "Разрешение", "en": "Permit"},
+    "download": {"ru": "Скачать", "en": "Download"},
+    "inbox": {"ru": "Входящие", "en": "Inbox"},
+    "claim": {"ru": "Взять в работу", "en": "Claim"},
+    "complete": {"ru": "Завершить", "en": "Complete"},
+    "outcome": {"ru": "Результат", "en": "Outcome"},
+    "comments": {"ru": "Комментарии", "en": "Comments"},
+    "due": {"ru": "Срок", "en": "Due"},
+    "overdue": {"ru": "просрочено", "en": "overdue"},
+    "bat_assessment": {"ru": "Оценка НДТ", "en": "BAT assessment"},
+    "public_comments": {"ru": "Замечания общественности", "en": "Public comments"},
+    "inspections": {"ru": "Проверки", "en": "Inspections"},
+    "ops": {"ru": "Мониторинг", "en": "Operations"},
+    "error": {"ru": "Ошибка", "en": "Error"},
+}
+
+
+def language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    accepted = request.headers.get("accept-language", "")
+    return "en" if accepted.startswith("en") else "ru"
+
+
+def labels(lang: str) -> dict[str, str]:
+    return {key: words[lang] for key, words in _LABELS.items()}

@@ -1,0 +1,580 @@
+"""The portal's pages: each a thin form over the public RPCs, called with the person's own token."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
+from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.domain.tasks import ALLOWED_OUTCOMES
+from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
+from ecopermit.inspections.v1 import inspection_service_pb2_grpc
+from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
+from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
+from ecopermit.services.gateway.portal import forms, session
+from ecopermit.services.gateway.portal.labels import WELCOME_KK, labels, language
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
+from ecopermit.workflows.contract import permit_workflow_id
+
+_HERE = Path(__file__).parent
+_HOME = {
+    Role.APPLICANT: "/portal/enterprise",
+    Role.REVIEWER: "/portal/inbox",
+    Role.BAT_EXPERT: "/portal/inbox",
+    Role.DECISION_MAKER: "/portal/inbox",
+    Role.INSPECTOR: "/portal/inspections",
+    Role.OPS: "/portal/ops",
+    Role.PUBLIC: "/portal/public",
+}
+_STAFF = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
+Page = Callable[[Request], Awaitable[Response]]
+
+
+def _enum_name(enum: Any, value: int, prefix: str) -> str:
+    return str(enum.Name(value)).removeprefix(prefix).replace("_", " ").lower()
+
+
+class Portal:
+    """The pages, over channels to the services; every call carries the signed-in token."""
+
+    def __init__(self, channels: Mapping[ServiceName, grpc.aio.Channel], settings: Settings):
+        self.applicants = applicant_service_pb2_grpc.ApplicantServiceStub(
+            channels[ServiceName.APPLICANTS]
+        )
+        self.reviews = review_service_pb2_grpc.ReviewServiceStub(channels[ServiceName.REVIEWS])
+        self.inspections = inspection_service_pb2_grpc.InspectionServiceStub(
+            channels[ServiceName.INSPECTIONS]
+        )
+        self.settings = settings
+        self.verifier = TokenVerifier(settings)
+        self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
+        self.templates.env.globals.update(
+            stage_name=lambda v: _enum_name(applicants_pb.Stage, v, "STAGE_"),
+            kind_name=lambda v: _enum_name(reviews_pb.TaskKind, v, "TASK_KIND_"),
+            outcome_name=lambda v: _enum_name(reviews_pb.TaskOutcome, v, "TASK_OUTCOME_"),
+            verdict_name=lambda v: _enum_name(reviews_pb.BatVerdict, v, "BAT_VERDICT_"),
+            pollutant_name=lambda v: _enum_name(kz.Pollutant, v, "POLLUTANT_"),
+            when=lambda stamp: (
+                stamp.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%d %H:%M") if stamp.seconds else ""
+            ),
+            overdue=lambda stamp: (
+                stamp.seconds and stamp.ToDatetime(tzinfo=UTC) < datetime.now(UTC)
+            ),
+        )
+
+    # Rendering
+
+    def render(
+        self, request: Request, template: str, principal: Principal | None, **context: Any
+    ) -> Response:
+        lang = language(request)
+        csrf = session.csrf_token(request)
+        response = self.templates.TemplateResponse(
+            request,
+            template,
+            {
+                "t": labels(lang),
+                "lang": lang,
+                "welcome_kk": WELCOME_KK,
+                "me": principal,
+                "csrf": csrf,
+                "csrf_field": session.CSRF_FIELD,
+                **context,
+            },
+            status_code=context.pop("status_code", 200) if "status_code" in context else 200,
+        )
+        session.keep_csrf(response, request, csrf)
+        if "lang" in request.query_params:
+            response.set_cookie("lang", lang, samesite="strict", httponly=True)
+        return response
+
+    def failure(
+        self, request: Request, principal: Principal | None, message: str, status: int
+    ) -> Response:
+        return self.render(request, "error.html", principal, message=message, status_code=status)
+
+    # Guards
+
+    def page(
+        self, roles: frozenset[Role] | None, handler: Callable[..., Awaitable[Response]]
+    ) -> Page:
+        """A page for signed-in people of these roles; forms must carry the CSRF token;
+        a service's refusal is shown as such, with nothing half-done."""
+
+        async def guarded(request: Request) -> Response:
+            signed = session.signed_in(request, self.verifier)
+            if signed is None:
+                return RedirectResponse("/portal/sign-in", status_code=303)
+            principal, token = signed
+            if roles is not None and principal.role not in roles:
+                return self.failure(request, principal, "This page is not for your role.", 403)
+            form: Mapping[str, Any] = {}
+            if request.method == "POST":
+                form = await request.form(max_part_size=forms.MAX_UPLOAD_BYTES + 1024)
+                try:
+                    session.check_csrf(request, form.get(session.CSRF_FIELD))
+                except session.CsrfError as error:
+                    return self.failure(request, principal, str(error), 403)
+            metadata = (("authorization", f"Bearer {token}"),)
+            try:
+                response: Response = await handler(request, principal, metadata, form)
+            except grpc.aio.AioRpcError as error:
+                return self.failure(request, principal, error.details() or "", _http(error))
+            except ValueError as error:  # a form that does not fit: FormError, a bad number
+                return self.failure(request, principal, str(error), 400)
+            return response
+
+        return guarded
+
+    # Signing in and out
+
+    async def home(self, request: Request) -> Response:
+        signed = session.signed_in(request, self.verifier)
+        return self.render(request, "home.html", signed[0] if signed else None)
+
+    async def sign_in_form(self, request: Request) -> Response:
+        return self.render(
+            request, "sign_in.html", None, dev=self.settings.dev_sign_in, roles=list(Role)
+        )
+
+    async def sign_in(self, request: Request) -> Response:
+        form = await request.form()
+        try:
+            session.check_csrf(request, form.get(session.CSRF_FIELD))
+        except session.CsrfError as error:
+            return self.failure(request, None, str(error), 403)
+        token = str(form.get("token", "")).strip()
+        try:
+            if not token:
+                if not self.settings.dev_sign_in:
+                    return self.failure(request, None, "Sign in with a token.", 400)
+                role = Role(str(form.get("role", "")))
+                if role is Role.WORKER:
+                    raise ValueError("the worker does not sign in")
+                bin_ = str(form.get("bin", "")).strip() or None
+                principal = Principal(str(form.get("subject", "")).strip(), role, bin_)
+                token = TokenIssuer.from_settings(self.settings).mint(principal)
+            principal = self.verifier.verify(token)
+        except Exception as error:  # a bad role, BIN or token: say so, sign nobody in
+            return self.failure(request, None, f"Cannot sign in: {error}", 400)
+        response = RedirectResponse(_HOME.get(principal.role, "/"), status_code=303)
+        session.remember(response, request, token, self.settings.token_ttl_seconds)
+        return response
+
+    async def sign_out(self, request: Request) -> Response:
+        form = await request.form()
+        try:
+            session.check_csrf(request, form.get(session.CSRF_FIELD))
+        except session.CsrfError as error:
+            return self.failure(request, None, str(error), 403)
+        response = RedirectResponse("/", status_code=303)
+        session.forget(response)
+        return response
+
+    # Enterprise
+
+    async def enterprise(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        assert me.enterprise_bin is not None
+        enterprise = None
+        try:
+            enterprise = (
+                await self.applicants.GetEnterprise(
+                    applicants_api.GetEnterpriseRequest(name=f"enterprises/{me.enterprise_bin}"),
+                    metadata=md,
+                )
+            ).enterprise
+        except grpc.aio.AioRpcError as error:
+            if error.code() is not grpc.StatusCode.NOT_FOUND:
+                raise
+        applications = []
+        if enterprise is not None:
+            applications = list(
+                (
+                    await self.applicants.ListApplications(
+                        applicants_api.ListApplicationsRequest(page_size=100), metadata=md
+                    )
+                ).applications
+            )
+        return self.render(
+            request,
+            "enterprise.html",
+            me,
+            enterprise=enterprise,
+            applications=applications,
+            regions=kz.Region.keys()[1:],
+            sectors=kz.Sector.keys()[1:],
+        )
+
+    async def register(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        enterprise = applicants_pb.Enterprise(
+            bin=me.enterprise_bin or "",
+            display_name=str(form.get("display_name", "")).strip(),
+            region=str(form.get("region", "")),
+            sector=str(form.get("sector", "")),
+        )
+        await self.applicants.RegisterEnterprise(
+            applicants_api.RegisterEnterpriseRequest(enterprise=enterprise), metadata=md
+        )
+        return RedirectResponse("/portal/enterprise", status_code=303)
+
+    async def new_application(
+        self, request: Request, me: Principal, md: Any, form: Any
+    ) -> Response:
+        return self.render(
+            request,
+            "new_application.html",
+            me,
+            request_id=str(uuid.uuid4()),  # one per form: a double submit is one application
+            regions=kz.Region.keys()[1:],
+            sectors=kz.Sector.keys()[1:],
+            pollutants=kz.Pollutant.keys()[1:],
+            rows=range(forms.SOURCE_ROWS),
+            document_kinds=[applicants_pb.DocumentKind.Name(k) for k in forms.DOCUMENT_KINDS],
+        )
+
+    async def submit(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        assert me.enterprise_bin is not None
+        uploads = await _uploads(form)
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        application = forms.application_of(fields, me.enterprise_bin, uploads)
+        request_id = fields.get("request_id") or str(uuid.uuid4())
+        submitted = await self.applicants.SubmitApplication(
+            applicants_api.SubmitApplicationRequest(request_id=request_id, application=application),
+            metadata=md,
+        )
+        return RedirectResponse(f"/portal/{submitted.application.name}", status_code=303)
+
+    async def application(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"applications/{request.path_params['id']}"
+        application = (
+            await self.applicants.GetApplication(
+                applicants_api.GetApplicationRequest(name=name), metadata=md
+            )
+        ).application
+        assessment = await _optional(
+            self.reviews.GetBatAssessment(
+                reviews_api.GetBatAssessmentRequest(name=f"{name}/batAssessment"), metadata=md
+            )
+        )
+        return self.render(
+            request,
+            "application.html",
+            me,
+            application=application,
+            assessment=assessment.bat_assessment if assessment else None,
+            returned=application.stage == applicants_pb.STAGE_RETURNED_FOR_REVISION,
+            document_kinds=[applicants_pb.DocumentKind.Name(k) for k in forms.DOCUMENT_KINDS],
+            request_id=str(uuid.uuid4()),
+            temporal_ui=self._temporal_link(request.path_params["id"]),
+        )
+
+    async def withdraw(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"applications/{request.path_params['id']}"
+        await self.applicants.WithdrawApplication(
+            applicants_api.WithdrawApplicationRequest(
+                name=name, reason=str(form.get("reason", "")).strip()
+            ),
+            metadata=md,
+        )
+        return RedirectResponse(f"/portal/{name}", status_code=303)
+
+    async def amend(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"applications/{request.path_params['id']}"
+        documents = forms.documents_of(await _uploads(form))
+        await self.applicants.AmendApplication(
+            applicants_api.AmendApplicationRequest(
+                name=name,
+                request_id=str(form.get("request_id") or uuid.uuid4()),
+                response=str(form.get("response", "")).strip(),
+                documents=documents,
+            ),
+            metadata=md,
+        )
+        return RedirectResponse(f"/portal/{name}", status_code=303)
+
+    async def permit(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        permit_id = request.path_params["id"]
+        permit = (
+            await self.applicants.GetPermit(
+                applicants_api.GetPermitRequest(name=f"permits/{permit_id}"), metadata=md
+            )
+        ).permit
+        if request.url.path.endswith(".json"):
+            return Response(
+                json_format.MessageToJson(permit),
+                media_type="application/json",
+                headers={"content-disposition": f'attachment; filename="{permit_id}.json"'},
+            )
+        return self.render(request, "permit.html", me, permit=permit)
+
+    # Reviewers, BAT experts, decision makers
+
+    async def inbox(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        waiting = await self.reviews.ListTasks(
+            reviews_api.ListTasksRequest(
+                role=f"ROLE_{me.role.value.upper()}",
+                state=reviews_pb.TASK_STATE_OPEN,
+                page_size=200,
+            ),
+            metadata=md,
+        )
+        mine = await self.reviews.ListTasks(
+            reviews_api.ListTasksRequest(
+                assignee=me.subject, state=reviews_pb.TASK_STATE_CLAIMED, page_size=200
+            ),
+            metadata=md,
+        )
+        return self.render(
+            request, "inbox.html", me, waiting=list(waiting.tasks), mine=list(mine.tasks)
+        )
+
+    async def claim(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"tasks/{request.path_params['id']}"
+        await self.reviews.ClaimTask(reviews_api.ClaimTaskRequest(name=name), metadata=md)
+        return RedirectResponse(f"/portal/{name}", status_code=303)
+
+    async def task(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"tasks/{request.path_params['id']}"
+        task = (await self.reviews.GetTask(reviews_api.GetTaskRequest(name=name), metadata=md)).task
+        assessment = None
+        comments: list[reviews_pb.PublicComment] = []
+        if task.kind == reviews_pb.TASK_KIND_BAT_REVIEW:
+            found = await _optional(
+                self.reviews.GetBatAssessment(
+                    reviews_api.GetBatAssessmentRequest(name=f"{task.application}/batAssessment"),
+                    metadata=md,
+                )
+            )
+            assessment = found.bat_assessment if found else None
+        if task.kind in (reviews_pb.TASK_KIND_COMMENT_DISPOSITION, reviews_pb.TASK_KIND_DECISION):
+            comments = list(
+                (
+                    await self.reviews.ListPublicComments(
+                        reviews_api.ListPublicCommentsRequest(
+                            parent=task.application, page_size=500
+                        ),
+                        metadata=md,
+                    )
+                ).public_comments
+            )
+        return self.render(
+            request,
+            "task.html",
+            me,
+            task=task,
+            outcomes=sorted(ALLOWED_OUTCOMES[task.kind]),
+            assessment=assessment,
+            comments=comments,
+            verdicts=[v for v in reviews_pb.BatVerdict.values() if v],
+            dispositions=[d for d in reviews_pb.CommentDisposition.keys()[1:]],
+        )
+
+    async def complete(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"tasks/{request.path_params['id']}"
+        completion = reviews_api.CompleteTaskRequest(
+            name=name,
+            outcome=int(form.get("outcome", 0)),  # type: ignore[arg-type]
+            comments=str(form.get("comments", "")).strip(),
+        )
+        for key, value in form.items():
+            if key.startswith("verdict:") and value:
+                source_id, pollutant = key.removeprefix("verdict:").rsplit(":", 1)
+                completion.bat_reviews.add(
+                    source_id=source_id,
+                    pollutant=int(pollutant),
+                    verdict=int(value),
+                    reason=str(form.get(f"reason:{source_id}:{pollutant}", "")).strip(),
+                )
+            if key.startswith("disposition:") and value:
+                comment = key.removeprefix("disposition:")
+                completion.comment_dispositions.add(
+                    public_comment=comment,
+                    disposition=reviews_pb.CommentDisposition.Value(value),
+                    reason=str(form.get(f"disposition_reason:{comment}", "")).strip(),
+                )
+        await self.reviews.CompleteTask(completion, metadata=md)
+        return RedirectResponse("/portal/inbox", status_code=303)
+
+    # Inspectors
+
+    async def inspections_page(
+        self, request: Request, me: Principal, md: Any, form: Any
+    ) -> Response:
+        scheduled = await self.inspections.ListInspections(
+            inspections_api.ListInspectionsRequest(
+                state=inspections_pb.INSPECTION_STATE_SCHEDULED, page_size=200
+            ),
+            metadata=md,
+        )
+        return self.render(request, "inspections.html", me, inspections=list(scheduled.inspections))
+
+    async def record_findings(
+        self, request: Request, me: Principal, md: Any, form: Any
+    ) -> Response:
+        name = f"inspections/{request.path_params['id']}"
+        findings = inspections_api.RecordFindingsRequest(name=name)
+        for row in range(forms.SOURCE_ROWS):
+            code = str(form.get(f"item_code_{row}", "")).strip()
+            if code:
+                findings.checklist.add(
+                    code=code,
+                    description=str(form.get(f"item_description_{row}", "")).strip(),
+                    compliant=form.get(f"item_compliant_{row}") == "on",
+                )
+        await self.inspections.RecordFindings(findings, metadata=md)
+        return RedirectResponse("/portal/inspections", status_code=303)
+
+    # Ops
+
+    async def ops(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        applications: list[applicants_pb.Application] = []
+        token = ""
+        while True:
+            page = await self.applicants.ListApplications(
+                applicants_api.ListApplicationsRequest(page_size=500, page_token=token),
+                metadata=md,
+            )
+            applications += page.applications
+            token = page.next_page_token
+            if not token:
+                break
+        by_stage: dict[str, int] = {}
+        for application in applications:
+            stage = _enum_name(applicants_pb.Stage, application.stage, "STAGE_")
+            by_stage[stage] = by_stage.get(stage, 0) + 1
+        now = datetime.now(UTC)
+        breaches = [
+            a
+            for a in applications
+            if any(d.due_time.ToDatetime(tzinfo=UTC) < now and not d.paused for d in a.deadlines)
+        ]
+        return self.render(
+            request,
+            "ops.html",
+            me,
+            by_stage=sorted(by_stage.items()),
+            breaches=breaches,
+            temporal_ui=f"http://{self.settings.host}:{self.settings.temporal_ui_port}",
+            namespace=self.settings.temporal_namespace,
+            workflow_id=permit_workflow_id,
+        )
+
+    async def public(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        return self.render(request, "public.html", me, request_id=str(uuid.uuid4()))
+
+    async def comment(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        application = str(form.get("application", "")).strip()
+        await self.reviews.SubmitPublicComment(
+            reviews_api.SubmitPublicCommentRequest(
+                parent=f"applications/{application}",
+                request_id=str(form.get("request_id") or uuid.uuid4()),
+                public_comment=reviews_pb.PublicComment(
+                    author_display_name=str(form.get("author", "")).strip(),
+                    text=str(form.get("text", "")).strip(),
+                ),
+            ),
+            metadata=md,
+        )
+        return self.render(request, "public.html", me, request_id=str(uuid.uuid4()), thanks=True)
+
+    def _temporal_link(self, application_id: str) -> str:
+        base = f"http://{self.settings.host}:{self.settings.temporal_ui_port}"
+        namespace = self.settings.temporal_namespace
+        return f"{base}/namespaces/{namespace}/workflows/{permit_workflow_id(application_id)}"
+
+    # Routes
+
+    def routes(self) -> list[BaseRoute]:
+        applicant = frozenset({Role.APPLICANT})
+        ops = frozenset({Role.OPS})
+        everyone = None
+        return [
+            Route("/", self.home),
+            Route("/portal/sign-in", self.sign_in_form, methods=["GET"]),
+            Route("/portal/sign-in", self.sign_in, methods=["POST"]),
+            Route("/portal/sign-out", self.sign_out, methods=["POST"]),
+            Route("/portal/enterprise", self.page(applicant, self.enterprise), methods=["GET"]),
+            Route("/portal/enterprise", self.page(applicant, self.register), methods=["POST"]),
+            Route("/portal/applications/new", self.page(applicant, self.new_application)),
+            Route("/portal/applications", self.page(applicant, self.submit), methods=["POST"]),
+            Route("/portal/applications/{id}", self.page(everyone, self.application)),
+            Route(
+                "/portal/applications/{id}/withdraw",
+                self.page(applicant, self.withdraw),
+                methods=["POST"],
+            ),
+            Route(
+                "/portal/applications/{id}/amend",
+                self.page(applicant, self.amend),
+                methods=["POST"],
+            ),
+            Route("/portal/permits/{id}.json", self.page(everyone, self.permit)),
+            Route("/portal/permits/{id}", self.page(everyone, self.permit)),
+            Route("/portal/inbox", self.page(_STAFF, self.inbox)),
+            Route("/portal/tasks/{id}", self.page(_STAFF, self.task)),
+            Route("/portal/tasks/{id}/claim", self.page(_STAFF, self.claim), methods=["POST"]),
+            Route(
+                "/portal/tasks/{id}/complete", self.page(_STAFF, self.complete), methods=["POST"]
+            ),
+            Route(
+                "/portal/inspections",
+                self.page(frozenset({Role.INSPECTOR}), self.inspections_page),
+            ),
+            Route(
+                "/portal/inspections/{id}/findings",
+                self.page(frozenset({Role.INSPECTOR}), self.record_findings),
+                methods=["POST"],
+            ),
+            Route("/portal/ops", self.page(ops, self.ops)),
+            Route("/portal/public", self.page(frozenset({Role.PUBLIC}), self.public)),
+            Route(
+                "/portal/public/comments",
+                self.page(frozenset({Role.PUBLIC}), self.comment),
+                methods=["POST"],
+            ),
+            Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),
+        ]
+
+
+async def _uploads(form: Any) -> list[forms.Upload]:
+    uploads = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile) and value.filename:
+            content = await value.read(forms.MAX_UPLOAD_BYTES + 1)
+            uploads.append(forms.Upload(key, value.filename, content))
+    return uploads
+
+
+async def _optional(call: Any) -> Any:
+    """The answer, or None where the service has nothing (NOT_FOUND)."""
+    try:
+        return await call
+    except grpc.aio.AioRpcError as error:
+        if error.code() is grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+def _http(error: grpc.aio.AioRpcError) -> int:
+    from ecopermit.services.gateway.transcoding import HTTP_STATUS
+
+    return HTTP_STATUS.get(error.code(), 500)

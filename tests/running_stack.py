@@ -1,0 +1,101 @@
+"""The whole embedded stack as separate processes (`ecopermit up`), for the tests that need
+every part running as it does for a user."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.settings import Settings
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.trace_view import SpanLine, read_spans
+from tests.conftest import ENTERPRISE_BIN
+
+
+@dataclass
+class Stack:
+    environment: dict[str, str]
+    issuer: TokenIssuer
+
+    @property
+    def spans_file(self) -> Path:
+        return Path(self.environment["ECOPERMIT_DATA_DIR"]) / "traces.jsonl"
+
+    def metric_points(self, name: str) -> list[dict[str, Any]]:
+        """Every exported data point of a metric, from every process, oldest first."""
+        path = self.spans_file.with_name("metrics.jsonl")
+        points: list[dict[str, Any]] = []
+        for line in path.read_text().splitlines() if path.exists() else []:
+            with contextlib.suppress(json.JSONDecodeError):
+                for resource in json.loads(line)["resource_metrics"]:
+                    for scope in resource["scope_metrics"]:
+                        for metric in scope["metrics"]:
+                            if metric["name"] == name:
+                                points += metric["data"]["data_points"]
+        return points
+
+    async def metric_until(
+        self, name: str, matching: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        for _ in range(200):
+            found = [p for p in self.metric_points(name) if matching(p)]
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no {name} point matched: {self.metric_points(name)[-3:]}")
+
+    def address(self, service: str) -> str:
+        return f"127.0.0.1:{self.environment[f'ECOPERMIT_{service}_PORT']}"
+
+    def token(self, role: Role, subject: str) -> str:
+        enterprise = ENTERPRISE_BIN if role is Role.APPLICANT else None
+        return self.issuer.mint(Principal(subject=subject, role=role, enterprise_bin=enterprise))
+
+    async def spans_until(
+        self, ready: Callable[[list[SpanLine]], bool], what: str
+    ) -> list[SpanLine]:
+        for _ in range(300):
+            spans = read_spans(self.spans_file)
+            if ready(spans):
+                return spans
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the span file never showed {what}")
+
+
+@contextlib.asynccontextmanager
+async def running_stack(environment: dict[str, str]) -> AsyncIterator[Stack]:
+    """`ecopermit up` until every component is healthy; Ctrl-C (SIGINT) when done."""
+    up = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ecopermit",
+        "up",
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert up.stdout is not None
+        printed: list[str] = []
+        while not printed or "Press Ctrl-C" not in printed[-1]:
+            line = await asyncio.wait_for(up.stdout.readline(), 90)
+            assert line, f"ecopermit up exited early: {printed}"
+            printed.append(line.decode())
+        settings = Settings(data_dir=Path(environment["ECOPERMIT_DATA_DIR"]))
+        yield Stack(environment, TokenIssuer.from_settings(settings))
+    finally:
+        if up.returncode is None:
+            up.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(up.communicate(), 60)
+            except TimeoutError:
+                up.kill()
+                await up.wait()

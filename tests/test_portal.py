@@ -1,0 +1,156 @@
+"""The portal over plain HTTP: sign-in, the CSRF check, upload limits, and what each role may
+open. The whole path in a browser is in test_portal_in_browser.py."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+
+from ecopermit.services.gateway.app import SECURITY_HEADERS
+from ecopermit.services.gateway.portal.forms import MAX_UPLOAD_BYTES
+from ecopermit.services.gateway.portal.session import CSRF_COOKIE, SESSION_COOKIE
+from tests.conftest import ENTERPRISE_BIN
+from tests.test_gateway import gateway  # noqa: F401 - the fixture
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def csrf_of(client: httpx.AsyncClient, path: str) -> str:
+    page = await client.get(path)
+    found = _CSRF_FIELD.search(page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, role: str, subject: str, bin_: str = "") -> None:
+    csrf = await csrf_of(client, "/portal/sign-in")
+    signed = await client.post(
+        "/portal/sign-in",
+        data={"csrf_token": csrf, "role": role, "subject": subject, "bin": bin_},
+    )
+    assert signed.status_code == 303, signed.text
+
+
+async def test_the_token_lives_in_an_http_only_cookie_never_in_a_url(
+    gateway: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    csrf = await csrf_of(gateway, "/portal/sign-in")
+    signed = await gateway.post(
+        "/portal/sign-in",
+        data={"csrf_token": csrf, "role": "applicant", "subject": "aliya", "bin": ENTERPRISE_BIN},
+    )
+    assert signed.status_code == 303
+    assert signed.headers["location"] == "/portal/enterprise"
+    cookie = next(c for c in signed.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    token = gateway.cookies[SESSION_COOKIE]
+    page = await gateway.get("/portal/enterprise")
+    assert page.status_code == 200
+    assert token not in page.text
+    for header, value in SECURITY_HEADERS.items():
+        assert page.headers[header] == value
+
+
+async def test_a_form_without_this_browsers_csrf_token_changes_nothing(
+    gateway: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    await sign_in(gateway, "applicant", "aliya", ENTERPRISE_BIN)
+    forged = await gateway.post(
+        "/portal/enterprise",
+        data={
+            "csrf_token": "forged",
+            "display_name": "X",
+            "region": "REGION_PAVLODAR",
+            "sector": "SECTOR_CEMENT",
+        },
+    )
+    assert forged.status_code == 403
+    page = await gateway.get("/portal/enterprise")
+    assert 'name="display_name"' in page.text  # still not registered
+
+
+async def test_sign_in_refuses_a_bad_bin_and_signs_nobody_in(
+    gateway: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    csrf = await csrf_of(gateway, "/portal/sign-in")
+    refused = await gateway.post(
+        "/portal/sign-in",
+        data={"csrf_token": csrf, "role": "applicant", "subject": "x", "bin": "990340000124"},
+    )
+    assert refused.status_code == 400
+    assert SESSION_COOKIE not in gateway.cookies
+    assert (await gateway.get("/portal/enterprise")).status_code == 303  # back to sign-in
+
+
+async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
+    gateway: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    await sign_in(gateway, "applicant", "aliya", ENTERPRISE_BIN)
+    csrf = await csrf_of(gateway, "/portal/enterprise")
+    await gateway.post(
+        "/portal/enterprise",
+        data={
+            "csrf_token": csrf,
+            "display_name": "Pavlodar Power JSC",
+            "region": "REGION_PAVLODAR",
+            "sector": "SECTOR_COAL_POWER_AND_HEAT",
+        },
+    )
+    form = {
+        "csrf_token": gateway.cookies[CSRF_COOKIE],
+        "request_id": str(uuid.uuid4()),
+        "facility_name": "CHP-2",
+        "facility_address": "Pavlodar",
+        "region": "REGION_PAVLODAR",
+        "sector": "SECTOR_COAL_POWER_AND_HEAT",
+        "thermal_input": "420",
+        "source_id_0": "stack-1",
+        "source_type_0": "lcp_coal_pc_existing",
+        "pollutant_0": "POLLUTANT_NOX",
+        "concentration_0": "140",
+        "oxygen_0": "6",
+        "tonnes_0": "100",
+    }
+    script = {
+        "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
+            "run.exe",
+            b"MZ",
+            "application/octet-stream",
+        )
+    }
+    refused = await gateway.post("/portal/applications", data=form, files=script)
+    assert refused.status_code == 400
+    assert "only" in refused.text
+    huge = {
+        "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
+            "big.pdf",
+            b"%" * (MAX_UPLOAD_BYTES + 1),
+            "application/pdf",
+        )
+    }
+    too_big = await gateway.post("/portal/applications", data=form, files=huge)
+    assert too_big.status_code == 400
+    assert "larger than" in too_big.text
+    listing = await gateway.get("/portal/enterprise")
+    assert "CHP-2" not in listing.text  # nothing was submitted
+    good = {
+        "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
+            "project.pdf",
+            b"%PDF-1.4 x",
+            "application/pdf",
+        )
+    }
+    accepted = await gateway.post("/portal/applications", data=form, files=good)
+    assert accepted.status_code == 303
+    again = await gateway.post("/portal/applications", data=form, files=good)  # double click
+    assert again.headers["location"] == accepted.headers["location"]
+
+
+async def test_each_role_opens_its_own_pages_only(gateway: httpx.AsyncClient) -> None:  # noqa: F811
+    await sign_in(gateway, "reviewer", "r1")
+    assert (await gateway.get("/portal/inbox")).status_code == 200
+    assert (await gateway.get("/portal/enterprise")).status_code == 403
+    assert (await gateway.get("/portal/ops")).status_code == 403

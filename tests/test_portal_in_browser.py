@@ -1,0 +1,177 @@
+"""The portal in a real browser (Debian's Chromium, headless, driven by Playwright) against the
+whole stack from `ecopermit up`: an enterprise submits, reviewers and a BAT expert do their
+tasks, a decision maker approves, and the enterprise finds its permit. Every page is saved as a
+screenshot under test-artifacts/portal/."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.running_stack import Stack, running_stack
+
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts" / "portal"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BIN = "990340000123"
+
+
+@pytest.fixture
+async def stack(stack_environment: dict[str, str]) -> AsyncIterator[Stack]:
+    # A statutory day lasts 0.05 s: the 30-day consultation passes in a second and a half.
+    environment = {**stack_environment, "ECOPERMIT_STATUTORY_DAY_SECONDS": "0.05"}
+    async with running_stack(environment) as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    # No skip: without the browser this test fails, and says how to get one.
+    assert shutil.which(CHROMIUM), "needs Debian's chromium: apt-get install -y chromium"
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+class Person:
+    """One person at their own browser: their own cookies, their own token."""
+
+    def __init__(self, page: Page, base: str, name: str) -> None:
+        self.page = page
+        self.base = base
+        self.name = name
+        self.shots = 0
+
+    async def shot(self, what: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{what}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+
+    async def sign_in(self, role: str, bin_: str = "") -> None:
+        await self.page.goto(f"{self.base}/portal/sign-in")
+        await self.page.select_option("select[name=role]", role)
+        await self.page.fill("input[name=subject]", self.name)
+        if bin_:
+            await self.page.fill("input[name=bin]", bin_)
+        await self.shot("sign-in")
+        await self.page.click("button[type=submit] >> text=/Войти|Sign in/")
+
+    async def work(self, kind: str, outcome: str, comments: str = "") -> None:
+        """From the inbox: claim the task of this kind, then complete it with the outcome."""
+        for _ in range(200):
+            await self.page.goto(f"{self.base}/portal/inbox?lang=en")
+            button = self.page.locator(f"#waiting button[data-kind='{kind}']")
+            if await button.count():
+                break
+            await asyncio.sleep(0.2)
+        await self.shot(f"inbox-{kind.replace(' ', '-')}")
+        await button.first.click()
+        await self.page.select_option("select[name=outcome]", label=outcome)
+        if comments:
+            await self.page.fill("textarea[name=comments]", comments)
+        await self.shot(f"task-{kind.replace(' ', '-')}")
+        await self.page.click("button >> text=Complete")
+        await self.page.wait_for_url(f"{self.base}/portal/inbox")
+
+
+async def until_stage(person: Person, url: str, stage: str) -> None:
+    for _ in range(300):
+        await person.page.goto(url)
+        if (await person.page.inner_text("#stage")).strip() == stage:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{url} never reached {stage}")
+
+
+async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the_pages(
+    stack: Stack, browser: Browser, tmp_path: Path
+) -> None:
+    base = f"http://{stack.address('GATEWAY')}"
+
+    async def person(name: str) -> Person:
+        return Person(await (await browser.new_context()).new_page(), base, name)
+
+    enterprise = await person("aliya")
+    await enterprise.page.goto(base)
+    assert "Кешенді экологиялық" in await enterprise.page.inner_text("h1")  # Kazakh welcome
+    await enterprise.shot("welcome")
+    await enterprise.sign_in("applicant", BIN)
+    await enterprise.page.fill("input[name=display_name]", "Pavlodar Power JSC")
+    await enterprise.page.select_option("select[name=region]", "REGION_PAVLODAR")
+    await enterprise.page.select_option("select[name=sector]", "SECTOR_COAL_POWER_AND_HEAT")
+    await enterprise.shot("register")
+    await enterprise.page.click("button >> text=/Зарегистрировать|Register/")
+
+    await enterprise.page.click("a >> text=/Новое заявление|New application/")
+    page = enterprise.page
+    await page.fill("input[name=facility_name]", "CHP-2")
+    await page.fill("input[name=facility_address]", "Pavlodar, Industrial zone 1")
+    await page.select_option("select[name=region]", "REGION_PAVLODAR")
+    await page.select_option("select[name=sector]", "SECTOR_COAL_POWER_AND_HEAT")
+    await page.fill("input[name=thermal_input]", "420")
+    # Within the BAT-AELs for an existing pulverised-coal boiler: no programme, no inspection.
+    for row, (pollutant, value) in enumerate((("POLLUTANT_NOX", "140"), ("POLLUTANT_DUST", "8"))):
+        await page.fill(f"input[name=source_id_{row}]", "stack-1")
+        await page.fill(f"input[name=source_type_{row}]", "lcp_coal_pc_existing")
+        await page.select_option(f"select[name=pollutant_{row}]", pollutant)
+        await page.fill(f"input[name=concentration_{row}]", value)
+        await page.fill(f"input[name=oxygen_{row}]", "6")
+        await page.fill(f"input[name=tonnes_{row}]", "1200")
+    for kind in (
+        "PROJECT_DOCUMENTATION",
+        "DRAFT_EMISSION_STANDARDS",
+        "WASTE_PROGRAMME",
+        "PRODUCTION_CONTROL_PROGRAMME",
+        "BAT_GAP_ANALYSIS",
+    ):
+        document = tmp_path / f"{kind.lower()}.pdf"
+        document.write_bytes(b"%PDF-1.4 " + kind.encode() * 50)
+        await page.set_input_files(f"input[name=document_DOCUMENT_KIND_{kind}]", str(document))
+    await enterprise.shot("new-application")
+    await page.click("button >> text=/Подать|Submit/")
+    await page.wait_for_selector("#stage")
+    application_url = page.url
+    await enterprise.shot("submitted")
+
+    reviewer = await person("reviewer-1")
+    await reviewer.sign_in("reviewer")
+    await reviewer.work("completeness", "complete")
+    for kind in ("technical air", "technical water", "technical waste"):
+        await reviewer.work(kind, "no objections")
+    await reviewer.work("state expertise", "positive conclusion")
+
+    expert = await person("expert-1")
+    await expert.sign_in("bat_expert")
+    await expert.work("bat review", "bat confirmed")
+
+    await until_stage(enterprise, application_url, "public consultation")
+    await enterprise.shot("consultation")
+    await reviewer.work("comment disposition", "acknowledged")
+
+    head = await person("head-1")
+    await head.sign_in("decision_maker")
+    await head.work("decision", "approve", "BAT met; no comments outstanding.")
+
+    await until_stage(enterprise, application_url, "approved")
+    await enterprise.shot("approved")
+    await enterprise.page.click("#permit")
+    number = (await enterprise.page.inner_text("#permit-number")).strip()
+    assert number.startswith("KZ-KEP-")
+    assert "head-1" in await enterprise.page.inner_text("main")
+    await enterprise.shot("permit")
+    shots = sorted(path.name for path in ARTIFACTS.glob("*.png"))
+    assert "aliya-01-welcome.png" in shots
