@@ -30,8 +30,9 @@ BIN = "990340000123"
 
 @pytest.fixture
 async def stack(stack_environment: dict[str, str]) -> AsyncIterator[Stack]:
-    # A statutory day lasts 0.05 s: the 30-day consultation passes in a second and a half.
-    environment = {**stack_environment, "ECOPERMIT_STATUTORY_DAY_SECONDS": "0.05"}
+    # A statutory day lasts 0.2 s: the 30-day consultation stays open six seconds, time
+    # enough for a comment from the public.
+    environment = {**stack_environment, "ECOPERMIT_STATUTORY_DAY_SECONDS": "0.2"}
     async with running_stack(environment) as running:
         yield running
 
@@ -83,6 +84,8 @@ class Person:
         await self.page.select_option("select[name=outcome]", label=outcome)
         if comments:
             await self.page.fill("textarea[name=comments]", comments)
+        for reason in await self.page.locator("input[name^=disposition_reason]").all():
+            await reason.fill("Taken into the permit conditions.")
         await self.shot(f"task-{kind.replace(' ', '-')}")
         await self.page.click("button >> text=Complete")
         await self.page.wait_for_url(f"{self.base}/portal/inbox")
@@ -160,11 +163,23 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
 
     await until_stage(enterprise, application_url, "public consultation")
     await enterprise.shot("consultation")
+    citizen = await person("citizen-1")
+    await citizen.sign_in("public")
+    await citizen.page.fill("#consultations input[name=author]", "Ecoforum Pavlodar")
+    await citizen.page.fill("#consultations textarea[name=text]", "Publish the ASM data monthly.")
+    await citizen.shot("comment")
+    await citizen.page.click("#consultations button[type=submit]")
+    await citizen.page.wait_for_selector("#thanks")
     await reviewer.work("comment disposition", "acknowledged")
 
     head = await person("head-1")
     await head.sign_in("decision_maker")
-    await head.work("decision", "approve", "BAT met; no comments outstanding.")
+    for _ in range(100):  # the decision task lists the comment and its disposition
+        await head.page.goto(f"{base}/portal/inbox")
+        if await head.page.locator("#waiting button[data-kind='decision']").count():
+            break
+        await asyncio.sleep(0.2)
+    await head.work("decision", "approve", "BAT met; the public's comment is a condition.")
 
     await until_stage(enterprise, application_url, "approved")
     await enterprise.shot("approved")
@@ -173,5 +188,15 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     assert number.startswith("KZ-KEP-")
     assert "head-1" in await enterprise.page.inner_text("main")
     await enterprise.shot("permit")
+    # The public register shows the permit; ops follow its traces.
+    await citizen.page.goto(f"{base}/portal/public")
+    assert number in await citizen.page.inner_text("#register")
+    await citizen.shot("register")
+    ops = await person("ops-1")
+    await ops.sign_in("ops")
+    assert "approved" in await ops.page.inner_text("#by-stage")
+    await ops.page.locator("#traces a[href^='/portal/ops/traces/']").first.click()
+    assert "trace " in await ops.page.inner_text("h1")
+    await ops.shot("trace")
     shots = sorted(path.name for path in ARTIFACTS.glob("*.png"))
     assert "aliya-01-welcome.png" in shots

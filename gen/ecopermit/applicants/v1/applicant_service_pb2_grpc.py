@@ -109,7 +109,8 @@ class ApplicantServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListApplications(self, request, context):
-        """Lists applications in a stable order; an applicant sees only its own enterprise's.
+        """Lists applications in a stable order; an applicant sees only its own enterprise's, the
+        public only those in public consultation or approved (the public register).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

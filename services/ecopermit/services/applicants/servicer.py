@@ -29,6 +29,8 @@ from ecopermit.services.applicants.store import (
     application_id_for,
 )
 
+_PUBLIC_STAGES = frozenset({pb.STAGE_PUBLIC_CONSULTATION, pb.STAGE_APPROVED})
+
 
 def enterprise_message(record: EnterpriseRecord) -> pb.Enterprise:
     message = pb.Enterprise(
@@ -113,6 +115,11 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
             if enterprise_bin and not principal.sees_enterprise(enterprise_bin):
                 raise PermissionDeniedError("an applicant lists its own enterprise's only")
             enterprise_bin = principal.enterprise_bin or ""
+        if principal.role is Role.PUBLIC and request.stage not in _PUBLIC_STAGES:
+            # The public register: what is open for comment, and what was decided.
+            raise PermissionDeniedError(
+                "the public lists applications in public consultation or approved ones only"
+            )
         filters = ApplicationFilters(request.stage, enterprise_bin, request.sector)
         views, next_token = await self._store.list_applications(
             filters, pagination.page_size(request.page_size), request.page_token

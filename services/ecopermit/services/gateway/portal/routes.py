@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import grpc
 from google.protobuf import json_format
+from google.type import date_pb2
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ecopermit import trace_view
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
@@ -27,8 +30,9 @@ from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime import tracing
 from ecopermit.runtime.identity import Principal, Role
-from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.gateway.portal import forms, session
 from ecopermit.services.gateway.portal.labels import WELCOME_KK, labels, language
@@ -45,6 +49,9 @@ _HOME = {
     Role.OPS: "/portal/ops",
     Role.PUBLIC: "/portal/public",
 }
+# Violations and prescriptions an act form offers; more go through the API.
+_ACT_ROWS = 3
+_RECENT_TRACES = 30
 _STAFF = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 Page = Callable[[Request], Awaitable[Response]]
 
@@ -73,6 +80,9 @@ class Portal:
             outcome_name=lambda v: _enum_name(reviews_pb.TaskOutcome, v, "TASK_OUTCOME_"),
             verdict_name=lambda v: _enum_name(reviews_pb.BatVerdict, v, "BAT_VERDICT_"),
             pollutant_name=lambda v: _enum_name(kz.Pollutant, v, "POLLUTANT_"),
+            disposition_name=lambda v: _enum_name(
+                reviews_pb.CommentDisposition, v, "COMMENT_DISPOSITION_"
+            ),
             when=lambda stamp: (
                 stamp.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%d %H:%M") if stamp.seconds else ""
             ),
@@ -425,7 +435,15 @@ class Portal:
             ),
             metadata=md,
         )
-        return self.render(request, "inspections.html", me, inspections=list(scheduled.inspections))
+        return self.render(
+            request,
+            "inspections.html",
+            me,
+            inspections=list(scheduled.inspections),
+            act_rows=range(_ACT_ROWS),
+            categories=inspections_pb.ViolationCategory.keys()[1:],
+            severities=inspections_pb.Severity.keys()[1:],
+        )
 
     async def record_findings(
         self, request: Request, me: Principal, md: Any, form: Any
@@ -439,6 +457,24 @@ class Portal:
                     code=code,
                     description=str(form.get(f"item_description_{row}", "")).strip(),
                     compliant=form.get(f"item_compliant_{row}") == "on",
+                )
+        for row in range(_ACT_ROWS):
+            norm = str(form.get(f"violation_norm_{row}", "")).strip()
+            if norm:
+                findings.violations.add(
+                    violation_id=f"v{row + 1}",
+                    category=str(form.get(f"violation_category_{row}", "")),
+                    breached_norm=norm,
+                    severity=str(form.get(f"violation_severity_{row}", "")),
+                    description=str(form.get(f"violation_description_{row}", "")).strip(),
+                )
+            action = str(form.get(f"prescription_action_{row}", "")).strip()
+            if action:
+                due = date.fromisoformat(str(form.get(f"prescription_due_{row}", "")))
+                findings.prescriptions.add(
+                    violation_id=str(form.get(f"prescription_violation_{row}", "")),
+                    action=action,
+                    due_date=date_pb2.Date(year=due.year, month=due.month, day=due.day),
                 )
         await self.inspections.RecordFindings(findings, metadata=md)
         return RedirectResponse("/portal/inspections", status_code=303)
@@ -467,10 +503,17 @@ class Portal:
             for a in applications
             if any(d.due_time.ToDatetime(tzinfo=UTC) < now and not d.paused for d in a.deadlines)
         ]
+        spans = await asyncio.to_thread(self._spans)
+        traces = sorted(
+            trace_view.traces_by_id(spans).values(),
+            key=lambda trace: min(span.start for span in trace),
+            reverse=True,
+        )[:_RECENT_TRACES]
         return self.render(
             request,
             "ops.html",
             me,
+            traces=[_trace_summary(trace) for trace in traces],
             by_stage=sorted(by_stage.items()),
             breaches=breaches,
             temporal_ui=f"http://{self.settings.host}:{self.settings.temporal_ui_port}",
@@ -478,8 +521,56 @@ class Portal:
             workflow_id=permit_workflow_id,
         )
 
+    def _spans(self) -> list[trace_view.SpanLine]:
+        if self.settings.traces_exporter is not TracesExporter.FILE:
+            return []  # production: the traces are in the OTLP backend
+        return trace_view.read_spans(self.settings.traces_path())
+
+    async def trace(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        """One trace as a waterfall: the span tree, services, milliseconds, a timeline."""
+        wanted = request.path_params["trace_id"]
+        spans = [s for s in await asyncio.to_thread(self._spans) if s.trace_id == wanted]
+        if not spans:
+            return self.failure(request, me, f"no trace {wanted} in the span file", 404)
+        begin = min(s.start for s in spans)
+        total = max((max(s.end for s in spans) - begin).total_seconds(), 1e-6)
+        rows = [
+            {
+                "depth": depth,
+                "name": span.name,
+                "service": span.service,
+                "ms": span.milliseconds,
+                "x": round((span.start - begin).total_seconds() / total * 300, 1),
+                "width": max(1.0, round(span.milliseconds / 1000 / total * 300, 1)),
+                "linked": bool(span.links),
+            }
+            for depth, span in trace_view.in_tree_order(spans)
+        ]
+        return self.render(request, "trace.html", me, trace_id=wanted, rows=rows)
+
     async def public(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
-        return self.render(request, "public.html", me, request_id=str(uuid.uuid4()))
+        return await self._public_page(request, me, md, thanks=False)
+
+    async def _public_page(
+        self, request: Request, me: Principal, md: Any, thanks: bool
+    ) -> Response:
+        listed = {}
+        for stage in (applicants_pb.STAGE_PUBLIC_CONSULTATION, applicants_pb.STAGE_APPROVED):
+            request_stage = applicants_api.ListApplicationsRequest(page_size=200)
+            request_stage.stage = stage
+            page = await self.applicants.ListApplications(request_stage, metadata=md)
+            listed[stage] = list(page.applications)
+        consultations = listed[applicants_pb.STAGE_PUBLIC_CONSULTATION]
+        register = listed[applicants_pb.STAGE_APPROVED]
+        return self.render(
+            request,
+            "public.html",
+            me,
+            consultations=consultations,
+            register=register,
+            request_id=str(uuid.uuid4()),
+            thanks=thanks,
+        )
 
     async def comment(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         application = str(form.get("application", "")).strip()
@@ -494,7 +585,7 @@ class Portal:
             ),
             metadata=md,
         )
-        return self.render(request, "public.html", me, request_id=str(uuid.uuid4()), thanks=True)
+        return await self._public_page(request, me, md, thanks=True)
 
     def _temporal_link(self, application_id: str) -> str:
         base = f"http://{self.settings.host}:{self.settings.temporal_ui_port}"
@@ -545,6 +636,7 @@ class Portal:
                 methods=["POST"],
             ),
             Route("/portal/ops", self.page(ops, self.ops)),
+            Route("/portal/ops/traces/{trace_id}", self.page(ops, self.trace)),
             Route("/portal/public", self.page(frozenset({Role.PUBLIC}), self.public)),
             Route(
                 "/portal/public/comments",
@@ -553,6 +645,25 @@ class Portal:
             ),
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),
         ]
+
+
+def _trace_summary(trace: list[trace_view.SpanLine]) -> dict[str, Any]:
+    first = min(trace, key=lambda span: span.start)
+    application = next(
+        (
+            str(s.attributes[tracing.APPLICATION_ID])
+            for s in trace
+            if tracing.APPLICATION_ID in s.attributes
+        ),
+        "",
+    )
+    return {
+        "trace_id": first.trace_id,
+        "started": first.start.strftime("%Y-%m-%d %H:%M:%S"),
+        "first": first.name,
+        "application": application,
+        "spans": len(trace),
+    }
 
 
 async def _uploads(form: Any) -> list[forms.Upload]:
