@@ -15,6 +15,9 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from tests.running_stack import Stack, running_stack
 
+# The whole stack as processes, over its own SQLite files: once per `make test`.
+pytestmark = pytest.mark.processes
+
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts" / "portal"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

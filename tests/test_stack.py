@@ -9,6 +9,7 @@ from pathlib import Path
 
 import grpc
 import psutil
+import pytest
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
@@ -19,6 +20,9 @@ from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, bearer
+
+# The whole stack as processes, over its own SQLite files: once per `make test`.
+pytestmark = pytest.mark.processes
 
 
 async def test_up_starts_every_component_and_ctrl_c_stops_them_all(

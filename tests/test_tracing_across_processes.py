@@ -30,6 +30,9 @@ from tests import samples
 from tests.conftest import ENTERPRISE_BIN
 from tests.running_stack import Stack, running_stack
 
+# The whole stack as processes, over its own SQLite files: once per `make test`.
+pytestmark = pytest.mark.processes
+
 APPLICANTS = "/ecopermit.applicants.v1.ApplicantService"
 WORKFLOW_SERVICE = "/ecopermit.applicants.v1.ApplicantWorkflowService"
 REVIEW_WORKFLOW_SERVICE = "/ecopermit.reviews.v1.ReviewWorkflowService"

@@ -25,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+console_out = Console()
 
 
 def load_settings() -> Settings:
@@ -185,6 +186,37 @@ def migrate(
     settings = load_settings()
     migrations.upgrade(service, settings, revision)
     console.print(f"{service.value}: at {migrations.current_revision(service, settings)}")
+
+
+@app.command()
+def demo(
+    day_seconds: Annotated[
+        float,
+        typer.Option(help="Real seconds per statutory day on the demo calendar.", min=0.001),
+    ] = 0.25,
+    timeout: Annotated[float, typer.Option(help="Give up after this many seconds.", min=1)] = 600,
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the results as JSON (default var/).")
+    ] = None,
+) -> None:
+    """The main job: the 22 pending applications carried to decisions.
+
+    Starts the stack on the demo calendar unless one is running, submits the data set, and lets
+    scripted reviewers, a BAT expert, an inspector, decision makers and the public act through
+    the public API. Ends with a table and a JSON file; exit code 0 only if every application
+    reached a decision.
+    """
+    from ecopermit.demo.run import run_demo
+    from ecopermit.runtime.telemetry import configure_telemetry
+
+    settings = load_settings()
+    telemetry = configure_telemetry(settings, "demo")
+    results = output if output is not None else settings.data_dir / "demo-results.json"
+    try:
+        code = asyncio.run(run_demo(settings, console_out, day_seconds, timeout, results))
+    finally:
+        telemetry.shutdown()
+    raise typer.Exit(code)
 
 
 @app.command()

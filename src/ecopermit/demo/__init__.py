@@ -1,0 +1,1 @@
+"""The main job: the 22 pending applications carried to decisions by scripted actors."""

@@ -1,0 +1,152 @@
+"""The data set of the 22 pending applications, and the messages an enterprise would send."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from google.type import date_pb2
+
+from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.domain.business_id import is_valid_bin
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
+
+DATA = Path(__file__).with_name("pending_applications.toml")
+# Request ids derive from the data set, so running the demo again finds the same applications.
+_REQUESTS = uuid.UUID("3c0f8a52-1d7e-4b96-9e25-7a4d0c6b18f3")
+REQUIRED_DOCUMENTS = [
+    "DOCUMENT_KIND_PROJECT_DOCUMENTATION",
+    "DOCUMENT_KIND_DRAFT_EMISSION_STANDARDS",
+    "DOCUMENT_KIND_WASTE_PROGRAMME",
+    "DOCUMENT_KIND_PRODUCTION_CONTROL_PROGRAMME",
+    "DOCUMENT_KIND_BAT_GAP_ANALYSIS",
+]
+
+
+@dataclass(frozen=True)
+class Emission:
+    pollutant: str
+    mg_nm3: float
+    oxygen_percent: float
+    tonnes: float
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    type: str
+    emissions: list[Emission]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One enterprise's application and what its people will do along the way."""
+
+    key: str
+    enterprise: str
+    bin: str
+    region: str
+    sector: str
+    facility: str
+    thermal_input_mw: float
+    expected: str  # approved, refused or withdrawn
+    sources: list[Source]
+    missing: list[str] = field(default_factory=list)  # left out of the first submission
+    programme: bool = False  # an efficiency programme comes with the first submission
+    programme_on_return: bool = False
+    expert_override: str = ""  # the BAT expert's reason to call an above-range value within
+    inspection_violations: int = 0
+    public_comment: bool = False
+    negative_expertise: bool = False
+    withdraw: bool = False
+
+    @property
+    def request_id(self) -> str:
+        return str(uuid.uuid5(_REQUESTS, self.key))
+
+    def enterprise_message(self) -> pb.Enterprise:
+        return pb.Enterprise(
+            bin=self.bin, display_name=self.enterprise, region=self.region, sector=self.sector
+        )
+
+    def documents(self, kinds: list[str]) -> list[pb.Document]:
+        """Stand-ins for the scanned documents: their names, hashes and sizes are real."""
+        documents = []
+        for kind in kinds:
+            content = f"{self.key}:{kind}".encode() * 64
+            documents.append(
+                pb.Document(
+                    kind=kind,
+                    file_name=f"{kind.removeprefix('DOCUMENT_KIND_').lower()}.pdf",
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    size_bytes=len(content),
+                )
+            )
+        return documents
+
+    def programme_milestones(self) -> list[pb.ProgrammeMilestone]:
+        """One dated measure for each declared source: the ППЭЭ the law asks for."""
+        return [
+            pb.ProgrammeMilestone(
+                description=f"Bring {source.id} within the BAT-AEL (best available techniques)",
+                due_date=date_pb2.Date(year=2029, month=12, day=31),
+                source_id=source.id,
+            )
+            for source in self.sources
+        ]
+
+    def application(self) -> pb.Application:
+        sent = [kind for kind in REQUIRED_DOCUMENTS if kind not in self.missing]
+        return pb.Application(
+            enterprise=f"enterprises/{self.bin}",
+            facility=pb.Facility(
+                display_name=self.facility,
+                address=f"{self.facility}, {self.region.removeprefix('REGION_').title()}",
+                region=self.region,
+                rated_thermal_input_mw=self.thermal_input_mw,
+            ),
+            sector=self.sector,
+            emission_sources=[
+                pb.EmissionSource(
+                    source_id=source.id,
+                    source_type=source.type,
+                    emissions=[
+                        pb.DeclaredEmission(
+                            pollutant=e.pollutant,
+                            concentration_mg_nm3=e.mg_nm3,
+                            oxygen_percent=e.oxygen_percent,
+                            annual_tonnes=e.tonnes,
+                        )
+                        for e in source.emissions
+                    ],
+                )
+                for source in self.sources
+            ],
+            documents=self.documents(sent),
+            efficiency_programme=self.programme_milestones() if self.programme else [],
+        )
+
+
+def _pending(raw: dict[str, Any]) -> Pending:
+    sources = [
+        Source(s["id"], s["type"], [Emission(**e) for e in s["emissions"]])
+        for s in raw.pop("source")
+    ]
+    pending = Pending(sources=sources, **raw)
+    if not is_valid_bin(pending.bin):
+        raise ValueError(f"{pending.key}: {pending.bin} is not a valid BIN")
+    for name, enum in (("region", kz.Region), ("sector", kz.Sector)):
+        if getattr(pending, name) not in set(enum.keys()):
+            raise ValueError(f"{pending.key}: unknown {name}")
+    return pending
+
+
+@cache
+def pending_applications() -> tuple[Pending, ...]:
+    data = tomllib.loads(DATA.read_text(encoding="utf-8"))
+    return tuple(_pending(dict(raw)) for raw in data["application"])

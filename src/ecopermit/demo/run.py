@@ -1,0 +1,334 @@
+"""`ecopermit demo`: the stack up, the 22 applications submitted and carried to decisions by the
+scripted actors, a live progress per stage, then the results as a table and as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import grpc
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
+from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.demo import actors
+from ecopermit.demo.dataset import Pending, pending_applications
+from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
+from ecopermit.inspections.v1 import inspection_service_pb2_grpc
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
+from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.grpc.health import is_serving
+from ecopermit.runtime.identity import Role
+from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.tokens import TokenIssuer
+
+# The stages a progress bar follows, in the order an application meets them.
+_TRACKED = [
+    applicants_pb.STAGE_COMPLETENESS,
+    applicants_pb.STAGE_TECHNICAL_REVIEW,
+    applicants_pb.STAGE_BAT_ASSESSMENT,
+    applicants_pb.STAGE_SITE_INSPECTION,
+    applicants_pb.STAGE_PUBLIC_CONSULTATION,
+    applicants_pb.STAGE_DECISION,
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One line of the results: what became of an application."""
+
+    application: str
+    key: str
+    enterprise: str
+    sector: str
+    bat_verdict: str
+    inspection: str
+    decision: str
+    expected: str
+    permit: str
+    statutory_days: float
+    trace_id: str
+
+
+def _stage(value: int) -> str:
+    return applicants_pb.Stage.Name(value).removeprefix("STAGE_").lower()
+
+
+@contextlib.asynccontextmanager
+async def embedded_stack(
+    settings: Settings, day_seconds: float, console: Console
+) -> AsyncIterator[None]:
+    """The running stack, or `ecopermit up` on the demo calendar until the demo is done."""
+    if await is_serving(settings.service_address(ServiceName.APPLICANTS)):
+        console.print("Using the stack that is already running (its own calendar applies).")
+        yield
+        return
+    environment = {**os.environ, "ECOPERMIT_STATUTORY_DAY_SECONDS": str(day_seconds)}
+    up = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ecopermit",
+        "up",
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert up.stdout is not None
+        with console.status("starting the stack: Temporal, three services, worker, gateway"):
+            while True:
+                line = await asyncio.wait_for(up.stdout.readline(), 120)
+                if not line:
+                    raise RuntimeError("ecopermit up exited before the stack was healthy")
+                if b"Press Ctrl-C" in line:
+                    break
+        console.print(f"Stack up; a statutory day lasts {day_seconds} s.")
+        yield
+    finally:
+        if up.returncode is None:
+            up.send_signal(signal.SIGINT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(up.communicate(), 60)
+        if up.returncode is None:
+            up.kill()
+            await up.wait()
+
+
+async def _outcome(office: actors.Office, application_id: str, day_seconds: float) -> Outcome:
+    pending = office.by_application[application_id]
+    name = f"applications/{application_id}"
+    me = office.token(Role.OPS, "demo-ops")
+    application = (
+        await office.applicants.GetApplication(
+            applicants_api.GetApplicationRequest(name=name), metadata=me
+        )
+    ).application
+    verdict = "none"
+    with contextlib.suppress(grpc.aio.AioRpcError):
+        assessment = (
+            await office.reviews.GetBatAssessment(
+                reviews_api.GetBatAssessmentRequest(name=f"{name}/batAssessment"), metadata=me
+            )
+        ).bat_assessment
+        expert = [r.expert_verdict or r.verdict for r in assessment.rows]
+        automatic = [r.verdict for r in assessment.rows]
+        above = reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND
+        verdict = (
+            "above (programme)"
+            if above in expert
+            else "overridden"
+            if above in automatic
+            else "within"
+        )
+    inspections = await office.inspections.ListInspections(
+        inspections_api.ListInspectionsRequest(application=name), metadata=me
+    )
+    inspection = "not needed"
+    if inspections.inspections:
+        found = inspections.inspections[0]
+        inspection = f"{len(found.violations)} violation(s)"
+    history = list(application.stage_history)
+    stopped = 0.0
+    for entry, following in itertools.pairwise(history):
+        if entry.stage == applicants_pb.STAGE_RETURNED_FOR_REVISION:
+            stopped += (
+                following.enter_time.ToDatetime() - entry.enter_time.ToDatetime()
+            ).total_seconds()
+    elapsed = (
+        history[-1].enter_time.ToDatetime() - history[0].enter_time.ToDatetime()
+    ).total_seconds()
+    return Outcome(
+        application=application_id,
+        key=pending.key,
+        enterprise=pending.enterprise,
+        sector=pending.sector.removeprefix("SECTOR_").lower(),
+        bat_verdict=verdict,
+        inspection=inspection,
+        decision=_stage(application.stage),
+        expected=pending.expected,
+        permit=application.permit.removeprefix("permits/"),
+        statutory_days=round(max(elapsed - stopped, 0.0) / day_seconds, 1),
+        trace_id=office.trace_ids.get(application_id, ""),
+    )
+
+
+async def carry_to_decisions(
+    settings: Settings, console: Console, day_seconds: float, timeout_seconds: float
+) -> list[Outcome]:
+    channels = [
+        grpc.aio.insecure_channel(
+            settings.service_address(s), interceptors=aio_client_interceptors()
+        )
+        for s in ServiceName
+    ]
+    office = actors.Office(
+        applicant_service_pb2_grpc.ApplicantServiceStub(channels[0]),
+        review_service_pb2_grpc.ReviewServiceStub(channels[1]),
+        inspection_service_pb2_grpc.InspectionServiceStub(channels[2]),
+        TokenIssuer.from_settings(settings),
+    )
+    pending = pending_applications()
+    reviewers: set[int] = {
+        reviews_pb.TASK_KIND_COMPLETENESS,
+        reviews_pb.TASK_KIND_TECHNICAL_AIR,
+        reviews_pb.TASK_KIND_TECHNICAL_WATER,
+        reviews_pb.TASK_KIND_TECHNICAL_WASTE,
+        reviews_pb.TASK_KIND_STATE_EXPERTISE,
+        reviews_pb.TASK_KIND_COMMENT_DISPOSITION,
+    }
+    staff = [
+        actors.desk(
+            office, Role.REVIEWER, "reviewer-1", reviewers, actors.reviewer_decisions(office)
+        ),
+        actors.desk(
+            office, Role.REVIEWER, "reviewer-2", reviewers, actors.reviewer_decisions(office)
+        ),
+        actors.desk(
+            office,
+            Role.BAT_EXPERT,
+            "expert-1",
+            {reviews_pb.TASK_KIND_BAT_REVIEW},
+            actors.bat_expert_decisions(office),
+        ),
+        actors.desk(
+            office,
+            Role.DECISION_MAKER,
+            "head-1",
+            {reviews_pb.TASK_KIND_DECISION},
+            actors.decision_maker_decides,
+        ),
+        # Another official hears a proposed refusal (four eyes), a third answers escalations.
+        actors.desk(
+            office,
+            Role.DECISION_MAKER,
+            "head-2",
+            {reviews_pb.TASK_KIND_REFUSAL_HEARING},
+            actors.hearing_upholds,
+        ),
+        actors.desk(
+            office,
+            Role.DECISION_MAKER,
+            "head-3",
+            {reviews_pb.TASK_KIND_ESCALATION},
+            actors.head_acknowledges,
+        ),
+        actors.inspector(office),
+        actors.public(office),
+    ]
+    working = [asyncio.create_task(work) for work in staff]
+    enterprises = [asyncio.create_task(actors.enterprise(office, p)) for p in pending]
+    columns = (
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns, console=console) as progress:
+            bars = {
+                stage: progress.add_task(_stage(stage), total=len(pending)) for stage in _TRACKED
+            }
+            decided_bar = progress.add_task("decided", total=len(pending))
+            reached: dict[int, set[str]] = {stage: set() for stage in _TRACKED}
+            give_up = time.monotonic() + timeout_seconds
+            while not all(task.done() for task in enterprises):
+                for application_id, stage in office.stages.items():
+                    for tracked in _TRACKED:
+                        if stage >= tracked and stage != applicants_pb.STAGE_RETURNED_FOR_REVISION:
+                            reached[tracked].add(application_id)
+                for stage, bar in bars.items():
+                    progress.update(bar, completed=len(reached[stage]))
+                progress.update(
+                    decided_bar,
+                    completed=sum(s in actors.DECIDED for s in office.stages.values()),
+                )
+                failed = [t for t in [*enterprises, *working] if t.done() and t.exception()]
+                if failed:
+                    raise failed[0].exception()  # type: ignore[misc]
+                if time.monotonic() > give_up:
+                    raise TimeoutError(
+                        f"not every application was decided within {timeout_seconds} s"
+                    )
+                await asyncio.sleep(0.2)
+            progress.update(decided_bar, completed=len(pending))
+        return [await _outcome(office, a, day_seconds) for a in office.by_application]
+    finally:
+        office.finished.set()
+        for task in [*working, *enterprises]:
+            task.cancel()
+        await asyncio.gather(*working, *enterprises, return_exceptions=True)
+        for channel in channels:
+            await channel.close()
+
+
+def results_table(outcomes: list[Outcome]) -> Table:
+    table = Table(title="The 22 pending applications", title_justify="left")
+    for column in (
+        "application",
+        "enterprise",
+        "sector",
+        "BAT verdict",
+        "inspection",
+        "decision",
+        "permit",
+        "statutory days",
+        "trace id",
+    ):
+        table.add_column(column, no_wrap=column in ("application", "trace id", "permit"))
+    for o in sorted(outcomes, key=lambda o: o.key):
+        decision = (
+            o.decision
+            if o.decision == o.expected
+            else f"[red]{o.decision} (expected {o.expected})[/]"
+        )
+        table.add_row(
+            o.application[:8],
+            o.enterprise,
+            o.sector,
+            o.bat_verdict,
+            o.inspection,
+            decision,
+            o.permit,
+            f"{o.statutory_days:.0f}",
+            o.trace_id[:16],
+        )
+    return table
+
+
+def _write_results(output: Path, outcomes: list[Outcome]) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps([asdict(o) for o in outcomes], indent=2, ensure_ascii=False))
+
+
+async def run_demo(
+    settings: Settings, console: Console, day_seconds: float, timeout_seconds: float, output: Path
+) -> int:
+    started = time.monotonic()
+    async with embedded_stack(settings, day_seconds, console):
+        outcomes = await carry_to_decisions(settings, console, day_seconds, timeout_seconds)
+    console.print(results_table(outcomes))
+    await asyncio.to_thread(_write_results, output, outcomes)
+    decided = [o for o in outcomes if o.decision in ("approved", "refused", "withdrawn")]
+    as_expected = [o for o in decided if o.decision == o.expected]
+    console.print(
+        f"{len(decided)} of {len(pending_applications())} decided ({len(as_expected)} as the data "
+        f"set implies) in {time.monotonic() - started:.1f} s. Results: {output}"
+    )
+    return 0 if len(decided) == len(pending_applications()) else 1
+
+
+__all__ = ["Outcome", "Pending", "run_demo"]

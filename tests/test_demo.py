@@ -1,0 +1,108 @@
+"""The main job: `ecopermit demo` carries the 22 pending applications to the decisions the data
+set implies, through the public API of a real stack; and the data set itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import grpc
+import pytest
+
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
+from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.demo.dataset import REQUIRED_DOCUMENTS, pending_applications
+from ecopermit.domain.bat_assessment import DeclaredValue, assess
+from ecopermit.domain.business_id import is_valid_bin
+from ecopermit.runtime.identity import Role
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
+from tests.running_stack import Stack, running_stack
+
+# The whole stack as processes, over its own SQLite files: once per `make test`.
+pytestmark = pytest.mark.processes
+
+DECISIONS = {
+    "approved": pb.STAGE_APPROVED,
+    "refused": pb.STAGE_REFUSED,
+    "withdrawn": pb.STAGE_WITHDRAWN,
+}
+
+
+def test_the_data_set_is_the_22_pending_applications_in_a_realistic_mix() -> None:
+    pending = pending_applications()
+    assert len(pending) == 22
+    assert all(is_valid_bin(p.bin) for p in pending)
+    assert len({p.bin for p in pending}) == 22
+    assert {p.sector for p in pending} == set(kz.Sector.keys()[1:])  # every Category I industry
+    assert Counter(p.expected for p in pending) == {"approved": 20, "refused": 1, "withdrawn": 1}
+    assert sum(bool(p.missing) for p in pending) >= 3  # incomplete at first submission
+    assert all(set(p.missing) <= set(REQUIRED_DOCUMENTS) for p in pending)
+    above = []
+    for p in pending:
+        declared = [
+            DeclaredValue(s.id, s.type, kz.Pollutant.Value(e.pollutant), e.mg_nm3, e.oxygen_percent)
+            for s in p.sources
+            for e in s.emissions
+        ]
+        if assess(kz.Sector.Value(p.sector), p.thermal_input_mw, declared).programme_required:
+            above.append(p.key)
+    # Some within the BAT-AELs, some above them (needing a programme or the expert's word).
+    assert 4 <= len(above) <= 10
+    assert all(p.key in above for p in pending if p.programme or p.programme_on_return)
+    assert all(p.key in above for p in pending if p.expert_override)
+
+
+async def test_the_demo_carries_all_22_to_the_decisions_the_data_set_implies(
+    stack_environment: dict[str, str], tmp_path: Path
+) -> None:
+    environment = {**stack_environment, "ECOPERMIT_STATUTORY_DAY_SECONDS": "0.25"}
+    results = tmp_path / "results.json"
+    async with running_stack(environment) as stack:
+        demo = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "ecopermit",
+            "demo",
+            "--output",
+            str(results),
+            "--timeout",
+            "400",
+            env={**environment, "COLUMNS": "200"},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(demo.communicate(), 600)
+        printed = output.decode()
+        assert demo.returncode == 0, printed
+        assert "22 of 22 decided (22 as the data set implies)" in printed
+        outcomes = json.loads(results.read_text())
+        await _each_decision_is_in_the_applicants_service(stack, outcomes)
+    assert len(outcomes) == 22
+    by_key = {o["key"]: o for o in outcomes}
+    for pending in pending_applications():
+        outcome = by_key[pending.key]
+        assert outcome["decision"] == pending.expected, outcome
+        assert bool(outcome["permit"]) == (pending.expected == "approved")
+        assert len(outcome["trace_id"]) == 32
+    permits = [o["permit"] for o in outcomes if o["permit"]]
+    assert len(permits) == len(set(permits)) == 20
+    assert by_key["zhezkazgan-copper"]["bat_verdict"] == "overridden"
+    assert by_key["temirtau-steel"]["inspection"] == "2 violation(s)"
+
+
+async def _each_decision_is_in_the_applicants_service(
+    stack: Stack, outcomes: list[dict[str, str]]
+) -> None:
+    ops = (("authorization", f"Bearer {stack.token(Role.OPS, 'auditor')}"),)
+    async with grpc.aio.insecure_channel(stack.address("APPLICANTS")) as channel:
+        applicants = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
+        for outcome in outcomes:
+            found = await applicants.GetApplication(
+                applicants_api.GetApplicationRequest(name=f"applications/{outcome['application']}"),
+                metadata=ops,
+            )
+            assert found.application.stage == DECISIONS[outcome["expected"]]
