@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.stack_process import stack_running
 from ecopermit.trace_view import SpanLine, read_spans
 from tests.conftest import ENTERPRISE_BIN
 
@@ -73,29 +72,6 @@ class Stack:
 @contextlib.asynccontextmanager
 async def running_stack(environment: dict[str, str]) -> AsyncIterator[Stack]:
     """`ecopermit up` until every component is healthy; Ctrl-C (SIGINT) when done."""
-    up = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecopermit",
-        "up",
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        assert up.stdout is not None
-        printed: list[str] = []
-        while not printed or "Press Ctrl-C" not in printed[-1]:
-            line = await asyncio.wait_for(up.stdout.readline(), 90)
-            assert line, f"ecopermit up exited early: {printed}"
-            printed.append(line.decode())
+    async with stack_running(environment, start_timeout=90):
         settings = Settings(data_dir=Path(environment["ECOPERMIT_DATA_DIR"]))
         yield Stack(environment, TokenIssuer.from_settings(settings))
-    finally:
-        if up.returncode is None:
-            up.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(up.communicate(), 60)
-            except TimeoutError:
-                up.kill()
-                await up.wait()

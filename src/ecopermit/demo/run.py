@@ -8,8 +8,6 @@ import contextlib
 import itertools
 import json
 import os
-import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
@@ -35,6 +33,7 @@ from ecopermit.runtime.grpc.health import is_serving
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.stack_process import stack_running
 
 # The stages a progress bar follows, in the order an application meets them.
 _TRACKED = [
@@ -78,34 +77,11 @@ async def embedded_stack(
         yield
         return
     environment = {**os.environ, "ECOPERMIT_STATUTORY_DAY_SECONDS": str(day_seconds)}
-    up = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecopermit",
-        "up",
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        assert up.stdout is not None
+    async with contextlib.AsyncExitStack() as started:
         with console.status("starting the stack: Temporal, three services, worker, gateway"):
-            while True:
-                line = await asyncio.wait_for(up.stdout.readline(), 120)
-                if not line:
-                    raise RuntimeError("ecopermit up exited before the stack was healthy")
-                if b"Press Ctrl-C" in line:
-                    break
+            await started.enter_async_context(stack_running(environment))
         console.print(f"Stack up; a statutory day lasts {day_seconds} s.")
         yield
-    finally:
-        if up.returncode is None:
-            up.send_signal(signal.SIGINT)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(up.communicate(), 60)
-        if up.returncode is None:
-            up.kill()
-            await up.wait()
 
 
 async def _outcome(office: actors.Office, application_id: str, day_seconds: float) -> Outcome:
