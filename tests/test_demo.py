@@ -4,6 +4,7 @@ set implies, through the public API of a real stack; and the data set itself."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections import Counter
@@ -106,3 +107,57 @@ async def _each_decision_is_in_the_applicants_service(
                 metadata=ops,
             )
             assert found.application.stage == DECISIONS[outcome["expected"]]
+
+
+async def test_killing_the_stack_mid_demo_loses_nothing_and_duplicates_nothing(
+    stack_environment: dict[str, str], tmp_path: Path
+) -> None:
+    environment = {**stack_environment, "ECOPERMIT_STATUTORY_DAY_SECONDS": "0.25"}
+    results = tmp_path / "results.json"
+    command = [sys.executable, "-m", "ecopermit", "demo", "--output", str(results)]
+    async with running_stack(environment) as stack:
+        interrupted = await asyncio.create_subprocess_exec(
+            *command,
+            env=environment,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await _until_some_are_in_review(stack)
+        # The whole stack goes down mid-demo (Ctrl-C), its people with it.
+    with contextlib.suppress(ProcessLookupError):  # it may have given up on its own
+        interrupted.kill()
+    assert await interrupted.wait() != 0
+    assert not results.exists()
+    # Up again on the same data directory: the workflows resume from Temporal's SQLite file,
+    # and the people, run again, find the same 22 applications.
+    async with running_stack(environment):
+        resumed = await asyncio.create_subprocess_exec(
+            *command,
+            "--timeout",
+            "400",
+            env={**environment, "COLUMNS": "200"},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(resumed.communicate(), 600)
+    assert resumed.returncode == 0, output.decode()
+    outcomes = json.loads(results.read_text())
+    assert len({o["application"] for o in outcomes}) == 22
+    assert all(o["decision"] == o["expected"] for o in outcomes)
+    permits = [o["permit"] for o in outcomes if o["permit"]]
+    assert len(permits) == len(set(permits)) == 20  # no application got a second permit
+
+
+async def _until_some_are_in_review(stack: Stack) -> None:
+    ops = (("authorization", f"Bearer {stack.token(Role.OPS, 'auditor')}"),)
+    async with grpc.aio.insecure_channel(stack.address("APPLICANTS")) as channel:
+        applicants = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
+        for _ in range(600):
+            listed = await applicants.ListApplications(
+                applicants_api.ListApplicationsRequest(page_size=100), metadata=ops
+            )
+            beyond = [a for a in listed.applications if a.stage >= pb.STAGE_TECHNICAL_REVIEW]
+            if len(beyond) >= 5:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError("the demo never got going")
