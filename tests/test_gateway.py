@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
-from ecopermit.services.gateway.app import SECURITY_HEADERS, create_app
+from ecopermit.services.gateway.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
 from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
 from tests.conftest import ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN, ServiceChannel
 
@@ -248,3 +248,25 @@ async def test_every_response_carries_the_security_headers(gateway: httpx.AsyncC
         response = await gateway.get(path)
         for header, value in SECURITY_HEADERS.items():
             assert response.headers[header] == value, (path, header)
+
+
+async def test_oversized_or_malformed_input_is_a_400_never_a_500(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    reviewer = bearer(issuer, Role.REVIEWER, "r1")
+    huge = await gateway.post(
+        "/v1/applications:submit", content=b" " * (MAX_BODY_BYTES + 1), headers=reviewer
+    )
+    assert huge.status_code == 400
+    assert "larger than" in huge.json()["message"]
+    for body in (b"[" * 50_000, b'{"requestId": 1e400}'):
+        refused = await gateway.post(
+            "/v1/applications:submit",
+            content=body,
+            headers={**reviewer, "content-type": "application/json"},
+        )
+        assert refused.status_code == 400, body[:20]
+    out_of_range = await gateway.get(
+        "/v1/applications", params={"pageSize": "99999999999"}, headers=reviewer
+    )
+    assert out_of_range.status_code == 400

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 import uuid
 
+import grpc
 import httpx
 
+from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.gateway.app import SECURITY_HEADERS
 from ecopermit.services.gateway.portal.forms import MAX_UPLOAD_BYTES
+from ecopermit.services.gateway.portal.routes import Portal
 from ecopermit.services.gateway.portal.session import CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import ENTERPRISE_BIN
 from tests.test_gateway import gateway  # noqa: F401 - the fixture
@@ -154,3 +157,22 @@ async def test_each_role_opens_its_own_pages_only(gateway: httpx.AsyncClient) ->
     assert (await gateway.get("/portal/inbox")).status_code == 200
     assert (await gateway.get("/portal/enterprise")).status_code == 403
     assert (await gateway.get("/portal/ops")).status_code == 403
+
+
+async def test_the_dev_sign_in_exists_on_the_embedded_stack_only(settings: Settings) -> None:
+    channels = {service: grpc.aio.insecure_channel("127.0.0.1:9") for service in ServiceName}
+    try:
+        embedded = Portal(channels, settings)
+        production = Portal(channels, settings.model_copy(update={"environment": "production"}))
+        assert embedded._dev_sign_in
+        assert not production._dev_sign_in
+    finally:
+        for channel in channels.values():
+            await channel.close()
+
+
+async def test_portal_home_sends_each_role_to_its_pages(gateway: httpx.AsyncClient) -> None:  # noqa: F811
+    await sign_in(gateway, "inspector", "i1")
+    home = await gateway.get("/portal")
+    assert home.status_code == 303
+    assert home.headers["location"] == "/portal/inspections"

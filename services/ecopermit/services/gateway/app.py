@@ -77,15 +77,25 @@ def _error(status: int, code: int, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message, "details": []}, status_code=status)
 
 
-async def _read_json(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+async def _read_body(request: Request) -> bytes:
+    """The body, read only up to the limit: a larger one is refused before it fills memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise TranscodingError("body", f"larger than {MAX_BODY_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise TranscodingError("body", f"larger than {MAX_BODY_BYTES} bytes")
+    return bytes(body)
+
+
+def _json(body: bytes) -> Any:
     if not body.strip():
         return None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise TranscodingError("body", "is not JSON") from None
 
 
@@ -109,8 +119,9 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
             return _error(404, 5, f"no RPC is bound to {request.method} {request.url.path}")
         binding, path_variables = found
         try:
-            body = await _read_json(request) if binding.body else None
-            if not binding.body and await request.body():
+            raw = await _read_body(request)
+            body = _json(raw) if binding.body else None
+            if not binding.body and raw.strip():
                 raise TranscodingError("body", f"{binding.template} takes no body")
             message = build_request(
                 binding, path_variables, request.query_params.multi_items(), body

@@ -90,7 +90,7 @@ def _parse_into(body: Any, message: Message, where: str) -> None:
         raise TranscodingError(where, "must be a JSON object")
     try:
         json_format.ParseDict(body, message)
-    except json_format.ParseError as error:
+    except (json_format.ParseError, ValueError, TypeError, OverflowError, RecursionError) as error:
         raise TranscodingError(where, str(error)) from None
 
 
@@ -117,10 +117,13 @@ def _set_path(message: Message, field_path: str, raw: str, shown_as: str) -> Non
         message = getattr(message, name)
     field = message.DESCRIPTOR.fields_by_name[leaf]
     value = _scalar(field, raw, shown_as)
-    if field.is_repeated:
-        getattr(message, leaf).append(value)
-    else:
-        setattr(message, leaf, value)
+    try:
+        if field.is_repeated:
+            getattr(message, leaf).append(value)
+        else:
+            setattr(message, leaf, value)
+    except (ValueError, TypeError):  # e.g. out of range for an int32
+        raise TranscodingError(shown_as, f"{raw!r} is not a valid {field.name}") from None
 
 
 def _scalar(field: Any, raw: str, shown_as: str) -> Any:

@@ -52,6 +52,11 @@ _HOME = {
 # Violations and prescriptions an act form offers; more go through the API.
 _ACT_ROWS = 3
 _RECENT_TRACES = 30
+# Forms are small; uploads may carry one file per document kind.
+_MAX_FIELDS = 64
+_MAX_FIELD_BYTES = 64 * 1024
+_SMALL_FORM_BYTES = 64 * 1024
+_UPLOAD_REQUEST_BYTES = len(forms.DOCUMENT_KINDS) * forms.MAX_UPLOAD_BYTES + 1024 * 1024
 _STAFF = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 Page = Callable[[Request], Awaitable[Response]]
 
@@ -112,7 +117,7 @@ class Portal:
             },
             status_code=context.pop("status_code", 200) if "status_code" in context else 200,
         )
-        session.keep_csrf(response, request, csrf)
+        session.keep_csrf(response, csrf, secure=self._secure(request))
         if "lang" in request.query_params:
             response.set_cookie("lang", lang, samesite="strict", httponly=True)
         return response
@@ -139,7 +144,14 @@ class Portal:
                 return self.failure(request, principal, "This page is not for your role.", 403)
             form: Mapping[str, Any] = {}
             if request.method == "POST":
-                form = await request.form(max_part_size=forms.MAX_UPLOAD_BYTES + 1024)
+                too_big = _too_big(request, _UPLOAD_REQUEST_BYTES)
+                if too_big:
+                    return self.failure(request, principal, too_big, 413)
+                form = await request.form(
+                    max_files=len(forms.DOCUMENT_KINDS),
+                    max_fields=_MAX_FIELDS,
+                    max_part_size=_MAX_FIELD_BYTES,
+                )
                 try:
                     session.check_csrf(request, form.get(session.CSRF_FIELD))
                 except session.CsrfError as error:
@@ -149,7 +161,7 @@ class Portal:
                 response: Response = await handler(request, principal, metadata, form)
             except grpc.aio.AioRpcError as error:
                 return self.failure(request, principal, error.details() or "", _http(error))
-            except ValueError as error:  # a form that does not fit: FormError, a bad number
+            except (ValueError, TypeError) as error:  # a form that does not fit its fields
                 return self.failure(request, principal, str(error), 400)
             return response
 
@@ -162,12 +174,22 @@ class Portal:
         return self.render(request, "home.html", signed[0] if signed else None)
 
     async def sign_in_form(self, request: Request) -> Response:
-        return self.render(
-            request, "sign_in.html", None, dev=self.settings.dev_sign_in, roles=list(Role)
-        )
+        return self.render(request, "sign_in.html", None, dev=self._dev_sign_in, roles=list(Role))
+
+    def _secure(self, request: Request) -> bool:
+        # Behind a TLS-terminating ingress the scheme may read http; only the embedded stack
+        # on loopback goes without Secure cookies.
+        return request.url.scheme == "https" or self.settings.environment != "embedded"
+
+    @property
+    def _dev_sign_in(self) -> bool:
+        # Minting tokens for any role is for one's own machine: never outside the embedded stack.
+        return self.settings.dev_sign_in and self.settings.environment == "embedded"
 
     async def sign_in(self, request: Request) -> Response:
-        form = await request.form()
+        if _too_big(request, _SMALL_FORM_BYTES):
+            return self.failure(request, None, "the sign-in form is too large", 413)
+        form = await request.form(max_files=0, max_fields=8, max_part_size=_MAX_FIELD_BYTES)
         try:
             session.check_csrf(request, form.get(session.CSRF_FIELD))
         except session.CsrfError as error:
@@ -175,7 +197,7 @@ class Portal:
         token = str(form.get("token", "")).strip()
         try:
             if not token:
-                if not self.settings.dev_sign_in:
+                if not self._dev_sign_in:
                     return self.failure(request, None, "Sign in with a token.", 400)
                 role = Role(str(form.get("role", "")))
                 if role is Role.WORKER:
@@ -187,11 +209,16 @@ class Portal:
         except Exception as error:  # a bad role, BIN or token: say so, sign nobody in
             return self.failure(request, None, f"Cannot sign in: {error}", 400)
         response = RedirectResponse(_HOME.get(principal.role, "/"), status_code=303)
-        session.remember(response, request, token, self.settings.token_ttl_seconds)
+        secure = self._secure(request)
+        session.remember(response, token, self.settings.token_ttl_seconds, secure=secure)
+        # A new CSRF token with the new session: one planted before sign-in is worth nothing.
+        session.keep_csrf(response, session.new_csrf_token(), secure=secure)
         return response
 
     async def sign_out(self, request: Request) -> Response:
-        form = await request.form()
+        if _too_big(request, _SMALL_FORM_BYTES):
+            return self.failure(request, None, "the form is too large", 413)
+        form = await request.form(max_files=0, max_fields=4, max_part_size=_MAX_FIELD_BYTES)
         try:
             session.check_csrf(request, form.get(session.CSRF_FIELD))
         except session.CsrfError as error:
@@ -199,6 +226,9 @@ class Portal:
         response = RedirectResponse("/", status_code=303)
         session.forget(response)
         return response
+
+    async def own_home(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        return RedirectResponse(_HOME.get(me.role, "/"), status_code=303)
 
     # Enterprise
 
@@ -549,7 +579,7 @@ class Portal:
         return self.render(request, "trace.html", me, trace_id=wanted, rows=rows)
 
     async def public(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
-        return await self._public_page(request, me, md, thanks=False)
+        return await self._public_page(request, me, md, thanks="thanks" in request.query_params)
 
     async def _public_page(
         self, request: Request, me: Principal, md: Any, thanks: bool
@@ -585,7 +615,7 @@ class Portal:
             ),
             metadata=md,
         )
-        return await self._public_page(request, me, md, thanks=True)
+        return RedirectResponse("/portal/public?thanks=1", status_code=303)
 
     def _temporal_link(self, application_id: str) -> str:
         base = f"http://{self.settings.host}:{self.settings.temporal_ui_port}"
@@ -600,6 +630,7 @@ class Portal:
         everyone = None
         return [
             Route("/", self.home),
+            Route("/portal", self.page(everyone, self.own_home)),
             Route("/portal/sign-in", self.sign_in_form, methods=["GET"]),
             Route("/portal/sign-in", self.sign_in, methods=["POST"]),
             Route("/portal/sign-out", self.sign_out, methods=["POST"]),
@@ -664,6 +695,16 @@ def _trace_summary(trace: list[trace_view.SpanLine]) -> dict[str, Any]:
         "application": application,
         "spans": len(trace),
     }
+
+
+def _too_big(request: Request, limit: int) -> str:
+    """Why a request is refused before it is read: too large, or of unknown size."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        return "a form must say its length (Content-Length)"
+    if int(declared) > limit:
+        return f"the form is larger than {limit // (1024 * 1024)} MiB"
+    return ""
 
 
 async def _uploads(form: Any) -> list[forms.Upload]:

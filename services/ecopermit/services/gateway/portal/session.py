@@ -36,9 +36,13 @@ def signed_in(request: Request, verifier: TokenVerifier) -> tuple[Principal, str
         return None
 
 
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def csrf_token(request: Request) -> str:
     """This browser's CSRF token: the cookie's, or a new one to set with the response."""
-    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    return request.cookies.get(CSRF_COOKIE) or new_csrf_token()
 
 
 def check_csrf(request: Request, submitted: object) -> None:
@@ -49,25 +53,22 @@ def check_csrf(request: Request, submitted: object) -> None:
         raise CsrfError("CSRF token does not match")
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def remember(response: Response, request: Request, token: str, max_age: int) -> None:
+def remember(response: Response, token: str, max_age: int, *, secure: bool) -> None:
+    """Keeps the session's token. Secure is off only on the embedded stack's plain HTTP."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=_secure(request),
+        secure=secure,
         path="/",
     )
 
 
-def keep_csrf(response: Response, request: Request, token: str) -> None:
+def keep_csrf(response: Response, token: str, *, secure: bool) -> None:
     response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/"
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/"
     )
 
 
