@@ -139,7 +139,15 @@ async def desk(office: Office, role: Role, subject: str, kinds: set[int], decide
             ),
             metadata=me,
         )
-        for task in inbox.tasks:
+        # What this person claimed before a restart is theirs to finish (claiming again is
+        # a no-op for the claimant).
+        claimed = await office.reviews.ListTasks(
+            reviews_api.ListTasksRequest(
+                assignee=subject, state=reviews_pb.TASK_STATE_CLAIMED, page_size=100
+            ),
+            metadata=me,
+        )
+        for task in [*claimed.tasks, *inbox.tasks]:
             pending = office.by_application.get(_application_id(task.application))
             if task.kind not in kinds or pending is None:
                 continue
