@@ -19,6 +19,7 @@ from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.demo.dataset import Pending
+from ecopermit.domain.stages import DECIDED_STAGES
 from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
@@ -28,9 +29,6 @@ from ecopermit.reviews.v1 import review_service_pb2_grpc
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.tokens import TokenIssuer
 
-DECIDED = frozenset(
-    {applicants_pb.STAGE_APPROVED, applicants_pb.STAGE_REFUSED, applicants_pb.STAGE_WITHDRAWN}
-)
 _POLL_SECONDS = 0.1
 _COMMENTS = uuid.UUID("8d2b6f0e-4a1c-4e57-9b3d-2f6a8c1e5d90")
 _tracer = trace.get_tracer(__name__)
@@ -89,7 +87,7 @@ async def enterprise(office: Office, pending: Pending) -> None:
             )
         ).application
         office.stages[application_id] = current.stage
-        if current.stage in DECIDED:
+        if current.stage in DECIDED_STAGES:
             return
         if pending.withdraw and current.stage == applicants_pb.STAGE_TECHNICAL_REVIEW:
             await office.applicants.WithdrawApplication(

@@ -24,6 +24,7 @@ from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.demo import actors
 from ecopermit.demo.dataset import Pending, pending_applications
+from ecopermit.domain.stages import DECIDED_STAGES, stage_name
 from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
@@ -61,10 +62,6 @@ class Outcome:
     permit: str
     statutory_days: float
     trace_id: str
-
-
-def _stage(value: int) -> str:
-    return applicants_pb.Stage.Name(value).removeprefix("STAGE_").lower()
 
 
 @contextlib.asynccontextmanager
@@ -134,7 +131,7 @@ async def _outcome(office: actors.Office, application_id: str, day_seconds: floa
         sector=pending.sector.removeprefix("SECTOR_").lower(),
         bat_verdict=verdict,
         inspection=inspection,
-        decision=_stage(application.stage),
+        decision=stage_name(application.stage),
         expected=pending.expected,
         permit=application.permit.removeprefix("permits/"),
         statutory_days=round(max(elapsed - stopped, 0.0) / day_seconds, 1),
@@ -216,7 +213,8 @@ async def carry_to_decisions(
     try:
         with Progress(*columns, console=console) as progress:
             bars = {
-                stage: progress.add_task(_stage(stage), total=len(pending)) for stage in _TRACKED
+                stage: progress.add_task(stage_name(stage), total=len(pending))
+                for stage in _TRACKED
             }
             decided_bar = progress.add_task("decided", total=len(pending))
             reached: dict[int, set[str]] = {stage: set() for stage in _TRACKED}
@@ -230,7 +228,7 @@ async def carry_to_decisions(
                     progress.update(bar, completed=len(reached[stage]))
                 progress.update(
                     decided_bar,
-                    completed=sum(s in actors.DECIDED for s in office.stages.values()),
+                    completed=sum(s in DECIDED_STAGES for s in office.stages.values()),
                 )
                 failed = [t for t in [*enterprises, *working] if t.done() and t.exception()]
                 if failed:

@@ -30,6 +30,7 @@ from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.domain.bat_assessment import DeclaredValue, assess
 from ecopermit.domain.business_calendar import BusinessCalendar
 from ecopermit.domain.emission_limits import emission_limits
+from ecopermit.domain.stages import stage_name
 from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
@@ -272,7 +273,7 @@ class PermitActivities:
             return
         # The stage as ops see it, the moment it is entered: the workflow's own spans say
         # little, and a months-long workflow must not hide its stages until it ends.
-        stage = applicants_pb.Stage.Name(record.stage).removeprefix("STAGE_").lower()
+        stage = stage_name(record.stage)
         with _tracer.start_as_current_span(f"stage {stage}") as span:
             span.set_attribute(tracing.STAGE, stage)
             await self._record_transition(request)

@@ -21,6 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+    from ecopermit.domain import stages
     from ecopermit.domain.inspection_risk import RiskFacts, inspection_reasons
     from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
     from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
@@ -81,9 +82,6 @@ _TASK_CODES: dict[int, str] = {
     reviews_pb.TASK_KIND_REFUSAL_HEARING: "hrg",
     reviews_pb.TASK_KIND_ESCALATION: "esc",
 }
-_DECIDED = frozenset(
-    {applicants_pb.STAGE_APPROVED, applicants_pb.STAGE_REFUSED, applicants_pb.STAGE_WITHDRAWN}
-)
 _OBJECTING_OUTCOMES = frozenset(
     {reviews_pb.TASK_OUTCOME_OBJECTIONS, reviews_pb.TASK_OUTCOME_NEGATIVE_CONCLUSION}
 )
@@ -134,10 +132,6 @@ def _programme_covers(
     return programme_source in ("", above.source_id) and programme_pollutant in (0, above.pollutant)
 
 
-def _stage_name(stage: int) -> str:
-    return applicants_pb.Stage.Name(stage).removeprefix("STAGE_").lower()
-
-
 def _kind_name(kind: int) -> str:
     return reviews_pb.TaskKind.Name(kind).removeprefix("TASK_KIND_").lower()
 
@@ -171,7 +165,7 @@ class PermitApplicationWorkflow:
     @property
     def stage_name(self) -> str:
         """The stage the application is in, as traces name it."""
-        return _stage_name(self._stage)
+        return stages.stage_name(self._stage)
 
     # The procedure
 
@@ -537,7 +531,7 @@ class PermitApplicationWorkflow:
             Reminder(
                 self._application_id,
                 subject,
-                _stage_name(self._stage),
+                stages.stage_name(self._stage),
                 self._real(deadline_instant(date.fromisoformat(deadline.due_day))),
             ),
         )
@@ -558,7 +552,7 @@ class PermitApplicationWorkflow:
                 self._application_id,
                 reviews_pb.TASK_KIND_ESCALATION,
                 due,
-                f"The {_stage_name(self._stage)} deadline of {deadline.due_day} lapsed "
+                f"The {stages.stage_name(self._stage)} deadline of {deadline.due_day} lapsed "
                 f"with {subject} still open.",
             ),
         )
@@ -589,7 +583,7 @@ class PermitApplicationWorkflow:
             self._deadline = self._deadline_view(deadline, days)
         else:
             self._deadline = deadline
-        self._history.append(StageEntry(_stage_name(stage), self._today().isoformat()))
+        self._history.append(StageEntry(stages.stage_name(stage), self._today().isoformat()))
         await self._record(reason, entered=True)
 
     async def _record(self, reason: str, *, entered: bool = False) -> None:
@@ -628,7 +622,7 @@ class PermitApplicationWorkflow:
 
     async def _predicted_decision(self) -> datetime | None:
         """The decision's date if every remaining stage takes its full statutory term."""
-        if self._stage in _DECIDED or not self._clock_().running:
+        if self._stage in stages.DECIDED_STAGES or not self._clock_().running:
             return None
         terms = self._rules().terms
         # Until the risk rule has spoken, the forecast assumes an inspection.
@@ -661,18 +655,20 @@ class PermitApplicationWorkflow:
         ]
         if self._stage == applicants_pb.STAGE_REFUSAL_HEARING:
             plan.append((self._stage, ForecastStep(business_days=terms.refusal_hearing)))
-        stages = [stage for stage, _ in plan]
-        if self._stage not in stages:
+        planned = [stage for stage, _ in plan]
+        if self._stage not in planned:
             steps = [step for _, step in plan]  # just submitted: everything is ahead
             start = self._today()
         else:
-            first = stages.index(self._stage)
+            first = planned.index(self._stage)
             start = self._today()
             if self._deadline is not None:
                 # The current deadline covers the stage's first step, or, for the consultation
                 # once its window closed (a deadline in working days), both of its steps.
                 start = self._deadline.due_time.astimezone(KAZAKHSTAN).date()
-                first += 2 if stages.count(self._stage) == 2 and self._deadline.business_days else 1
+                first += (
+                    2 if planned.count(self._stage) == 2 and self._deadline.business_days else 1
+                )
             steps = [step for _, step in plan[first:]]
         day = await self._local(
             PermitActivities.forecast_decision, DecisionForecast(start.isoformat(), steps)
@@ -803,7 +799,7 @@ class PermitApplicationWorkflow:
         clock = self._clock
         return PermitStatus(
             application_id=self._application_id,
-            stage=_stage_name(self._stage),
+            stage=stages.stage_name(self._stage),
             rules_version=self._procedure.rules.version if self._procedure else "",
             open_tasks=list(self._open.values()),
             deadline=self._deadline,

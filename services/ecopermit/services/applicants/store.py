@@ -25,6 +25,7 @@ from ecopermit.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from ecopermit.domain.stages import DECIDED_STAGES, stage_name
 from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.identity import Principal
@@ -41,7 +42,6 @@ from ecopermit.workflows import contract
 # Application ids are derived from (enterprise, request_id), so a retried submission maps to the
 # same id, and so does the permit workflow's id derived from it.
 _APPLICATION_NAMESPACE = uuid.UUID("6f1c3e0a-5b2d-4c41-9a57-0e6b8f3d2a10")
-_TERMINAL_STAGES = frozenset({pb.STAGE_APPROVED, pb.STAGE_REFUSED, pb.STAGE_WITHDRAWN})
 # A permit is issued at decision, or after a hearing reverses a proposed refusal.
 _PERMIT_STAGES = frozenset({pb.STAGE_DECISION, pb.STAGE_REFUSAL_HEARING, pb.STAGE_APPROVED})
 _SERIAL_RETRIES = 5
@@ -261,7 +261,7 @@ class ApplicantStore:
             record = await self._visible(session, application_id, principal)
             if record.stage == pb.STAGE_WITHDRAWN:
                 return await self._view(session, application_id)
-            if record.stage in _TERMINAL_STAGES:
+            if record.stage in DECIDED_STAGES:
                 raise FailedPreconditionError(
                     f"applications/{application_id} is decided ({pb.Stage.Name(record.stage)})"
                 )
@@ -387,7 +387,7 @@ class ApplicantStore:
             rows = await session.exec(
                 select(ApplicationRecord.stage, func.count()).group_by(col(ApplicationRecord.stage))
             )
-            return {_stage_name(stage): count for stage, count in rows.all()}
+            return {stage_name(stage): count for stage, count in rows.all()}
 
     async def pending_deliveries(self, limit: int) -> list[Delivery]:
         """Messages for the permit workflows not yet delivered, in the order they were written."""
@@ -423,7 +423,7 @@ class ApplicantStore:
         entered = last.first()
         if entered is not None:
             seconds = (now - entered).total_seconds()
-            _stage_durations.record(seconds, {tracing.STAGE: _stage_name(stage)})
+            _stage_durations.record(seconds, {tracing.STAGE: stage_name(stage)})
 
     async def _visible(
         self, session: AsyncSession, application_id: str, principal: Principal
@@ -443,10 +443,6 @@ class ApplicantStore:
             .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id))
         )
         return ApplicationView(record, list(history.all()))
-
-
-def _stage_name(stage: int) -> str:
-    return pb.Stage.Name(stage).removeprefix("STAGE_").lower()
 
 
 def _application_not_found(application_id: str) -> NotFoundError:
