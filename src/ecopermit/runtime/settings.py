@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     # (or token_public_key) and mints with token_private_key.
     token_algorithm: TokenAlgorithm = TokenAlgorithm.HS256
     token_secret: SecretStr = SecretStr("")
+    # A second HS256 key that verifies but never signs, for rotating token_secret without
+    # refusing anyone: first the new key here, then the new key as token_secret and the old one
+    # here, then nothing here once the old tokens have expired (deploy/k8s/README.md).
+    token_verify_only_secret: SecretStr = SecretStr("")
     token_private_key: SecretStr = SecretStr("")
     token_public_key: str = ""
     jwks_url: str = ""

@@ -90,9 +90,10 @@ class TokenVerifier:
             else None
         )
         if settings.token_algorithm is TokenAlgorithm.RS256:
-            self._key: str = settings.token_public_key
+            self._keys: tuple[str, ...] = (settings.token_public_key,)
         else:
-            self._key = settings.local_token_secret()
+            rotating = settings.token_verify_only_secret.get_secret_value()
+            self._keys = (settings.local_token_secret(), *([rotating] if rotating else []))
 
     @property
     def needs_network(self) -> bool:
@@ -101,23 +102,37 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         try:
-            key: Any = self._key
+            keys: tuple[Any, ...] = self._keys
             if self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=[self._algorithm.value],
-                issuer=self._issuer,
-                audience=self._audience,
-                leeway=_CLOCK_LEEWAY_SECONDS,
-                options={"require": ["sub", "role", "exp", "iat", "iss", "aud"]},
-            )
+                keys = (self._jwks.get_signing_key_from_jwt(token).key,)
+            claims = self._decode(token, keys)
         except jwt.ExpiredSignatureError as error:
             raise InvalidTokenError("token expired") from error
         except jwt.PyJWTError as error:
             raise InvalidTokenError(f"invalid token: {type(error).__name__}") from error
         return _principal_from_claims(claims)
+
+    def _decode(self, token: str, keys: tuple[Any, ...]) -> dict[str, Any]:
+        """The claims under the first key whose signature matches; the last key's error if none."""
+        *earlier, last = keys
+        for key in earlier:
+            try:
+                return self._decode_with(token, key)
+            except jwt.InvalidSignatureError:
+                continue
+        return self._decode_with(token, last)
+
+    def _decode_with(self, token: str, key: Any) -> dict[str, Any]:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[self._algorithm.value],
+            issuer=self._issuer,
+            audience=self._audience,
+            leeway=_CLOCK_LEEWAY_SECONDS,
+            options={"require": ["sub", "role", "exp", "iat", "iss", "aud"]},
+        )
+        return claims
 
 
 def _principal_from_claims(claims: dict[str, Any]) -> Principal:
