@@ -22,6 +22,7 @@ from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.gateway import openapi
 from ecopermit.services.gateway.http_rules import match
 from ecopermit.services.gateway.portal.routes import Portal
+from ecopermit.services.gateway.span_names import route_span_details
 from ecopermit.services.gateway.transcoding import (
     TranscodingError,
     build_request,
@@ -163,14 +164,15 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
         return JSONResponse({"status": "serving"})
 
     methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+    routes = [
+        Route("/openapi.json", openapi_document, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/v1/{path:path}", transcode, methods=methods),
+        *Portal(channels, settings).routes(),
+    ]
     return Starlette(
-        routes=[
-            Route("/openapi.json", openapi_document, methods=["GET"]),
-            Route("/docs", docs, methods=["GET"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/v1/{path:path}", transcode, methods=methods),
-            *Portal(channels, settings).routes(),
-        ],
+        routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
             # One server span per request; the per-message receive/send spans say nothing.
@@ -178,6 +180,7 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
                 OpenTelemetryMiddleware,
                 exclude_spans=["receive", "send"],
                 excluded_urls="healthz",
+                default_span_details=route_span_details(routes),
             ),
         ],
     )
