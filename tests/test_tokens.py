@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import jwt
 import pytest
-from pydantic import SecretStr
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
 
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import Settings
