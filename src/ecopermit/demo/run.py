@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import grpc
-from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -30,6 +29,7 @@ from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.grpc.channels import service_channel
 from ecopermit.runtime.grpc.health import is_serving
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
@@ -142,12 +142,7 @@ async def _outcome(office: actors.Office, application_id: str, day_seconds: floa
 async def carry_to_decisions(
     settings: Settings, console: Console, day_seconds: float, timeout_seconds: float
 ) -> list[Outcome]:
-    channels = [
-        grpc.aio.insecure_channel(
-            settings.service_address(s), interceptors=aio_client_interceptors()
-        )
-        for s in ServiceName
-    ]
+    channels = [service_channel(settings, s) for s in ServiceName]
     office = actors.Office(
         applicant_service_pb2_grpc.ApplicantServiceStub(channels[0]),
         review_service_pb2_grpc.ReviewServiceStub(channels[1]),

@@ -8,11 +8,11 @@ import signal
 from datetime import timedelta
 
 import grpc
-from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from ecopermit.domain.business_calendar import kazakhstan_calendar
+from ecopermit.runtime.grpc.channels import service_channel
 from ecopermit.runtime.grpc.server import start_server
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.temporal import connect_temporal
@@ -40,14 +40,7 @@ def build_worker(
 
 def permit_activities(settings: Settings) -> tuple[PermitActivities, list[grpc.aio.Channel]]:
     """The activities over channels to the three services; the caller closes the channels."""
-    channels = ServiceChannels(
-        *(
-            grpc.aio.insecure_channel(
-                settings.service_address(service), interceptors=aio_client_interceptors()
-            )
-            for service in ServiceName
-        )
-    )
+    channels = ServiceChannels(*(service_channel(settings, service) for service in ServiceName))
     activities = PermitActivities(
         channels,
         WorkerCredentials(TokenIssuer.from_settings(settings)),

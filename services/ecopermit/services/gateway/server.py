@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import grpc
 import uvicorn
-from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
+from ecopermit.runtime.grpc.channels import service_channel
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.gateway.app import create_app
 
 
 async def run_gateway(settings: Settings, port: int | None = None) -> None:
     """Serves until SIGTERM or SIGINT (uvicorn's own handling: in-flight requests finish)."""
-    channels = {
-        service: grpc.aio.insecure_channel(
-            settings.service_address(service), interceptors=aio_client_interceptors()
-        )
-        for service in ServiceName
-    }
+    channels = {service: service_channel(settings, service) for service in ServiceName}
     config = uvicorn.Config(
         create_app(channels, settings),
         host=settings.host,

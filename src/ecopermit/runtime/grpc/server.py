@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 # Requests are bounded by the proto rules; this only stops a client from sending gigabytes.
 _MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+_MAX_CONNECTION_AGE_MS = 5 * 60 * 1000
+_MAX_CONNECTION_AGE_GRACE_MS = 30 * 1000
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ async def start_server(
         options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),
+            # Clients reconnect now and then, resolving the address again: replicas added by
+            # a scale-up get their share of calls (see ecopermit.runtime.grpc.channels).
+            ("grpc.max_connection_age_ms", _MAX_CONNECTION_AGE_MS),
+            ("grpc.max_connection_age_grace_ms", _MAX_CONNECTION_AGE_GRACE_MS),
         ],
     )
     for registration in registrations:
