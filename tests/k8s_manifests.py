@@ -107,7 +107,7 @@ def _in_namespace(peer: Peer, namespace: str) -> bool:
 
 
 def _peer_allowed(entries: list[Manifest] | None, peer: Peer, namespace: str) -> bool:
-    if entries is None:  # a rule without from/to: any peer
+    if not entries:  # a rule without from/to, or with an empty list: any peer
         return True
     for entry in entries:
         if "ipBlock" in entry:
@@ -123,14 +123,38 @@ def _peer_allowed(entries: list[Manifest] | None, peer: Peer, namespace: str) ->
     return False
 
 
-def _port_allowed(entries: list[Manifest] | None, port: int) -> bool:
-    return entries is None or any(entry.get("port") in (None, port) for entry in entries)
+def _port_allowed(entries: list[Manifest] | None, port: int, protocol: str) -> bool:
+    if not entries:  # no ports, or an empty list: every port
+        return True
+    for entry in entries:
+        assert not isinstance(entry.get("port"), str), "named ports are not modelled"
+        if entry.get("protocol", "TCP") != protocol:
+            continue
+        if "port" not in entry:
+            return True
+        first: int = entry["port"]
+        if first <= port <= entry.get("endPort", first):
+            return True
+    return False
+
+
+def _policy_types(policy: Manifest) -> list[str]:
+    """As the API server defaults them: Ingress, plus Egress when there are egress rules."""
+    spec = policy["spec"]
+    default = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+    types: list[str] = spec.get("policyTypes", default)
+    return types
 
 
 def connection_allowed(
-    policies: list[Manifest], source: Peer, destination: Peer, port: int, namespace: str
+    policies: list[Manifest],
+    source: Peer,
+    destination: Peer,
+    port: int,
+    namespace: str,
+    protocol: str = "TCP",
 ) -> bool:
-    """Whether the NetworkPolicies of `namespace` let source open TCP to destination:port.
+    """Whether the NetworkPolicies of `namespace` let source reach destination:port.
 
     Pods of other namespaces are not subject to these policies (none of theirs is modelled).
     """
@@ -140,14 +164,14 @@ def connection_allowed(
         governing = [
             policy
             for policy in policies
-            if direction in policy["spec"].get("policyTypes", ["Ingress"])
+            if direction in _policy_types(policy)
             and selects(policy["spec"]["podSelector"], pod.labels)
         ]
         if not governing:
             return True  # no policy selects the pod in that direction: all allowed
         return any(
             _peer_allowed(rule.get(peers_key), other, namespace)
-            and _port_allowed(rule.get("ports"), port)
+            and _port_allowed(rule.get("ports"), port, protocol)
             for policy in governing
             for rule in policy["spec"].get(rules_key, [])
         )

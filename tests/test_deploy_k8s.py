@@ -184,6 +184,20 @@ def test_only_the_gateway_is_reachable_and_services_only_from_gateway_and_worker
     for component in COMPONENTS:
         assert allowed(pods[component], "otel-collector", 4317), component
     assert not allowed(outsider, "otel-collector", 4317)
+    # Out of the namespace: Temporal, cluster DNS, the collector's export.
+    temporal = Peer(
+        {"app.kubernetes.io/name": "temporal"}, {"kubernetes.io/metadata.name": "temporal"}
+    )
+    dns = Peer({"k8s-app": "kube-dns"}, {"kubernetes.io/metadata.name": "kube-system"})
+    for component in ("worker", *ports):
+        assert connection_allowed(policies, pods[component], temporal, 7233, namespace)
+    for no_temporal in ("gateway", *(f"{s}-migrate" for s in ports)):
+        assert not connection_allowed(policies, pods[no_temporal], temporal, 7233, namespace)
+    for name, pod in pods.items():
+        assert connection_allowed(policies, pod, dns, 53, namespace, "UDP"), name
+    backend = Peer({"app": "tracing-backend"}, {"kubernetes.io/metadata.name": "observability"})
+    assert connection_allowed(policies, pods["otel-collector"], backend, 4317, namespace)
+    assert not connection_allowed(policies, pods["gateway"], backend, 5432, namespace)
 
 
 @every_overlay
@@ -250,7 +264,8 @@ def test_the_worker_and_gateway_scale_on_cpu(overlay: str) -> None:
     }
     assert set(scaled) == {"worker", "gateway"}
     for name, autoscaler in scaled.items():
-        assert named(objects, "Deployment", name)
+        # The autoscaler owns the count: an apply that set replicas would reset it.
+        assert "replicas" not in named(objects, "Deployment", name)["spec"], name
         assert autoscaler["spec"]["maxReplicas"] > autoscaler["spec"]["minReplicas"] >= 1
         (metric,) = autoscaler["spec"]["metrics"]
         assert metric["resource"]["name"] == "cpu"
@@ -292,7 +307,11 @@ def test_every_process_gets_production_settings_ecopermit_accepts(
         assert settings.traces_exporter.value == "otlp_grpc"
         # Peers and the collector are addressed by the Services this overlay defines.
         for service in ServiceName:
-            host, _, port = settings.service_address(service).partition(":")
+            # dns:/// names the headless Service, which resolves to every replica.
+            address = settings.service_address(service)
+            assert address.startswith("dns:///"), address
+            host, _, port = address.removeprefix("dns:///").partition(":")
+            assert named(objects, "Service", host)["spec"]["clusterIP"] == "None"
             (service_port,) = named(objects, "Service", host)["spec"]["ports"]
             assert service_port["port"] == int(port)
         collector = settings.otlp_endpoint.removeprefix("http://").partition(":")[0]
