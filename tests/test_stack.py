@@ -18,6 +18,7 @@ from ecopermit.runtime.grpc.health import is_serving
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.stack_process import stack_running
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, bearer
 
@@ -88,3 +89,39 @@ async def _submission_reaches_the_completeness_check(environment: dict[str, str]
                 return
             await asyncio.sleep(0.1)
     raise AssertionError(f"the application stayed in {pb.Stage.Name(current.stage)}")
+
+
+def component_process(up_pid: int, *command_words: str) -> psutil.Process:
+    """The child of `ecopermit up` whose command line holds these words, in order."""
+    for child in psutil.Process(up_pid).children():
+        words = " ".join(child.cmdline())
+        if " ".join(command_words) in words:
+            return child
+    raise AssertionError(f"no child of ecopermit up runs {command_words}")
+
+
+async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(
+    stack_environment: dict[str, str],
+) -> None:
+    async with stack_running(stack_environment, start_timeout=90) as up:
+        reviews = f"127.0.0.1:{stack_environment['ECOPERMIT_REVIEWS_PORT']}"
+        others = [
+            component_process(up.pid, "serve", name) for name in ("applicants", "inspections")
+        ]
+        killed = component_process(up.pid, "serve", "reviews")
+        killed.kill()  # SIGKILL: no chance to clean up
+        for _ in range(300):
+            if any("reviews back on" in line for line in up.printed):
+                break
+            await asyncio.sleep(0.1)
+        printed = "".join(up.printed)
+        assert "reviews exited with code -9; restarting" in printed, printed
+        assert "reviews back on" in printed, printed
+        restarted = component_process(up.pid, "serve", "reviews")
+        assert restarted.pid != killed.pid
+        assert await is_serving(reviews)
+        # Nothing else was touched, and the stack still carries an application.
+        assert [p.pid for p in others] == [
+            component_process(up.pid, "serve", name).pid for name in ("applicants", "inspections")
+        ]
+        await _submission_reaches_the_completeness_check(stack_environment)

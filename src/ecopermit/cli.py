@@ -247,9 +247,12 @@ def traces(
 
 @app.command()
 def up() -> None:
-    """Start the embedded stack on loopback: Temporal dev server, the services and the worker.
+    """Start the embedded stack on loopback: Temporal dev server, the services, the worker and
+    the gateway.
 
-    Waits until each is healthy, prints where to look, and stops everything on Ctrl-C.
+    Waits until each is healthy, prints where to look, restarts a component that exits (one
+    that exits more than five times in a minute stops everything, exit code 1), and stops
+    everything on Ctrl-C.
     Data lives under ECOPERMIT_DATA_DIR (default ./var), so a restart resumes where it stopped.
     """
     from ecopermit.stack import run_stack

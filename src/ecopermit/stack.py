@@ -19,6 +19,8 @@ from ecopermit.runtime.settings import ServiceName, Settings
 
 _TEMPORAL_HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
 _STOP_GRACE_SECONDS = 15.0
+# A component that exits more often than this in a minute is broken, not unlucky.
+_RESTARTS_PER_MINUTE = 5
 _PR_SET_PDEATHSIG = 1
 
 
@@ -173,7 +175,8 @@ async def _stop(component: Component) -> None:
 
 
 async def run_stack(settings: Settings, console: Console) -> int:
-    """Starts everything, waits until healthy, prints where to look, stops on SIGINT/SIGTERM."""
+    """Starts everything, waits until healthy, prints where to look, restarts what exits, and
+    stops everything on SIGINT/SIGTERM."""
     data_dir = settings.data_dir.resolve()
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -195,15 +198,7 @@ async def run_stack(settings: Settings, console: Console) -> int:
         console.print(f"Temporal Web UI: http://{settings.host}:{settings.temporal_ui_port}")
         console.print(f"Logs: {logs}   Spans: {settings.traces_path().resolve()}")
         console.print("Press Ctrl-C to stop everything.")
-        exited = asyncio.create_task(_first_exit(stack))
-        stopped = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({exited, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (exited, stopped):
-            task.cancel()
-        if exited in done and not exited.cancelled():
-            console.print(f"[red]{exited.result()} exited; stopping the rest[/]")
-            return 1
-        return 0
+        return await _supervise(stack, logs, environment, stop, console)
     except StartupError as error:
         console.print(f"[red]{error}; see {logs}[/]")
         return 1
@@ -213,8 +208,51 @@ async def run_stack(settings: Settings, console: Console) -> int:
                 await _stop(component)
 
 
-async def _first_exit(stack: list[Component]) -> str:
-    waits = {asyncio.create_task(c.process.wait()): c.name for c in stack if c.process is not None}
+async def _supervise(
+    stack: list[Component],
+    logs: Path,
+    environment: dict[str, str],
+    stop: asyncio.Event,
+    console: Console,
+) -> int:
+    """Restarts a component that exits until Ctrl-C; 0 then. A component that keeps exiting
+    (more than _RESTARTS_PER_MINUTE times in a minute) stops everything: exit code 1."""
+    restarts: dict[str, list[float]] = {component.name: [] for component in stack}
+    loop = asyncio.get_running_loop()
+    while True:
+        exited = asyncio.create_task(_first_exit(stack))
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({exited, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (exited, stopped):
+            task.cancel()
+        if stopped in done:
+            return 0
+        component = exited.result()
+        assert component.process is not None
+        code = component.process.returncode
+        now = loop.time()
+        recent = [at for at in restarts[component.name] if now - at < 60] + [now]
+        restarts[component.name] = recent
+        if len(recent) > _RESTARTS_PER_MINUTE:
+            console.print(
+                f"[red]{component.name} exited {len(recent)} times in a minute (last code "
+                f"{code}); stopping the rest. See {logs / component.name}.log[/]"
+            )
+            return 1
+        console.print(f"[yellow]{component.name} exited with code {code}; restarting[/]")
+        await _start(component, logs, environment)
+        try:
+            await _until_healthy(component, stop)
+        except StartupError as error:
+            if stop.is_set():
+                return 0
+            console.print(f"[yellow]{component.name}: {error}[/]")
+            continue  # it exited again: counted on the next turn
+        console.print(f"[green]✓[/] {component.name} back on {component.health_address}")
+
+
+async def _first_exit(stack: list[Component]) -> Component:
+    waits = {asyncio.create_task(c.process.wait()): c for c in stack if c.process is not None}
     done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()

@@ -7,16 +7,25 @@ import contextlib
 import signal
 import sys
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 
 _READY = b"Press Ctrl-C"
+
+
+@dataclass
+class RunningUp:
+    """The `ecopermit up` process and every line it has printed so far (kept current)."""
+
+    pid: int
+    printed: list[str] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
 async def stack_running(
     environment: Mapping[str, str], start_timeout: float = 120
-) -> AsyncIterator[list[str]]:
-    """Starts `ecopermit up`, waits until every component is healthy, yields what it printed,
-    and stops it as Ctrl-C would (SIGINT), killing it only if it does not stop in a minute."""
+) -> AsyncIterator[RunningUp]:
+    """Starts `ecopermit up`, waits until every component is healthy, yields it, and stops it
+    as Ctrl-C would (SIGINT), killing it only if it does not stop in a minute."""
     up = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -26,20 +35,30 @@ async def stack_running(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+    running = RunningUp(up.pid)
+    reading: asyncio.Task[None] | None = None
     try:
         assert up.stdout is not None
-        printed: list[str] = []
-        while not printed or _READY not in printed[-1].encode():
+        while not running.printed or _READY not in running.printed[-1].encode():
             line = await asyncio.wait_for(up.stdout.readline(), start_timeout)
             if not line:
-                raise RuntimeError(f"ecopermit up exited before it was healthy: {printed}")
-            printed.append(line.decode())
-        yield printed
+                raise RuntimeError(f"ecopermit up exited before it was healthy: {running.printed}")
+            running.printed.append(line.decode())
+        # Keep reading, so that `up` never blocks on a full pipe and callers see its news.
+        reading = asyncio.create_task(_keep_reading(up.stdout, running.printed))
+        yield running
     finally:
         if up.returncode is None:
             up.send_signal(signal.SIGINT)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(up.communicate(), 60)
+                await asyncio.wait_for(up.wait(), 60)
         if up.returncode is None:
             up.kill()
             await up.wait()
+        if reading is not None:
+            reading.cancel()
+
+
+async def _keep_reading(stream: asyncio.StreamReader, printed: list[str]) -> None:
+    while line := await stream.readline():
+        printed.append(line.decode())
