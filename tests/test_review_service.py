@@ -21,7 +21,13 @@ from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.reviews.store import ReviewStore
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
-from tests.conftest import Metadata, ServiceChannel, bearer
+from tests.conftest import (
+    ENTERPRISE_BIN,
+    OTHER_ENTERPRISE_BIN,
+    Metadata,
+    ServiceChannel,
+    bearer,
+)
 
 APPLICATION = "applications/a-1"
 
@@ -204,6 +210,7 @@ async def _record_assessment(desk: Desk) -> None:
     assessment = pb.BatAssessment(
         name=f"{APPLICATION}/batAssessment",
         application=APPLICATION,
+        enterprise=f"enterprises/{ENTERPRISE_BIN}",
         rows=[
             pb.BatAssessmentRow(
                 source_id="stack-1",
@@ -264,6 +271,29 @@ async def test_a_bat_expert_overrides_a_verdict_only_with_a_written_reason(desk:
     assert nox.expert_verdict == pb.BAT_VERDICT_WITHIN_RANGE
     assert nox.expert_reason.startswith("Measured at 3% O2")
     assert dust.expert_verdict == pb.BAT_VERDICT_WITHIN_RANGE
+
+
+async def test_an_applicant_reads_its_own_bat_assessment_and_no_other_enterprises(
+    desk: Desk,
+) -> None:
+    await _record_assessment(desk)
+
+    async def read(who: Metadata, application: str) -> pb.BatAssessment:
+        request = api.GetBatAssessmentRequest(name=f"{application}/batAssessment")
+        assessment: pb.BatAssessment = (
+            await desk.inbox.GetBatAssessment(request, metadata=who)
+        ).bat_assessment
+        return assessment
+
+    owner = desk.as_(Role.APPLICANT, "aliya")
+    assert (await read(owner, APPLICATION)).enterprise == f"enterprises/{ENTERPRISE_BIN}"
+    competitor = bearer(desk.issuer, Role.APPLICANT, "boris", OTHER_ENTERPRISE_BIN)
+    hidden = await rpc_error(read(competitor, APPLICATION))
+    missing = await rpc_error(read(competitor, "applications/no-such-application"))
+    assert hidden.code() is missing.code() is grpc.StatusCode.NOT_FOUND
+    assert hidden.details() == (missing.details() or "").replace(
+        "no-such-application", APPLICATION.removeprefix("applications/")
+    )
 
 
 async def test_comments_are_taken_while_consultation_is_open_and_rate_limited(

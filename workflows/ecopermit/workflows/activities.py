@@ -376,6 +376,7 @@ class PermitActivities:
         assessment = reviews_pb.BatAssessment(
             name=f"applications/{application_id}/batAssessment",
             application=f"applications/{application_id}",
+            enterprise=application.enterprise,
             catalogue_version=result.catalogue_version,
             programme_required=result.programme_required,
         )

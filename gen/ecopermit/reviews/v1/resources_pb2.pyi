@@ -194,7 +194,7 @@ class BatAssessmentRow(_message.Message):
     def __init__(self, source_id: _Optional[str] = ..., source_type: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., declared_mg_nm3: _Optional[float] = ..., declared_oxygen_percent: _Optional[float] = ..., normalised_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., bat_ael_low: _Optional[float] = ..., bat_ael_high: _Optional[float] = ..., unit: _Optional[str] = ..., averaging_period: _Optional[str] = ..., source_document: _Optional[str] = ..., confidence: _Optional[str] = ..., verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_reason: _Optional[str] = ...) -> None: ...
 
 class BatAssessment(_message.Message):
-    __slots__ = ("name", "application", "rows", "programme_required", "reviewed", "catalogue_version", "create_time")
+    __slots__ = ("name", "application", "rows", "programme_required", "reviewed", "catalogue_version", "create_time", "enterprise")
     NAME_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
@@ -202,6 +202,7 @@ class BatAssessment(_message.Message):
     REVIEWED_FIELD_NUMBER: _ClassVar[int]
     CATALOGUE_VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
     name: str
     application: str
     rows: _containers.RepeatedCompositeFieldContainer[BatAssessmentRow]
@@ -209,7 +210,8 @@ class BatAssessment(_message.Message):
     reviewed: bool
     catalogue_version: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[BatAssessmentRow, _Mapping]]] = ..., programme_required: _Optional[bool] = ..., reviewed: _Optional[bool] = ..., catalogue_version: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    enterprise: str
+    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[BatAssessmentRow, _Mapping]]] = ..., programme_required: _Optional[bool] = ..., reviewed: _Optional[bool] = ..., catalogue_version: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., enterprise: _Optional[str] = ...) -> None: ...
 
 class PublicComment(_message.Message):
     __slots__ = ("name", "author_display_name", "text", "disposition", "disposition_reason", "create_time")

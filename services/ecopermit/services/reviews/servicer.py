@@ -128,7 +128,7 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
         self, request: api.GetBatAssessmentRequest, context: Any
     ) -> api.GetBatAssessmentResponse:
         application_id = request.name.split("/")[1]
-        assessment = await self._store.get_bat_assessment(application_id)
+        assessment = await self._store.get_bat_assessment(application_id, current_principal())
         return api.GetBatAssessmentResponse(bat_assessment=assessment)
 
     async def SubmitPublicComment(  # noqa: N802

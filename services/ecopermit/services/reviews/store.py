@@ -369,12 +369,21 @@ class ReviewStore:
             await session.merge(stored)
         return assessment
 
-    async def get_bat_assessment(self, application_id: str) -> pb.BatAssessment:
+    async def get_bat_assessment(
+        self, application_id: str, principal: Principal
+    ) -> pb.BatAssessment:
+        """The assessment; NOT_FOUND for one of another enterprise, told apart from none by
+        nothing (an assessment recorded before it named its enterprise is nobody's)."""
         async with self._sessions() as session:
             stored = await session.get(BatAssessmentRecord, application_id)
-        if stored is None:
+        assessment = (
+            json_format.Parse(stored.content, pb.BatAssessment()) if stored is not None else None
+        )
+        if assessment is None or not principal.sees_enterprise(
+            assessment.enterprise.removeprefix("enterprises/")
+        ):
             raise NotFoundError(f"applications/{application_id}/batAssessment not found")
-        return json_format.Parse(stored.content, pb.BatAssessment())
+        return assessment
 
     # Public consultation
 
