@@ -9,14 +9,19 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as workflow_api
 from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.runtime.database import create_engine
 from ecopermit.runtime.identity import Role
+from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.applicants import store as store_module
+from ecopermit.services.applicants.models import ApplicationRecord, WorkflowOutboxRecord
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN, Metadata, bearer
@@ -150,6 +155,43 @@ async def test_resubmitting_with_the_same_request_id_returns_the_same_applicatio
         api.ListApplicationsRequest(), metadata=actors.owner
     )
     assert [a.name for a in listed.applications] == [first.name]
+
+
+@pytest.mark.faults
+async def test_two_hundred_submissions_each_sent_twice_at_once_make_one_application_each(
+    actors: Actors, settings: Settings
+) -> None:
+    request_ids = [str(uuid.uuid4()) for _ in range(200)]
+    # Every request twice, all 400 in flight together, the twins racing each other.
+    sent = [actors.submit(request_id) for request_id in request_ids for _ in range(2)]
+    answers = await asyncio.gather(*sent)
+    twins = list(zip(answers[::2], answers[1::2], strict=True))
+    assert all(first.name == second.name for first, second in twins)
+    assert len({first.name for first, _ in twins}) == len(request_ids)
+    # The database holds one application and one workflow start for each request.
+    engine = create_engine(settings.database_url(ServiceName.APPLICANTS))
+    try:
+        async with engine.connect() as connection:
+            applications = (
+                await connection.execute(
+                    sa.select(col(ApplicationRecord.request_id), sa.func.count()).group_by(
+                        col(ApplicationRecord.request_id)
+                    )
+                )
+            ).all()
+            starts = (
+                await connection.execute(
+                    sa.select(col(WorkflowOutboxRecord.application_id), sa.func.count())
+                    .where(col(WorkflowOutboxRecord.kind) == "start")
+                    .group_by(col(WorkflowOutboxRecord.application_id))
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert sorted(request_id for request_id, _ in applications) == sorted(request_ids)
+    assert {count for _, count in applications} == {1}
+    assert len(starts) == len(request_ids)
+    assert {count for _, count in starts} == {1}
 
 
 async def test_a_failure_mid_submission_leaves_nothing_and_the_retry_one(
