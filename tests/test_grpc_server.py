@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import timestamp_pb2
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -27,14 +28,18 @@ from ecopermit.applicants.v1 import (
 )
 from ecopermit.domain.errors import FailedPreconditionError
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
-from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
+from ecopermit.reviews.v1 import (
+    review_service_pb2_grpc,
+    review_workflow_service_pb2,
+    review_workflow_service_pb2_grpc,
+)
 from ecopermit.runtime.grpc.auth import PUBLIC_SERVICES, allowed_roles
 from ecopermit.runtime.grpc.server import ServiceRegistration, start_server
 from ecopermit.runtime.identity import Role
-from ecopermit.runtime.settings import Settings
+from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.type.v1 import kazakhstan_pb2
-from tests.conftest import ENTERPRISE_BIN, bearer
+from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
 
 
 def valid_enterprise() -> resources_pb2.Enterprise:
@@ -154,6 +159,25 @@ async def test_an_invalid_bin_is_invalid_argument_with_the_field_path(
     rules = validate_pb2.Violations()
     assert details[1].Unpack(rules)
     assert {v.rule_id for v in rules.violations} == {"bin.check_digit", "string.min_len"}
+
+
+async def test_a_timestamp_no_clock_can_show_is_invalid_argument_not_internal(
+    service_channel: ServiceChannel, issuer: TokenIssuer
+) -> None:
+    """Found by tests/test_fuzzing.py: nanos=-1 passed validation and broke the handler."""
+    channel = await service_channel(ServiceName.REVIEWS)
+    stub = review_workflow_service_pb2_grpc.ReviewWorkflowServiceStub(channel)
+    request = review_workflow_service_pb2.OpenPublicConsultationRequest(
+        application="applications/a-1", close_time=timestamp_pb2.Timestamp(seconds=10, nanos=-1)
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.OpenPublicConsultation(request, metadata=bearer(issuer, Role.WORKER))
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    bad_request = error_details_pb2.BadRequest()
+    assert status_details(refused.value)[0].Unpack(bad_request)
+    assert [(v.field, v.reason) for v in bad_request.field_violations] == [
+        ("close_time", "timestamp.well_formed")
+    ]
 
 
 async def test_nested_repeated_fields_are_reported_with_their_index(

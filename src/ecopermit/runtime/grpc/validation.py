@@ -44,6 +44,38 @@ def request_violations(request: Message) -> list[validate_pb2.Violation]:
     ]
 
 
+# google.protobuf.Timestamp's defined range (0001-01-01 to 9999-12-31) and nanosecond bounds.
+_TIMESTAMP_SECONDS = range(-62_135_596_800, 253_402_300_800)
+_NANOS = range(1_000_000_000)
+
+
+def malformed_timestamps(message: Message, prefix: str = "") -> list[FieldViolation]:
+    """Timestamps no clock can show (nanos below zero, year 0): buf.validate lets them through,
+    and converting one to a datetime would fail inside the handler."""
+    found: list[FieldViolation] = []
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        path = f"{prefix}{field.name}"
+        if field.message_type.GetOptions().map_entry:
+            continue  # no request carries timestamps in maps
+        items = list(enumerate(value)) if field.is_repeated else [(None, value)]
+        for index, item in items:
+            where = path if index is None else f"{path}[{index}]"
+            if field.message_type.full_name == "google.protobuf.Timestamp":
+                if item.seconds not in _TIMESTAMP_SECONDS or item.nanos not in _NANOS:
+                    found.append(
+                        FieldViolation(
+                            field=where,
+                            description="not a valid timestamp",
+                            reason="timestamp.well_formed",
+                        )
+                    )
+            else:
+                found += malformed_timestamps(item, f"{where}.")
+    return found
+
+
 class ValidationInterceptor(grpc.aio.ServerInterceptor):
     """INVALID_ARGUMENT with google.rpc.BadRequest (and buf.validate.Violations) on bad input."""
 
@@ -59,8 +91,9 @@ class ValidationInterceptor(grpc.aio.ServerInterceptor):
 def _validated(behaviour: UnaryBehaviour) -> UnaryBehaviour:
     async def validated(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
         violations = request_violations(request)
-        if violations:
-            fields = [as_field_violation(v) for v in violations]
+        malformed = malformed_timestamps(request)
+        if violations or malformed:
+            fields = [as_field_violation(v) for v in violations] + malformed
             summary = "; ".join(f"{f.field}: {f.description}" for f in fields)
             await abort(
                 context,
