@@ -46,6 +46,13 @@ class Office:
     trace_ids: dict[str, str] = field(default_factory=dict)
     stages: dict[str, int] = field(default_factory=dict)  # application id -> last seen stage
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    # Every application as last listed by the status board, and a condition notified after
+    # each listing: enterprises read their status there rather than each polling the service.
+    latest: dict[str, applicants_pb.Application] = field(default_factory=dict)
+    board_refreshed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # How often the status board lists the applications, and staff look at an empty inbox.
+    board_poll_seconds: float = _POLL_SECONDS
+    staff_poll_seconds: float = _POLL_SECONDS
 
     def token(self, role: Role, subject: str, bin_: str | None = None) -> tuple[tuple[str, str]]:
         principal = Principal(subject=subject, role=role, enterprise_bin=bin_)
@@ -81,26 +88,55 @@ async def enterprise(office: Office, pending: Pending) -> None:
     office.trace_ids.setdefault(application_id, trace_id)
     answered: set[int] = set()
     while True:
-        current = (
-            await office.applicants.GetApplication(
-                applicants_api.GetApplicationRequest(name=name), metadata=me
-            )
-        ).application
-        office.stages[application_id] = current.stage
+        async with office.board_refreshed:
+            await office.board_refreshed.wait()
+        current = office.latest.get(application_id)
+        if current is None:  # submitted after the board's last listing
+            continue
         if current.stage in DECIDED_STAGES:
             return
         if pending.withdraw and current.stage == applicants_pb.STAGE_TECHNICAL_REVIEW:
-            await office.applicants.WithdrawApplication(
-                applicants_api.WithdrawApplicationRequest(name=name, reason="The line is closed."),
-                metadata=me,
-            )
+            try:
+                await office.applicants.WithdrawApplication(
+                    applicants_api.WithdrawApplicationRequest(
+                        name=name, reason="The line is closed."
+                    ),
+                    metadata=me,
+                )
+            except grpc.aio.AioRpcError as error:
+                # Withdrawn already (a retried call whose first answer was lost): next read.
+                if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
+                    raise
         elif (
             current.stage == applicants_pb.STAGE_RETURNED_FOR_REVISION
             and len(current.stage_history) not in answered
         ):
             answered.add(len(current.stage_history))
             await _answer_return(office, pending, current, me)
-        await asyncio.sleep(_POLL_SECONDS)
+
+
+async def status_board(office: Office) -> None:
+    """Lists every application, page by page, and tells the enterprises: one listing serves
+    hundreds of enterprises, where each polling its own application would swamp the service."""
+    me = office.token(Role.OPS, "status-board")
+    while not office.finished.is_set():
+        page_token = ""
+        while True:
+            page = await office.applicants.ListApplications(
+                applicants_api.ListApplicationsRequest(page_size=500, page_token=page_token),
+                metadata=me,
+            )
+            for application in page.applications:
+                application_id = _application_id(application.name)
+                if application_id in office.by_application:
+                    office.latest[application_id] = application
+                    office.stages[application_id] = application.stage
+            page_token = page.next_page_token
+            if not page_token:
+                break
+        async with office.board_refreshed:
+            office.board_refreshed.notify_all()
+        await asyncio.sleep(office.board_poll_seconds)
 
 
 async def _answer_return(
@@ -145,6 +181,7 @@ async def desk(office: Office, role: Role, subject: str, kinds: set[int], decide
             ),
             metadata=me,
         )
+        completed = 0
         for task in [*claimed.tasks, *inbox.tasks]:
             pending = office.by_application.get(_application_id(task.application))
             if task.kind not in kinds or pending is None:
@@ -156,6 +193,7 @@ async def desk(office: Office, role: Role, subject: str, kinds: set[int], decide
                 completion = await decide(task, pending)
                 completion.name = task.name
                 await office.reviews.CompleteTask(completion, metadata=me)
+                completed += 1
             except grpc.aio.AioRpcError as error:
                 # Claimed by a colleague, or cancelled by a withdrawal: on to the next one.
                 if error.code() not in (
@@ -163,7 +201,9 @@ async def desk(office: Office, role: Role, subject: str, kinds: set[int], decide
                     grpc.StatusCode.PERMISSION_DENIED,
                 ):
                     raise
-        await asyncio.sleep(_POLL_SECONDS)
+        # Straight back to the inbox after a productive round; a pause after an idle one.
+        if not completed:
+            await asyncio.sleep(office.staff_poll_seconds)
 
 
 def reviewer_decisions(office: Office) -> Decide:
@@ -306,12 +346,11 @@ async def inspector(office: Office) -> None:
             except grpc.aio.AioRpcError as error:
                 if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
                     raise
-        await asyncio.sleep(_POLL_SECONDS)
+        await asyncio.sleep(office.staff_poll_seconds)
 
 
 async def public(office: Office) -> None:
     """NGOs comment on the applications they follow, while consultation is open."""
-    me = office.token(Role.PUBLIC, "ecoforum")
     commented: set[str] = set()
     while not office.finished.is_set():
         for application_id, stage in list(office.stages.items()):
@@ -321,6 +360,8 @@ async def public(office: Office) -> None:
                 and stage == applicants_pb.STAGE_PUBLIC_CONSULTATION
                 and application_id not in commented
             ):
+                # Each application draws its own commenter (a person may post ten an hour).
+                me = office.token(Role.PUBLIC, f"ecoforum-{application_id[:8]}")
                 with_request = str(uuid.uuid5(_COMMENTS, application_id))
                 try:
                     await office.reviews.SubmitPublicComment(

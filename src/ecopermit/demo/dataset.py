@@ -1,8 +1,11 @@
-"""The data set of the 22 pending applications, and the messages an enterprise would send."""
+"""The data set of the 22 pending applications, and the messages an enterprise would send; and
+any number of applications like them, for load and fault runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
 import tomllib
 import uuid
 from dataclasses import dataclass, field
@@ -13,7 +16,7 @@ from typing import Any
 from google.type import date_pb2
 
 from ecopermit.applicants.v1 import resources_pb2 as pb
-from ecopermit.domain.business_id import is_valid_bin
+from ecopermit.domain.business_id import check_digit, complete_bin, is_valid_bin
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 
 DATA = Path(__file__).with_name("pending_applications.toml")
@@ -150,3 +153,25 @@ def _pending(raw: dict[str, Any]) -> Pending:
 def pending_applications() -> tuple[Pending, ...]:
     data = tomllib.loads(DATA.read_text(encoding="utf-8"))
     return tuple(_pending(dict(raw)) for raw in data["application"])
+
+
+def scaled_applications(count: int) -> tuple[Pending, ...]:
+    """`count` applications: the 22 over and over, each copy a distinct enterprise (its own
+    valid BIN, numbered name) that behaves as its original and so meets the same decision."""
+    originals = pending_applications()
+    # Eleven-digit prefixes above any BIN in the data set, skipping those with no check digit.
+    prefixes = (f"{n:011d}" for n in itertools.count(99_000_000_000))
+    valid = (prefix for prefix in prefixes if check_digit(prefix) is not None)
+    return tuple(
+        dataclasses.replace(
+            original,
+            key=f"{original.key}-{copy}",
+            enterprise=f"{original.enterprise} No. {copy}",
+            bin=complete_bin(prefix),
+        )
+        for (copy, original), prefix in zip(
+            ((i // len(originals), originals[i % len(originals)]) for i in range(count)),
+            valid,
+            strict=False,
+        )
+    )

@@ -9,7 +9,7 @@ import itertools
 import json
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -140,16 +140,26 @@ async def _outcome(office: actors.Office, application_id: str, day_seconds: floa
 
 
 async def carry_to_decisions(
-    settings: Settings, console: Console, day_seconds: float, timeout_seconds: float
+    settings: Settings,
+    console: Console,
+    day_seconds: float,
+    timeout_seconds: float,
+    pending: Sequence[Pending] | None = None,
+    board_poll_seconds: float = 0.1,
+    staff_poll_seconds: float = 0.1,
 ) -> list[Outcome]:
-    channels = [service_channel(settings, s) for s in ServiceName]
+    """The applications (the 22 of the data set by default) submitted and worked by the
+    scripted actors until each is decided. The actors wait out a restarting service."""
+    channels = [service_channel(settings, s, wait_for_ready=True) for s in ServiceName]
     office = actors.Office(
         applicant_service_pb2_grpc.ApplicantServiceStub(channels[0]),
         review_service_pb2_grpc.ReviewServiceStub(channels[1]),
         inspection_service_pb2_grpc.InspectionServiceStub(channels[2]),
         TokenIssuer.from_settings(settings),
+        board_poll_seconds=board_poll_seconds,
+        staff_poll_seconds=staff_poll_seconds,
     )
-    pending = pending_applications()
+    pending = pending_applications() if pending is None else pending
     reviewers: set[int] = {
         reviews_pb.TASK_KIND_COMPLETENESS,
         reviews_pb.TASK_KIND_TECHNICAL_AIR,
@@ -196,6 +206,7 @@ async def carry_to_decisions(
         ),
         actors.inspector(office),
         actors.public(office),
+        actors.status_board(office),
     ]
     working = [asyncio.create_task(work) for work in staff]
     enterprises = [asyncio.create_task(actors.enterprise(office, p)) for p in pending]
