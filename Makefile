@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo up test lint proto clean
+.PHONY: setup demo up test faults lint proto clean
 
 setup: $(INSTALLED)
 
@@ -28,6 +28,10 @@ up: setup
 test: setup
 	$(BIN)/pytest
 	ECOPERMIT_TEST_DATABASE=postgres $(BIN)/pytest -m "not processes"
+
+# The fault and abuse tests alone: processes killed mid-run, duplicate submissions, fuzzing.
+faults: setup
+	$(BIN)/pytest -m faults
 
 lint: setup
 	$(BIN)/ruff check .

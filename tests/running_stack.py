@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
@@ -75,3 +77,11 @@ async def running_stack(environment: dict[str, str]) -> AsyncIterator[Stack]:
     async with stack_running(environment, start_timeout=90):
         settings = Settings(data_dir=Path(environment["ECOPERMIT_DATA_DIR"]))
         yield Stack(environment, TokenIssuer.from_settings(settings))
+
+
+def component_process(up_pid: int, *command_words: str) -> psutil.Process:
+    """The child of `ecopermit up` whose command line holds these words, in order."""
+    for child in psutil.Process(up_pid).children():
+        if " ".join(command_words) in " ".join(child.cmdline()):
+            return child
+    raise AssertionError(f"no child of ecopermit up runs {command_words}")

@@ -21,6 +21,7 @@ from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.stack_process import stack_running
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, bearer
+from tests.running_stack import component_process
 
 # The whole stack as processes, over its own SQLite files: once per `make test`.
 pytestmark = pytest.mark.processes
@@ -91,15 +92,6 @@ async def _submission_reaches_the_completeness_check(environment: dict[str, str]
     raise AssertionError(f"the application stayed in {pb.Stage.Name(current.stage)}")
 
 
-def component_process(up_pid: int, *command_words: str) -> psutil.Process:
-    """The child of `ecopermit up` whose command line holds these words, in order."""
-    for child in psutil.Process(up_pid).children():
-        words = " ".join(child.cmdline())
-        if " ".join(command_words) in words:
-            return child
-    raise AssertionError(f"no child of ecopermit up runs {command_words}")
-
-
 async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(
     stack_environment: dict[str, str],
 ) -> None:
@@ -110,10 +102,7 @@ async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(
         ]
         killed = component_process(up.pid, "serve", "reviews")
         killed.kill()  # SIGKILL: no chance to clean up
-        for _ in range(300):
-            if any("reviews back on" in line for line in up.printed):
-                break
-            await asyncio.sleep(0.1)
+        await asyncio.wait_for(up.until_printed("reviews back on"), 60)
         printed = "".join(up.printed)
         assert "reviews exited with code -9; restarting" in printed, printed
         assert "reviews back on" in printed, printed

@@ -18,6 +18,21 @@ class RunningUp:
 
     pid: int
     printed: list[str] = field(default_factory=list)
+    _new_line: asyncio.Condition = field(default_factory=asyncio.Condition, repr=False)
+
+    def count(self, text: str) -> int:
+        """How many printed lines contain text."""
+        return sum(text in line for line in self.printed)
+
+    async def until_printed(self, text: str, times: int = 1) -> None:
+        """Returns once `times` printed lines contain text."""
+        async with self._new_line:
+            await self._new_line.wait_for(lambda: self.count(text) >= times)
+
+    async def _add(self, line: str) -> None:
+        async with self._new_line:
+            self.printed.append(line)
+            self._new_line.notify_all()
 
 
 @contextlib.asynccontextmanager
@@ -45,7 +60,7 @@ async def stack_running(
                 raise RuntimeError(f"ecopermit up exited before it was healthy: {running.printed}")
             running.printed.append(line.decode())
         # Keep reading, so that `up` never blocks on a full pipe and callers see its news.
-        reading = asyncio.create_task(_keep_reading(up.stdout, running.printed))
+        reading = asyncio.create_task(_keep_reading(up.stdout, running))
         yield running
     finally:
         if up.returncode is None:
@@ -59,6 +74,6 @@ async def stack_running(
             reading.cancel()
 
 
-async def _keep_reading(stream: asyncio.StreamReader, printed: list[str]) -> None:
+async def _keep_reading(stream: asyncio.StreamReader, running: RunningUp) -> None:
     while line := await stream.readline():
-        printed.append(line.decode())
+        await running._add(line.decode())
