@@ -33,6 +33,8 @@ from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN, ServiceChannel, bearer
 
+pytestmark = pytest.mark.faults
+
 APPLICANT, REVIEWER, BAT_EXPERT = Role.APPLICANT, Role.REVIEWER, Role.BAT_EXPERT
 INSPECTOR, DECISION_MAKER, OPS = Role.INSPECTOR, Role.DECISION_MAKER, Role.OPS
 PUBLIC, WORKER = Role.PUBLIC, Role.WORKER
