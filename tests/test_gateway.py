@@ -270,3 +270,27 @@ async def test_oversized_or_malformed_input_is_a_400_never_a_500(
         "/v1/applications", params={"pageSize": "99999999999"}, headers=reviewer
     )
     assert out_of_range.status_code == 400
+
+
+async def test_a_request_breaking_hundreds_of_rules_hears_of_the_first_few(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    """Found by tests/test_fuzzing.py: every violation in the trailers made them exceed the
+    client's 8 KiB limit, the call ended RESOURCE_EXHAUSTED and the gateway answered 500."""
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    application = application_json(ENTERPRISE_BIN)
+    # 300 sources, each with an empty id and a negative concentration.
+    application["emissionSources"] = [
+        {"sourceId": "", "sourceType": "", "emissions": [{"concentrationMgNm3": -1}]}
+    ] * 300
+    refused = await gateway.post(
+        "/v1/applications:submit",
+        json={"requestId": str(uuid.uuid4()), "application": application},
+        headers=owner,
+    )
+    assert refused.status_code == 400, refused.text
+    body = refused.json()
+    assert body["code"] == 3  # INVALID_ARGUMENT
+    assert re.search(r"and \d+ more$", body["message"])
+    (bad_request, _) = body["details"]
+    assert len(bad_request["fieldViolations"]) == 10

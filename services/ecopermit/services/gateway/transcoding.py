@@ -152,7 +152,12 @@ def response_json(response: Message) -> dict[str, Any]:
 
 def error_json(error: grpc.aio.AioRpcError) -> tuple[int, dict[str, Any]]:
     """The HTTP status and the google.rpc.Status body of a gRPC error, details and all."""
-    status = rpc_status.from_call(error)
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:
+        # The details disagree with the status the channel reported (the transport replaced
+        # it, e.g. trailers over the size limit): report what the client saw, without them.
+        status = None
     if status is None:
         status = status_pb2.Status(code=error.code().value[0], message=error.details() or "")
     return HTTP_STATUS.get(error.code(), 500), json_format.MessageToDict(status)

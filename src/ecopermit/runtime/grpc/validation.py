@@ -76,6 +76,18 @@ def malformed_timestamps(message: Message, prefix: str = "") -> list[FieldViolat
     return found
 
 
+# The status travels in trailers, which clients refuse above 8 KiB: a request breaking a
+# thousand rules hears about the first few, in the message, and the first ten, in the details.
+_MAX_IN_MESSAGE = 3
+_MAX_REPORTED = 10
+
+
+def _summary(fields: list[FieldViolation]) -> str:
+    shown = "; ".join(f"{f.field}: {f.description}"[:200] for f in fields[:_MAX_IN_MESSAGE])
+    hidden = len(fields) - _MAX_IN_MESSAGE
+    return f"{shown}; and {hidden} more" if hidden > 0 else shown
+
+
 class ValidationInterceptor(grpc.aio.ServerInterceptor):
     """INVALID_ARGUMENT with google.rpc.BadRequest (and buf.validate.Violations) on bad input."""
 
@@ -94,12 +106,14 @@ def _validated(behaviour: UnaryBehaviour) -> UnaryBehaviour:
         malformed = malformed_timestamps(request)
         if violations or malformed:
             fields = [as_field_violation(v) for v in violations] + malformed
-            summary = "; ".join(f"{f.field}: {f.description}" for f in fields)
             await abort(
                 context,
                 grpc.StatusCode.INVALID_ARGUMENT,
-                f"invalid request: {summary}",
-                [bad_request(fields), validate_pb2.Violations(violations=violations)],
+                f"invalid request: {_summary(fields)}",
+                [
+                    bad_request(fields[:_MAX_REPORTED]),
+                    validate_pb2.Violations(violations=violations[:_MAX_REPORTED]),
+                ],
             )
         return await behaviour(request, context)
 
