@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo up test faults lint proto clean
+.PHONY: setup demo up test faults fuzz lint proto clean
 
 setup: $(INSTALLED)
 
@@ -32,6 +32,10 @@ test: setup
 # The fault and abuse tests alone: processes killed mid-run, duplicate submissions, fuzzing.
 faults: setup
 	$(BIN)/pytest -m faults
+
+# Fuzzing that searches afresh, with 500 examples per RPC and route (minutes, not seconds).
+fuzz: setup
+	HYPOTHESIS_PROFILE=explore $(BIN)/pytest tests/test_fuzzing.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 import grpc
+import hypothesis
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -29,6 +30,12 @@ from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, get_settings
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.registry import registrations
+
+# CI examines the same examples on every run, so that a red build is the change's doing;
+# HYPOTHESIS_PROFILE=explore (make fuzz) searches afresh with many more.
+hypothesis.settings.register_profile("ci", derandomize=True)
+hypothesis.settings.register_profile("explore", max_examples=500)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # A valid BIN: 99 03 4 0 00012 with check digit 3.
 ENTERPRISE_BIN = "990340000123"

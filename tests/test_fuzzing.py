@@ -5,6 +5,7 @@ refused request writes nothing."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import grpc
@@ -49,7 +50,8 @@ PREFERENCE = [
     Role.OPS,
     Role.PUBLIC,
 ]
-EXAMPLES = 20
+# Per RPC and route: a few in CI, the profile's many when exploring (make fuzz).
+EXAMPLES = 20 if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else 500
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
