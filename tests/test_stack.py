@@ -114,3 +114,42 @@ async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(
             component_process(up.pid, "serve", name).pid for name in ("applicants", "inspections")
         ]
         await _submission_reaches_the_completeness_check(stack_environment)
+
+
+async def test_up_stops_everything_when_a_component_keeps_exiting(
+    stack_environment: dict[str, str],
+) -> None:
+    up = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ecopermit",
+        "up",
+        env=stack_environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    printed: list[str] = []
+    try:
+        assert up.stdout is not None
+        while not printed or "Press Ctrl-C" not in printed[-1]:
+            line = await asyncio.wait_for(up.stdout.readline(), 90)
+            assert line, f"ecopermit up exited early: {printed}"
+            printed.append(line.decode())
+        children = psutil.Process(up.pid).children()
+        # The worker dies as soon as it is back, six times within the minute.
+        for kills in range(1, 7):
+            component_process(up.pid, "ecopermit", "worker").kill()
+            while kills < 6 and sum("worker back on" in line for line in printed) < kills:
+                line = await asyncio.wait_for(up.stdout.readline(), 60)
+                assert line, "".join(printed)
+                printed.append(line.decode())
+        output, _ = await asyncio.wait_for(up.communicate(), 60)
+    finally:
+        if up.returncode is None:
+            up.kill()
+            await up.wait()
+    text = "".join(printed) + output.decode()
+    assert up.returncode == 1, text
+    assert "worker exited 6 times in a minute" in text
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], f"orphans left behind: {alive}"
