@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import grpc
@@ -30,39 +29,20 @@ pytestmark = pytest.mark.processes
 async def test_up_starts_every_component_and_ctrl_c_stops_them_all(
     stack_environment: dict[str, str],
 ) -> None:
-    up = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecopermit",
-        "up",
-        env=stack_environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
     services = ("APPLICANTS", "REVIEWS", "INSPECTIONS", "WORKER")
     addresses = [f"127.0.0.1:{stack_environment[f'ECOPERMIT_{s}_PORT']}" for s in services]
-    printed: list[str] = []
-    try:
-        assert up.stdout is not None
-        # `up` prints this line once every component has reported healthy.
-        while not printed or "Press Ctrl-C" not in printed[-1]:
-            line = await asyncio.wait_for(up.stdout.readline(), 90)
-            assert line, f"ecopermit up exited early: {printed}"
-            printed.append(line.decode())
+    # `up` prints "Press Ctrl-C" once every component has reported healthy.
+    async with stack_running(stack_environment, start_timeout=90) as up:
         assert all([await is_serving(address) for address in addresses])
         children = psutil.Process(up.pid).children(recursive=True)
         # The Temporal server, three services, the worker and the gateway.
         assert len(children) >= 6
-        assert any("HTTP/JSON API: http://127.0.0.1:" in line for line in printed)
+        assert any("HTTP/JSON API: http://127.0.0.1:" in line for line in up.printed)
         await _submission_reaches_the_completeness_check(stack_environment)
-        up.send_signal(signal.SIGINT)
-        output, _ = await asyncio.wait_for(up.communicate(), 60)
-    finally:
-        if up.returncode is None:
-            up.kill()
-            await up.wait()
-    text = "".join(printed) + output.decode()
-    assert up.returncode == 0, text
+        up.process.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(up.exited(), 60)
+    text = "".join(up.printed)
+    assert code == 0, text
     assert "Temporal Web UI: http://127.0.0.1:" in text
     assert (Path(stack_environment["ECOPERMIT_DATA_DIR"]) / "temporal.db").exists()
     _, alive = psutil.wait_procs(children, timeout=10)
@@ -119,37 +99,16 @@ async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(
 async def test_up_stops_everything_when_a_component_keeps_exiting(
     stack_environment: dict[str, str],
 ) -> None:
-    up = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecopermit",
-        "up",
-        env=stack_environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    printed: list[str] = []
-    try:
-        assert up.stdout is not None
-        while not printed or "Press Ctrl-C" not in printed[-1]:
-            line = await asyncio.wait_for(up.stdout.readline(), 90)
-            assert line, f"ecopermit up exited early: {printed}"
-            printed.append(line.decode())
+    async with stack_running(stack_environment, start_timeout=90) as up:
         children = psutil.Process(up.pid).children()
         # The worker dies as soon as it is back, six times within the minute.
         for kills in range(1, 7):
             component_process(up.pid, "ecopermit", "worker").kill()
-            while kills < 6 and sum("worker back on" in line for line in printed) < kills:
-                line = await asyncio.wait_for(up.stdout.readline(), 60)
-                assert line, "".join(printed)
-                printed.append(line.decode())
-        output, _ = await asyncio.wait_for(up.communicate(), 60)
-    finally:
-        if up.returncode is None:
-            up.kill()
-            await up.wait()
-    text = "".join(printed) + output.decode()
-    assert up.returncode == 1, text
+            if kills < 6:
+                await asyncio.wait_for(up.until_printed("worker back on", kills), 60)
+        code = await asyncio.wait_for(up.exited(), 60)
+    text = "".join(up.printed)
+    assert code == 1, text
     assert "worker exited 6 times in a minute" in text
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"orphans left behind: {alive}"

@@ -16,9 +16,21 @@ _READY = b"Press Ctrl-C"
 class RunningUp:
     """The `ecopermit up` process and every line it has printed so far (kept current)."""
 
-    pid: int
+    process: asyncio.subprocess.Process
     printed: list[str] = field(default_factory=list)
     _new_line: asyncio.Condition = field(default_factory=asyncio.Condition, repr=False)
+    _reading: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    async def exited(self) -> int:
+        """Waits until `up` exits and everything it printed has been read; its exit code."""
+        code = await self.process.wait()
+        if self._reading is not None:
+            await self._reading
+        return code
 
     def count(self, text: str) -> int:
         """How many printed lines contain text."""
@@ -50,17 +62,16 @@ async def stack_running(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    running = RunningUp(up.pid)
-    reading: asyncio.Task[None] | None = None
+    running = RunningUp(up)
     try:
         assert up.stdout is not None
         while not running.printed or _READY not in running.printed[-1].encode():
             line = await asyncio.wait_for(up.stdout.readline(), start_timeout)
             if not line:
                 raise RuntimeError(f"ecopermit up exited before it was healthy: {running.printed}")
-            running.printed.append(line.decode())
+            await running._add(line.decode())
         # Keep reading, so that `up` never blocks on a full pipe and callers see its news.
-        reading = asyncio.create_task(_keep_reading(up.stdout, running))
+        running._reading = asyncio.create_task(_keep_reading(up.stdout, running))
         yield running
     finally:
         if up.returncode is None:
@@ -70,8 +81,8 @@ async def stack_running(
         if up.returncode is None:
             up.kill()
             await up.wait()
-        if reading is not None:
-            reading.cancel()
+        if running._reading is not None:
+            running._reading.cancel()
 
 
 async def _keep_reading(stream: asyncio.StreamReader, running: RunningUp) -> None:
