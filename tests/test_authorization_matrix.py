@@ -4,6 +4,7 @@ as the policy a ministry signs off, and checked against the running servers."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import grpc
 import pytest
@@ -216,30 +217,27 @@ async def test_an_applicant_cannot_tell_that_another_enterprises_records_exist(
     missing_application = "applications/00000000-0000-4000-8000-000000000000"
     missing_bin = "990340000987"  # a valid BIN nobody registered
     assert missing_bin not in (ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN)
-    # (channel, method, request for B's record, the same for a record that does not exist)
-    probes: list[tuple[grpc.aio.Channel, str, Message, Message, str, str]] = [
+    # (channel, method, the request naming a record, B's record, one that does not exist)
+    probes: list[tuple[grpc.aio.Channel, str, Callable[[str], Message], str, str]] = [
         (
             applicants,
             "/ecopermit.applicants.v1.ApplicantService/GetEnterprise",
-            applicant_service_pb2.GetEnterpriseRequest(name=f"enterprises/{OTHER_ENTERPRISE_BIN}"),
-            applicant_service_pb2.GetEnterpriseRequest(name=f"enterprises/{missing_bin}"),
-            OTHER_ENTERPRISE_BIN,
-            missing_bin,
+            lambda name: applicant_service_pb2.GetEnterpriseRequest(name=name),
+            f"enterprises/{OTHER_ENTERPRISE_BIN}",
+            f"enterprises/{missing_bin}",
         ),
         (
             applicants,
             "/ecopermit.applicants.v1.ApplicantService/GetApplication",
-            applicant_service_pb2.GetApplicationRequest(name=application),
-            applicant_service_pb2.GetApplicationRequest(name=missing_application),
+            lambda name: applicant_service_pb2.GetApplicationRequest(name=name),
             application,
             missing_application,
         ),
         (
             applicants,
             "/ecopermit.applicants.v1.ApplicantService/WithdrawApplication",
-            applicant_service_pb2.WithdrawApplicationRequest(name=application, reason="Sold."),
-            applicant_service_pb2.WithdrawApplicationRequest(
-                name=missing_application, reason="Sold."
+            lambda name: applicant_service_pb2.WithdrawApplicationRequest(
+                name=name, reason="Sold."
             ),
             application,
             missing_application,
@@ -247,11 +245,8 @@ async def test_an_applicant_cannot_tell_that_another_enterprises_records_exist(
         (
             applicants,
             "/ecopermit.applicants.v1.ApplicantService/AmendApplication",
-            applicant_service_pb2.AmendApplicationRequest(
-                name=application, request_id=str(uuid.uuid4()), response="Added."
-            ),
-            applicant_service_pb2.AmendApplicationRequest(
-                name=missing_application, request_id=str(uuid.uuid4()), response="Added."
+            lambda name: applicant_service_pb2.AmendApplicationRequest(
+                name=name, request_id=str(uuid.uuid4()), response="Added."
             ),
             application,
             missing_application,
@@ -259,29 +254,27 @@ async def test_an_applicant_cannot_tell_that_another_enterprises_records_exist(
         (
             reviews,
             "/ecopermit.reviews.v1.ReviewService/GetBatAssessment",
-            review_service_pb2.GetBatAssessmentRequest(name=f"{application}/batAssessment"),
-            review_service_pb2.GetBatAssessmentRequest(name=f"{missing_application}/batAssessment"),
+            lambda name: review_service_pb2.GetBatAssessmentRequest(name=f"{name}/batAssessment"),
             application,
             missing_application,
         ),
         (
             inspections,
             "/ecopermit.inspections.v1.InspectionService/GetInspection",
-            inspection_service_pb2.GetInspectionRequest(name=inspection),
-            inspection_service_pb2.GetInspectionRequest(name="inspections/no-such-inspection"),
+            lambda name: inspection_service_pb2.GetInspectionRequest(name=name),
             inspection,
             "inspections/no-such-inspection",
         ),
     ]
-    for channel, path, theirs, nobodys, their_id, nobodys_id in probes:
-        refused = await _error(channel, path, theirs, applicant_a)
-        absent = await _error(channel, path, nobodys, applicant_a)
+    for channel, path, naming, theirs, nobodys in probes:
+        refused = await _error(channel, path, naming(theirs), applicant_a)
+        absent = await _error(channel, path, naming(nobodys), applicant_a)
         assert refused is not None, f"{path}: enterprise A reached B's record"
         assert absent is not None
         assert refused.code() is absent.code(), path
         assert refused.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED)
-        their_words = (refused.details() or "").replace(their_id.split("/")[-1], "ID")
-        nobodys_words = (absent.details() or "").replace(nobodys_id.split("/")[-1], "ID")
+        their_words = (refused.details() or "").replace(theirs.split("/")[-1], "ID")
+        nobodys_words = (absent.details() or "").replace(nobodys.split("/")[-1], "ID")
         assert their_words == nobodys_words, path
     # Lists: B's inspections and applications do not show up in A's lists.
     listed = await inspection_stub.ListInspections(
