@@ -57,28 +57,33 @@ def test_the_data_set_is_the_22_pending_applications_in_a_realistic_mix() -> Non
     assert all(p.key in above for p in pending if p.expert_override)
 
 
+def demo_command(results: Path) -> list[str]:
+    return [sys.executable, "-m", "ecopermit", "demo", "--output", str(results)]
+
+
+async def demo_to_the_end(environment: dict[str, str], results: Path) -> tuple[int, str]:
+    """`ecopermit demo` against the running stack until it ends: exit code and what it printed."""
+    demo = await asyncio.create_subprocess_exec(
+        *demo_command(results),
+        "--timeout",
+        "400",
+        env={**environment, "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(demo.communicate(), 600)
+    assert demo.returncode is not None
+    return demo.returncode, output.decode()
+
+
 async def test_the_demo_carries_all_22_to_the_decisions_the_data_set_implies(
     stack_environment: dict[str, str], tmp_path: Path
 ) -> None:
     environment = {**stack_environment, "ECOPERMIT_STATUTORY_DAY_SECONDS": "0.25"}
     results = tmp_path / "results.json"
     async with running_stack(environment) as stack:
-        demo = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ecopermit",
-            "demo",
-            "--output",
-            str(results),
-            "--timeout",
-            "400",
-            env={**environment, "COLUMNS": "200"},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await asyncio.wait_for(demo.communicate(), 600)
-        printed = output.decode()
-        assert demo.returncode == 0, printed
+        code, printed = await demo_to_the_end(environment, results)
+        assert code == 0, printed
         assert "22 of 22 decided (22 as the data set implies)" in printed
         outcomes = json.loads(results.read_text())
         await _each_decision_is_in_the_applicants_service(stack, outcomes)
@@ -114,10 +119,9 @@ async def test_killing_the_stack_mid_demo_loses_nothing_and_duplicates_nothing(
 ) -> None:
     environment = {**stack_environment, "ECOPERMIT_STATUTORY_DAY_SECONDS": "0.25"}
     results = tmp_path / "results.json"
-    command = [sys.executable, "-m", "ecopermit", "demo", "--output", str(results)]
     async with running_stack(environment) as stack:
         interrupted = await asyncio.create_subprocess_exec(
-            *command,
+            *demo_command(results),
             env=environment,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
@@ -131,16 +135,8 @@ async def test_killing_the_stack_mid_demo_loses_nothing_and_duplicates_nothing(
     # Up again on the same data directory: the workflows resume from Temporal's SQLite file,
     # and the people, run again, find the same 22 applications.
     async with running_stack(environment):
-        resumed = await asyncio.create_subprocess_exec(
-            *command,
-            "--timeout",
-            "400",
-            env={**environment, "COLUMNS": "200"},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await asyncio.wait_for(resumed.communicate(), 600)
-    assert resumed.returncode == 0, output.decode()
+        code, printed = await demo_to_the_end(environment, results)
+    assert code == 0, printed
     outcomes = json.loads(results.read_text())
     assert len({o["application"] for o in outcomes}) == 22
     assert all(o["decision"] == o["expected"] for o in outcomes)
