@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import grpc
 import protovalidate
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from ecopermit._vendor.buf.validate import validate_pb2
@@ -47,33 +49,64 @@ def request_violations(request: Message) -> list[validate_pb2.Violation]:
 # google.protobuf.Timestamp's defined range (0001-01-01 to 9999-12-31) and nanosecond bounds.
 _TIMESTAMP_SECONDS = range(-62_135_596_800, 253_402_300_800)
 _NANOS = range(1_000_000_000)
+_TIMESTAMP = "google.protobuf.Timestamp"
 
 
 def malformed_timestamps(message: Message, prefix: str = "") -> list[FieldViolation]:
     """Timestamps no clock can show (nanos below zero, year 0): buf.validate lets them through,
     and converting one to a datetime would fail inside the handler."""
     found: list[FieldViolation] = []
-    for field, value in message.ListFields():
-        if field.message_type is None:
+    for field in _fields_reaching_timestamps(message.DESCRIPTOR):
+        is_timestamp = field.message_type is not None and field.message_type.full_name == _TIMESTAMP
+        if field.is_repeated:
+            items = [
+                (f"{prefix}{field.name}[{i}]", item)
+                for i, item in enumerate(getattr(message, field.name))
+            ]
+        elif message.HasField(field.name):
+            items = [(f"{prefix}{field.name}", getattr(message, field.name))]
+        else:
             continue
-        path = f"{prefix}{field.name}"
-        if field.message_type.GetOptions().map_entry:
-            continue  # no request carries timestamps in maps
-        items = list(enumerate(value)) if field.is_repeated else [(None, value)]
-        for index, item in items:
-            where = path if index is None else f"{path}[{index}]"
-            if field.message_type.full_name == "google.protobuf.Timestamp":
-                if item.seconds not in _TIMESTAMP_SECONDS or item.nanos not in _NANOS:
-                    found.append(
-                        FieldViolation(
-                            field=where,
-                            description="not a valid timestamp",
-                            reason="timestamp.well_formed",
-                        )
-                    )
-            else:
+        for where, item in items:
+            if not is_timestamp:
                 found += malformed_timestamps(item, f"{where}.")
+            elif item.seconds not in _TIMESTAMP_SECONDS or item.nanos not in _NANOS:
+                found.append(
+                    FieldViolation(
+                        field=where,
+                        description="not a valid timestamp",
+                        reason="timestamp.well_formed",
+                    )
+                )
     return found
+
+
+@cache
+def _fields_reaching_timestamps(descriptor: Descriptor) -> tuple[FieldDescriptor, ...]:
+    """The message fields of a type that are, or lead to, a Timestamp: every request passes
+    through here, and most of a big one (emission sources, documents) holds none."""
+    return tuple(
+        field
+        for field in descriptor.fields
+        # No request carries timestamps in maps.
+        if field.message_type is not None
+        and not field.message_type.GetOptions().map_entry
+        and _reaches_timestamp(field.message_type, frozenset())
+    )
+
+
+def _reaches_timestamp(descriptor: Descriptor, seen: frozenset[str]) -> bool:
+    if descriptor.full_name == _TIMESTAMP:
+        return True
+    if descriptor.full_name in seen:  # a recursive type: already being looked through
+        return False
+    inner = seen | {descriptor.full_name}
+    return any(
+        field.message_type is not None
+        and not field.message_type.GetOptions().map_entry
+        and _reaches_timestamp(field.message_type, inner)
+        for field in descriptor.fields
+    )
 
 
 # The status travels in trailers, which clients refuse above 8 KiB: a request breaking a
