@@ -220,6 +220,61 @@ def demo(
 
 
 @app.command()
+def bench(
+    n: Annotated[
+        int, typer.Option("--n", help="Applications carried to decisions in each run.", min=1)
+    ] = 1000,
+    day_seconds: Annotated[
+        float, typer.Option(help="Real seconds per statutory day in the runs.", min=0.001)
+    ] = 0.5,
+    requests: Annotated[
+        int, typer.Option(help="Requests per method in the gRPC comparison.", min=1)
+    ] = 2000,
+    concurrency: Annotated[
+        int, typer.Option(help="Requests in flight at once in the gRPC comparison.", min=1)
+    ] = 16,
+    lag_samples: Annotated[
+        int, typer.Option(help="Completed tasks timed for the visibility lag.", min=1)
+    ] = 50,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Give up a pipeline run after this many seconds (default 600 + 6 per "
+            "application).",
+            min=1,
+        ),
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Where bench.json and bench.md go (default var/bench).")
+    ] = None,
+) -> None:
+    """Benchmarks, each beside a baseline measured in the same run, on fresh stacks on loopback:
+
+    1. N applications carried to decisions through the public API, against bare Temporal
+    workflows with the same count of activities, timers and updates; 2. SubmitApplication and
+    GetApplication against a bare gRPC echo server; 3. the lag from CompleteTask to the new
+    stage; 4. run 1 with tracing off. Writes bench.json and bench.md. At the default 1000 on
+    two cores this takes about an hour; try --n 100 first. Ignores a running `ecopermit up`.
+    """
+    from ecopermit.bench.run import BenchOptions, run_bench
+
+    settings = load_settings()
+    options = BenchOptions(
+        applications=n,
+        day_seconds=day_seconds,
+        requests=requests,
+        concurrency=concurrency,
+        lag_samples=lag_samples,
+        timeout_seconds=timeout if timeout is not None else 600 + 6 * n,
+    )
+    report = asyncio.run(run_bench(options, console))
+    directory = output_dir if output_dir is not None else settings.data_dir / "bench"
+    as_json, as_markdown = report.write(directory)
+    console_out.print(report.to_markdown())
+    console.print(f"Results: {as_json} and {as_markdown}")
+
+
+@app.command()
 def traces(
     application: Annotated[
         str | None,

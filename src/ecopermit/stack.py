@@ -17,7 +17,7 @@ from rich.console import Console
 from ecopermit.runtime.grpc.health import wait_until_serving
 from ecopermit.runtime.settings import ServiceName, Settings
 
-_TEMPORAL_HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
+TEMPORAL_HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
 _STOP_GRACE_SECONDS = 15.0
 # A component that exits more often than this in a minute is broken, not unlucky.
 _RESTARTS_PER_MINUTE = 5
@@ -94,7 +94,7 @@ def components(settings: Settings) -> list[Component]:
                 "warn",
             ],
             health_address=settings.temporal_address,
-            health_service=_TEMPORAL_HEALTH_SERVICE,
+            health_service=TEMPORAL_HEALTH_SERVICE,
         )
     ]
     ecopermit = [sys.executable, "-m", "ecopermit"]

@@ -1,0 +1,64 @@
+"""`ecopermit bench`: every benchmark in one run, each beside its baseline, on fresh stacks."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from ecopermit.bench.api import compare_with_echo, visibility_lag
+from ecopermit.bench.pipeline import carry_pipeline, run_bare
+from ecopermit.bench.report import BenchReport
+from ecopermit.bench.stacks import bench_stack
+from ecopermit.demo.dataset import scaled_applications
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    applications: int
+    day_seconds: float
+    requests: int
+    concurrency: int
+    lag_samples: int
+    timeout_seconds: float
+
+    def command(self) -> str:
+        return (
+            f"ecopermit bench --n {self.applications} --day-seconds {self.day_seconds}"
+            f" --requests {self.requests} --concurrency {self.concurrency}"
+            f" --lag-samples {self.lag_samples}"
+        )
+
+
+async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
+    pending = scaled_applications(options.applications)
+    with tempfile.TemporaryDirectory(prefix="ecopermit-bench-") as scratch:
+        work = Path(scratch)
+        console.rule("Stack with tracing on")
+        async with bench_stack(work / "traced", options.day_seconds, tracing=True) as stack:
+            with console.status(f"3. visibility lag: {options.lag_samples} tasks, one by one"):
+                lag = await visibility_lag(stack.settings, options.lag_samples)
+            console.print(f"1. pipeline: {len(pending)} applications, tracing on")
+            traced, shapes = await carry_pipeline(stack, pending, console, options.timeout_seconds)
+            with console.status(
+                f"2. gRPC: {options.requests} requests a method at {options.concurrency} at once"
+            ):
+                api = await compare_with_echo(stack.settings, options.requests, options.concurrency)
+        console.rule("Stack with tracing off")
+        async with bench_stack(work / "untraced", options.day_seconds, tracing=False) as stack:
+            console.print(f"4. pipeline: {len(pending)} applications, tracing off")
+            untraced, _ = await carry_pipeline(stack, pending, console, options.timeout_seconds)
+        console.rule("Bare Temporal")
+        with console.status(f"1. baseline: {len(shapes)} bare workflows, the same steps"):
+            bare = await run_bare(shapes, work / "bare")
+    return BenchReport(
+        command=options.command(),
+        day_seconds=options.day_seconds,
+        traced=traced,
+        untraced=untraced,
+        bare=bare,
+        api=api,
+        visibility=lag,
+    )
