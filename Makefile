@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo up test faults fuzz lint proto clean
+.PHONY: setup demo up test faults fuzz bench lint proto clean
 
 setup: $(INSTALLED)
 
@@ -36,6 +36,10 @@ faults: setup
 # Fuzzing that searches afresh, with 500 examples per RPC and route (minutes, not seconds).
 fuzz: setup
 	HYPOTHESIS_PROFILE=explore $(BIN)/pytest tests/test_fuzzing.py
+
+# The benchmarks, each beside its baseline (README, "Benchmarks"); e.g. make bench BENCH='--n 200'.
+bench: setup
+	$(BIN)/ecopermit bench $(BENCH)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -3,6 +3,8 @@ Temporal accepting a completion and the outbox recording it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -10,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio import workflow
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -19,13 +22,15 @@ from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
 from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
+from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
-from ecopermit.runtime.identity import Role
+from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.services.applicants.models import WorkflowOutboxRecord
 from ecopermit.services.applicants.store import ApplicantStore
 from ecopermit.services.reviews.store import ReviewStore
-from ecopermit.services.workflow_relay import Delivery, WorkflowRelay
+from ecopermit.services.workflow_relay import Delivery, OutboxDoorbell, WorkflowRelay
 from ecopermit.workflows import contract
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
@@ -116,6 +121,48 @@ async def test_a_submission_starts_its_workflow_once_and_a_withdrawal_reaches_it
         assert await relay.deliver_pending() == 1
         assert await handle.result() == application_id
     finally:
+        await engine.dispose()
+
+
+async def test_a_committed_message_rings_the_relay_awake_before_its_next_pass(
+    settings: Settings, temporal: WorkflowEnvironment, worker: str
+) -> None:
+    await asyncio.to_thread(migrations.upgrade, ServiceName.APPLICANTS, settings)
+    engine = create_engine(settings.database_url(ServiceName.APPLICANTS))
+    sessions = session_factory(engine)  # shared by the servicer's store and the relay, as in serve
+    store = ApplicantStore(sessions)
+
+    async def connect() -> Client:
+        return temporal.client
+
+    # A pass a minute: without the bell, the submission would wait most of that minute.
+    relay = WorkflowRelay(
+        store,
+        connect,
+        worker,
+        interval_seconds=60,
+        doorbell=OutboxDoorbell(sessions, WorkflowOutboxRecord),
+    )
+    relaying = asyncio.create_task(relay.run())
+    try:
+        officer = Principal("aliya", Role.APPLICANT, ENTERPRISE_BIN)
+        await store.register_enterprise(samples.enterprise(ENTERPRISE_BIN), officer)
+        await asyncio.sleep(0.5)  # the relay's first pass is over; it waits for the bell now
+        request = samples.submit_request(ENTERPRISE_BIN)
+        view = await store.submit(request.request_id, request.application, officer)
+        application_id = view.record.id
+        handle = temporal.client.get_workflow_handle(contract.permit_workflow_id(application_id))
+        for _ in range(100):
+            with contextlib.suppress(RPCError):  # not started yet
+                if (await handle.describe()).status is WorkflowExecutionStatus.RUNNING:
+                    break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the relay slept through the submission")
+    finally:
+        relaying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relaying
         await engine.dispose()
 
 

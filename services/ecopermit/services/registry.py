@@ -25,13 +25,16 @@ from ecopermit.runtime.gauges import DatabaseGauge
 from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.temporal import connect_temporal
+from ecopermit.services.applicants.models import WorkflowOutboxRecord
 from ecopermit.services.applicants.servicer import ApplicantServicer, ApplicantWorkflowServicer
 from ecopermit.services.applicants.store import ApplicantStore
+from ecopermit.services.inspections.models import FindingsOutboxRecord
 from ecopermit.services.inspections.servicer import InspectionServicer
 from ecopermit.services.inspections.store import InspectionStore
+from ecopermit.services.reviews.models import CompletionOutboxRecord
 from ecopermit.services.reviews.servicer import ReviewServicer, ReviewWorkflowServicer
 from ecopermit.services.reviews.store import ReviewStore
-from ecopermit.services.workflow_relay import WorkflowRelay
+from ecopermit.services.workflow_relay import OutboxDoorbell, WorkflowRelay
 
 
 def _full_name(messages: ModuleType, service: str) -> str:
@@ -82,20 +85,27 @@ def registrations(
 def workflow_relay(
     service: ServiceName, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> WorkflowRelay:
-    """The relay that delivers this service's outbox to the permit workflows."""
+    """The relay that delivers this service's outbox to the permit workflows, woken by each
+    commit of a message on these sessions."""
     outbox: ApplicantStore | ReviewStore | InspectionStore
+    message: type[object]
     if service is ServiceName.APPLICANTS:
-        outbox = ApplicantStore(sessions)
+        outbox, message = ApplicantStore(sessions), WorkflowOutboxRecord
     elif service is ServiceName.REVIEWS:
         outbox = ReviewStore(sessions, settings.public_comments_per_hour)
+        message = CompletionOutboxRecord
     else:
-        outbox = InspectionStore(sessions)
+        outbox, message = InspectionStore(sessions), FindingsOutboxRecord
 
     async def connect() -> Client:
         return await connect_temporal(settings)
 
     return WorkflowRelay(
-        outbox, connect, settings.temporal_task_queue, settings.workflow_relay_interval_seconds
+        outbox,
+        connect,
+        settings.temporal_task_queue,
+        settings.workflow_relay_interval_seconds,
+        OutboxDoorbell(sessions, message),
     )
 
 

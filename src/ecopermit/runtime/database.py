@@ -13,6 +13,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Several writers (service + migration or a second replica) share one SQLite file in the
@@ -55,8 +56,15 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit, as async code needs."""
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit, as async code needs.
+
+    Their synchronous Session class is their own, so that a listener to session events (the
+    outbox doorbell) hears this factory's sessions only, not every database's in the process.
+    """
+    own_class = type("FactorySession", (Session,), {})
+    return async_sessionmaker(
+        engine, class_=AsyncSession, sync_session_class=own_class, expire_on_commit=False
+    )
 
 
 class UtcDateTime(TypeDecorator[datetime]):
