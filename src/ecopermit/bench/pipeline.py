@@ -7,11 +7,12 @@ import asyncio
 import itertools
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from temporalio.client import Client
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
@@ -38,6 +39,12 @@ _STAFF_POLL_SECONDS = 0.5
 _BARE_TASK_QUEUE = "bench-bare"
 # Histories fetched at once, and bare workflows driven at once, from this process.
 _CLIENT_CONCURRENCY = 32
+_BAR = (
+    TextColumn("{task.description:<22}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ async def carry_pipeline(
 async def _stage_seconds(settings: Settings, applications: set[str]) -> dict[str, Latency]:
     ops = TokenIssuer.from_settings(settings).mint(Principal("bench-ops", Role.OPS))
     metadata = (("authorization", f"Bearer {ops}"),)
-    spent: dict[str, list[float]] = defaultdict(list)
+    spent: dict[int, list[float]] = defaultdict(list)
     async with service_channel(settings, ServiceName.APPLICANTS) as channel:
         stub = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
         page_token = ""
@@ -112,11 +119,12 @@ async def _stage_seconds(settings: Settings, applications: set[str]) -> dict[str
                     continue
                 for entry, following in itertools.pairwise(application.stage_history):
                     stay = following.enter_time.ToDatetime() - entry.enter_time.ToDatetime()
-                    spent[stage_name(entry.stage)].append(stay.total_seconds())
+                    spent[entry.stage].append(stay.total_seconds())
             page_token = page.next_page_token
             if not page_token:
                 break
-    return {stage: Latency.of(stays) for stage, stays in spent.items()}
+    # In the order of the stage enum, which is the order of the procedure.
+    return {stage_name(stage): Latency.of(spent[stage]) for stage in sorted(spent)}
 
 
 async def _workflow_shapes(settings: Settings, applications: list[str]) -> list[WorkflowShape]:
@@ -131,7 +139,7 @@ async def _workflow_shapes(settings: Settings, applications: list[str]) -> list[
     return list(await asyncio.gather(*(shape(a) for a in applications)))
 
 
-async def run_bare(shapes: Sequence[WorkflowShape], data_dir: Path) -> BareRun:
+async def run_bare(shapes: Sequence[WorkflowShape], data_dir: Path, console: Console) -> BareRun:
     """Each shape run once by BareWorkflow, all at once, its updates sent as soon as it starts,
     on a fresh dev server of its own with a worker in a process of its own."""
     async with temporal_alone(data_dir) as (settings, temporal_pid):
@@ -139,7 +147,11 @@ async def run_bare(shapes: Sequence[WorkflowShape], data_dir: Path) -> BareRun:
             "ecopermit.bench.bare_workflow", "worker", settings.temporal_address, _BARE_TASK_QUEUE
         )
         async with worker as (worker_pid, _), peak_rss(lambda: [temporal_pid, worker_pid]) as peaks:
-            seconds, durations = await _drive_bare(settings, shapes)
+            with Progress(*_BAR, console=console) as progress:
+                bar = progress.add_task("bare workflows", total=len(shapes))
+                seconds, durations = await _drive_bare(
+                    settings, shapes, lambda: progress.advance(bar)
+                )
     steps = Counter[str]()
     for shape in shapes:
         steps.update(
@@ -159,7 +171,7 @@ async def run_bare(shapes: Sequence[WorkflowShape], data_dir: Path) -> BareRun:
 
 
 async def _drive_bare(
-    settings: Settings, shapes: Sequence[WorkflowShape]
+    settings: Settings, shapes: Sequence[WorkflowShape], finished: Callable[[], None]
 ) -> tuple[float, list[float]]:
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     limit = asyncio.Semaphore(_CLIENT_CONCURRENCY)
@@ -175,6 +187,7 @@ async def _drive_bare(
                 await handle.execute_update(BareWorkflow.poke)
         await handle.result()
         durations.append(time.perf_counter() - began)
+        finished()
 
     started = time.perf_counter()
     await asyncio.gather(*(one(n, shape) for n, shape in enumerate(shapes)))
