@@ -253,8 +253,8 @@ def bench(
     1. N applications carried to decisions through the public API, against bare Temporal
     workflows with the same count of activities, timers and updates; 2. SubmitApplication and
     GetApplication against a bare gRPC echo server; 3. the lag from CompleteTask to the new
-    stage; 4. run 1 with tracing off. Writes bench.json and bench.md. At the default 1000 on
-    two cores this takes about an hour; try --n 100 first. Ignores a running `ecopermit up`.
+    stage; 4. run 1 with no span exported. Writes bench.json and bench.md. At the default 1000 on
+    two cores this takes about 70 minutes; try --n 100 first. Ignores a running `ecopermit up`.
     """
     from ecopermit.bench.run import BenchOptions, run_bench
 
