@@ -23,6 +23,8 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
+    # Docstrings are wrapped for the source; markdown reflows each paragraph to the terminal.
+    rich_markup_mode="markdown",
 )
 console = Console(stderr=True)
 console_out = Console()
@@ -248,13 +250,16 @@ def bench(
         Path | None, typer.Option(help="Where bench.json and bench.md go (default var/bench).")
     ] = None,
 ) -> None:
-    """Benchmarks, each beside a baseline measured in the same run, on fresh stacks on loopback:
+    """Benchmarks, each beside a baseline measured in the same run, on fresh stacks on loopback.
 
     1. N applications carried to decisions through the public API, against bare Temporal
-    workflows with the same count of activities, timers and updates; 2. SubmitApplication and
-    GetApplication against a bare gRPC echo server; 3. the lag from CompleteTask to the new
-    stage; 4. run 1 with no span exported. Writes bench.json and bench.md. At the default 1000 on
-    two cores this takes about 70 minutes; try --n 100 first. Ignores a running `ecopermit up`.
+       workflows with the same counts of activities, timers and updates.
+    2. SubmitApplication and GetApplication against a bare gRPC echo server.
+    3. The lag from CompleteTask returning to the new stage showing.
+    4. Run 1 again with no span exported.
+
+    Writes bench.json and bench.md. At the default 1000 on two cores this takes about 70
+    minutes; try --n 100 first. A running `ecopermit up` is neither used nor disturbed.
     """
     from ecopermit.bench.run import BenchOptions, run_bench
 
