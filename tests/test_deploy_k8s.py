@@ -305,6 +305,8 @@ def test_every_process_gets_production_settings_ecopermit_accepts(
         assert not settings.dev_sign_in
         assert not settings.auto_migrate
         assert settings.traces_exporter.value == "otlp_grpc"
+        # A worker's memory stays under its limit however many applications are in flight.
+        assert settings.worker_max_cached_workflows == 500
         # Peers and the collector are addressed by the Services this overlay defines.
         for service in ServiceName:
             # dns:/// names the headless Service, which resolves to every replica.

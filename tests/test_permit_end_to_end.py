@@ -120,7 +120,12 @@ async def stack(
             kazakhstan_calendar(),
             settings.statutory_day_seconds,
         )
-        worker = build_worker(temporal.client, task_queue, activities, timedelta(seconds=1))
+        # No cache at all: each step of the workflow first replays its whole history, as an
+        # evicted one does on a worker whose cache is capped
+        # (ECOPERMIT_WORKER_MAX_CACHED_WORKFLOWS).
+        worker = build_worker(
+            temporal.client, task_queue, activities, timedelta(seconds=1), max_cached_workflows=0
+        )
         await stack.enter_async_context(worker)
         yield Desk(
             applicant_service_pb2_grpc.ApplicantServiceStub(channels.applicants),

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     workflow_relay_interval_seconds: float = Field(default=1.0, gt=0)
     # The permit worker's health port (gRPC health, for `ecopermit up` and Kubernetes probes).
     worker_port: Port = 50054
+    # Workflows the worker keeps in memory between their steps (about 0.65 MiB each, measured by
+    # `ecopermit bench`); one evicted is replayed from its history when it next has work.
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
     # How long one statutory day lasts in real seconds: 86400 in production; the demo calendar
     # sets a fraction of a second so that months of procedure pass in a minute. An application
     # keeps the scale it started with.

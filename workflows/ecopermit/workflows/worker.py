@@ -25,13 +25,18 @@ logger = logging.getLogger(__name__)
 
 
 def build_worker(
-    client: Client, task_queue: str, activities: PermitActivities, grace: timedelta
+    client: Client,
+    task_queue: str,
+    activities: PermitActivities,
+    grace: timedelta,
+    max_cached_workflows: int,
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[PermitApplicationWorkflow],
         activities=activities.all(),
+        max_cached_workflows=max_cached_workflows,
         # Inside the client's tracing interceptor, so its spans carry the application too.
         interceptors=[ApplicationTracingInterceptor()],
         graceful_shutdown_timeout=grace,
@@ -55,7 +60,13 @@ async def run_worker(settings: Settings) -> None:
     client = await connect_temporal(settings)
     activities, channels = permit_activities(settings)
     grace = timedelta(seconds=settings.shutdown_grace_seconds)
-    worker = build_worker(client, settings.temporal_task_queue, activities, grace)
+    worker = build_worker(
+        client,
+        settings.temporal_task_queue,
+        activities,
+        grace,
+        settings.worker_max_cached_workflows,
+    )
     health = await start_server(
         [], host=settings.host, port=settings.worker_port, verifier=TokenVerifier(settings)
     )
