@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -23,6 +22,7 @@ import hypothesis
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from ecopermit.bench.stacks import free_port
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
 from ecopermit.runtime.grpc.server import RunningServer, ServiceRegistration, start_server
@@ -142,13 +142,6 @@ async def service_channel(settings: Settings) -> AsyncIterator[ServiceChannel]:
 @pytest.fixture
 async def applicants_channel(service_channel: ServiceChannel) -> grpc.aio.Channel:
     return await service_channel(ServiceName.APPLICANTS)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _beside_python(command: str) -> str:

@@ -12,9 +12,9 @@ from pathlib import Path
 import grpc
 import pytest
 
+from ecopermit.bench.stacks import free_port
 from ecopermit.reviews.v1 import review_service_pb2, review_service_pb2_grpc
 from ecopermit.runtime.grpc.health import wait_until_serving
-from tests.conftest import free_port
 
 ECOPERMIT = [sys.executable, "-m", "ecopermit"]
 
