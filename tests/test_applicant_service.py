@@ -114,7 +114,7 @@ async def test_an_enterprise_is_registered_once(actors: Actors) -> None:
 async def test_an_applicant_registers_and_sees_only_its_own_enterprise(actors: Actors) -> None:
     foreign = await rpc_error(
         actors.applicants.RegisterEnterprise(
-            api.RegisterEnterpriseRequest(enterprise=samples.enterprise("123456789013")),
+            api.RegisterEnterpriseRequest(enterprise=samples.enterprise("120840001239")),
             metadata=actors.owner,
         )
     )
@@ -221,7 +221,7 @@ async def test_a_failure_mid_submission_leaves_nothing_and_the_retry_one(
 async def test_an_unregistered_enterprise_cannot_submit(
     actors: Actors, issuer: TokenIssuer
 ) -> None:
-    stranger_bin = "123456789013"
+    stranger_bin = "120840001239"
     refused = await rpc_error(
         actors.applicants.SubmitApplication(
             samples.submit_request(stranger_bin),

@@ -106,7 +106,7 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
             report[run]["peak_rss_mib"]
         )
     stages = report["traced"]["stage_seconds"]
-    assert {"completeness", "technical_review", "public_consultation", "decision"} <= set(stages)
+    assert {"completeness", "state_expertise", "remarks", "decision"} <= set(stages)
     assert all(0 <= s["p50"] <= s["p99"] for s in stages.values())
     bare = report["bare"]
     assert bare["workflows"] == 3
@@ -130,7 +130,7 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
         )
     # 3: every probe saw the completeness check give way to the technical review.
     assert report["visibility"]["lag_seconds"]["count"] == 3
-    assert report["visibility"]["stages_seen"] == {"technical_review": 3}
+    assert report["visibility"]["stages_seen"] == {"state_expertise": 3}
     markdown = (output / "bench.md").read_text()
     assert "| bare workflows, same steps | 3 |" in markdown
     assert "| SubmitApplication |" in markdown

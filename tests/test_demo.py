@@ -97,7 +97,24 @@ async def test_the_demo_carries_all_22_to_the_decisions_the_data_set_implies(
     permits = [o["permit"] for o in outcomes if o["permit"]]
     assert len(permits) == len(set(permits)) == 20
     assert by_key["zhezkazgan-copper"]["bat_verdict"] == "overridden"
-    assert by_key["temirtau-steel"]["inspection"] == "2 violation(s)"
+    # The statute's sequence, as the scripted people took it.
+    for pending in pending_applications():
+        path = by_key[pending.key]["stages"]
+        if pending.missing:
+            assert path[:4] == ["submitted", "completeness", "not_accepted", "completeness"], path
+        if pending.expected == "approved":
+            assert path[-3:-1] == ["applicant_answer", "decision"] or (
+                path[-4:-1] == ["applicant_answer", "disagreement_resolution", "decision"]
+            ), path
+        assert ("disagreement_resolution" in path) == bool(pending.disagree), path
+        assert ("transboundary_consultation" in path) == pending.transboundary, path
+        assert "site_inspection" not in path
+    refused = by_key["pavlodar-refinery"]["stages"]
+    assert refused[-3:] == ["decision", "preliminary_decision", "refused"]
+    # The public asked its questions at the hearings held during the expertise.
+    for pending in pending_applications():
+        if pending.public_comment and pending.expected != "withdrawn":
+            assert by_key[pending.key]["hearing"] == "2 question(s)", by_key[pending.key]
 
 
 async def _each_decision_is_in_the_applicants_service(

@@ -23,9 +23,7 @@ from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.domain.business_calendar import kazakhstan_calendar
-from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
-from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
@@ -138,7 +136,8 @@ async def stack(
 
 
 def coal_plant_above_bat() -> applicants_pb.Application:
-    """A 420 MWth pulverised-coal plant whose NOx is above the existing-plant BAT-AEL."""
+    """A 420 MWth pulverised-coal plant whose NOx is above the existing-plant BAT-AEL, with no
+    efficiency programme yet: the remarks will ask for one."""
     application = samples.application(ENTERPRISE_BIN, nox_mg_nm3=240.0)
     application.emission_sources[0].source_type = "lcp_coal_pc_existing"
     application.emission_sources[0].emissions[1].concentration_mg_nm3 = 8.0  # dust within 3-11
@@ -149,12 +148,6 @@ def coal_plant_above_bat() -> applicants_pb.Application:
             applicants_pb.DOCUMENT_KIND_PRODUCTION_CONTROL_PROGRAMME,
             applicants_pb.DOCUMENT_KIND_BAT_GAP_ANALYSIS,
         )
-    )
-    application.efficiency_programme.add(
-        description="Low-NOx burners and over-fire air on boiler 1",
-        due_date=date_pb2.Date(year=2028, month=10, day=1),
-        source_id="stack-1",
-        pollutant=kz.POLLUTANT_NOX,
     )
     return application
 
@@ -230,7 +223,8 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
     name = submitted.application.name
 
     at_completeness = await reaches(desk, name, applicants_pb.STAGE_COMPLETENESS)
-    assert at_completeness.rules_version == "kep-2026.1"
+    assert at_completeness.rules_version == "kep-2026.2"
+    assert "registered on" in at_completeness.stage_history[0].reason
     [deadline] = at_completeness.deadlines
     assert deadline.business_days == 5
     # Where is my application and when will it be decided: after every stage's deadline.
@@ -242,17 +236,25 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
         desk, name, reviews_pb.TASK_KIND_COMPLETENESS, *reviewer, reviews_pb.TASK_OUTCOME_COMPLETE
     )
 
-    in_review = await reaches(desk, name, applicants_pb.STAGE_TECHNICAL_REVIEW)
-    assert len(in_review.open_tasks) == 4
-    for kind, outcome in (
-        (reviews_pb.TASK_KIND_TECHNICAL_AIR, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS),
-        (reviews_pb.TASK_KIND_TECHNICAL_WATER, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS),
-        (reviews_pb.TASK_KIND_TECHNICAL_WASTE, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS),
-        (reviews_pb.TASK_KIND_STATE_EXPERTISE, reviews_pb.TASK_OUTCOME_POSITIVE_CONCLUSION),
+    # The state environmental expertise: its parts, the BAT review, and the public hearing.
+    in_expertise = await reaches(desk, name, applicants_pb.STAGE_STATE_EXPERTISE)
+    assert len(in_expertise.open_tasks) == 4
+    question = await desk.reviews.SubmitPublicComment(
+        reviews_api.SubmitPublicCommentRequest(
+            parent=name,
+            request_id=str(uuid.uuid4()),
+            public_comment=reviews_pb.PublicComment(
+                author_display_name="Ecoforum Pavlodar", text="Will the ASM data be published?"
+            ),
+        ),
+        metadata=desk.token(Role.PUBLIC, "citizen-1"),
+    )
+    for kind in (
+        reviews_pb.TASK_KIND_TECHNICAL_AIR,
+        reviews_pb.TASK_KIND_TECHNICAL_WATER,
+        reviews_pb.TASK_KIND_TECHNICAL_WASTE,
     ):
-        await work_task(desk, name, kind, *reviewer, outcome)
-
-    await reaches(desk, name, applicants_pb.STAGE_BAT_ASSESSMENT)
+        await work_task(desk, name, kind, *reviewer, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS)
     expert = (Role.BAT_EXPERT, "expert-1")
     await work_task(
         desk, name, reviews_pb.TASK_KIND_BAT_REVIEW, *expert, reviews_pb.TASK_OUTCOME_BAT_CONFIRMED
@@ -266,55 +268,59 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
     assert nox.verdict == reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND
     assert assessment.reviewed
     assert assessment.programme_required
-
-    # Above the BAT-AEL: the risk rule sends an inspector before the decision.
-    await reaches(desk, name, applicants_pb.STAGE_SITE_INSPECTION)
-    inspector = desk.token(Role.INSPECTOR, "inspector-1")
-
-    async def scheduled() -> inspections_pb.Inspection | None:
-        listed = await desk.inspections.ListInspections(
-            inspections_api.ListInspectionsRequest(application=name), metadata=inspector
-        )
-        return listed.inspections[0] if listed.inspections else None
-
-    inspection = await eventually(scheduled, "the pre-permit inspection")
-    assert inspection.type == inspections_pb.INSPECTION_TYPE_PRE_PERMIT
-    await desk.inspections.RecordFindings(
-        inspections_api.RecordFindingsRequest(
-            name=inspection.name,
-            checklist=[
-                inspections_pb.ChecklistItem(
-                    code="ASM-01", description="ASM transmitting", compliant=True
-                )
-            ],
-        ),
-        metadata=inspector,
-    )
-
-    await reaches(desk, name, applicants_pb.STAGE_PUBLIC_CONSULTATION)
-    comment = await desk.reviews.SubmitPublicComment(
-        reviews_api.SubmitPublicCommentRequest(
-            parent=name,
-            request_id=str(uuid.uuid4()),
-            public_comment=reviews_pb.PublicComment(
-                author_display_name="Ecoforum Pavlodar", text="Publish the ASM data monthly."
-            ),
-        ),
-        metadata=desk.token(Role.PUBLIC, "citizen-1"),
-    )
-    await work_task(
+    # The open meeting, 30 days after the documents were posted; then the protocol.
+    protocol = await work_task(
         desk,
         name,
-        reviews_pb.TASK_KIND_COMMENT_DISPOSITION,
+        reviews_pb.TASK_KIND_HEARING_PROTOCOL,
         *reviewer,
         reviews_pb.TASK_OUTCOME_ACKNOWLEDGED,
         comment_dispositions=[
             reviews_api.CommentDispositionEntry(
-                public_comment=comment.public_comment.name,
+                public_comment=question.public_comment.name,
                 disposition=reviews_pb.COMMENT_DISPOSITION_ACCEPTED,
-                reason="Added as a permit condition on ASM reporting.",
+                reason="Yes: a permit condition on ASM reporting.",
             )
         ],
+    )
+    assert "publishes the protocol" in protocol.instructions
+    conclusion = await work_task(
+        desk,
+        name,
+        reviews_pb.TASK_KIND_STATE_EXPERTISE,
+        *reviewer,
+        reviews_pb.TASK_OUTCOME_POSITIVE_CONCLUSION,
+    )
+    assert "protocol item 1: Ecoforum Pavlodar: Will the ASM data be published?" in (
+        conclusion.instructions
+    )
+
+    # NOx above range and no efficiency programme: the remarks must ask for one.
+    remarks = await work_task(
+        desk,
+        name,
+        reviews_pb.TASK_KIND_REMARKS,
+        *reviewer,
+        reviews_pb.TASK_OUTCOME_REMARKS_SENT,
+        comments="Attach the ППЭЭ.",
+    )
+    assert "ППЭЭ" in remarks.instructions
+    assert list(remarks.allowed_outcomes) == [reviews_pb.TASK_OUTCOME_REMARKS_SENT]
+    await reaches(desk, name, applicants_pb.STAGE_APPLICANT_ANSWER)
+    await desk.applicants.AmendApplication(
+        applicants_api.AmendApplicationRequest(
+            name=name,
+            request_id=str(uuid.uuid4()),
+            response="The efficiency programme is attached.",
+            efficiency_programme=[
+                applicants_pb.ProgrammeMilestone(
+                    description="Low-NOx burners on stack-1",
+                    due_date=date_pb2.Date(year=2029, month=12, day=31),
+                    source_id="stack-1",
+                )
+            ],
+        ),
+        metadata=owner,
     )
 
     await reaches(desk, name, applicants_pb.STAGE_DECISION)
@@ -326,16 +332,15 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
         "head-1",
         reviews_pb.TASK_OUTCOME_APPROVE,
     )
-    assert "site inspection: 0 violation(s)" in decided.instructions
+    assert "The efficiency programme is attached." in decided.instructions
 
     approved = await reaches(desk, name, applicants_pb.STAGE_APPROVED)
     assert [applicants_pb.Stage.Name(h.stage) for h in approved.stage_history] == [
         "STAGE_SUBMITTED",
         "STAGE_COMPLETENESS",
-        "STAGE_TECHNICAL_REVIEW",
-        "STAGE_BAT_ASSESSMENT",
-        "STAGE_SITE_INSPECTION",
-        "STAGE_PUBLIC_CONSULTATION",
+        "STAGE_STATE_EXPERTISE",
+        "STAGE_REMARKS",
+        "STAGE_APPLICANT_ANSWER",
         "STAGE_DECISION",
         "STAGE_APPROVED",
     ]

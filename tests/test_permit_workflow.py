@@ -53,6 +53,7 @@ from ecopermit.workflows.permit_workflow import (
 )
 from ecopermit.workflows.rules_of_procedure import all_rules
 from ecopermit.workflows.statutory_clock import deadline_instant
+from ecopermit.workflows.worker import WORKFLOWS
 
 RULES = all_rules()["kep-2026.1"]
 ALL_DOCUMENTS = list(RULES.required_documents)
@@ -74,6 +75,15 @@ async def keep_history(app: Permitting, name: str) -> None:
 def test_histories_are_recorded_for_every_decision() -> None:
     names = {path.stem for path in HISTORIES.glob("*.json")}
     assert names >= {"approved", "refused_after_hearing", "returned_then_approved", "withdrawn"}
+    # kep-2026.2 (KepProcedureWorkflow): finished ones, and ones stopped mid-procedure, which
+    # is what a deployment meets: workflows still running.
+    assert names >= {
+        "statutory_approved",
+        "statutory_refused_after_negative_expertise",
+        "statutory_approved_after_hearing",
+        "statutory_in_transboundary_consultation",
+        "statutory_in_disagreement",
+    }
 
 
 @pytest.mark.parametrize("recorded", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
@@ -81,7 +91,8 @@ async def test_the_workflow_still_replays_the_histories_of_earlier_releases(
     recorded: Path,
 ) -> None:
     history = WorkflowHistory.from_json(recorded.stem, await asyncio.to_thread(recorded.read_text))
-    result = await Replayer(workflows=[PermitApplicationWorkflow]).replay_workflow(
+    # The worker's own list, so that a workflow type dropped from it fails here too.
+    result = await Replayer(workflows=WORKFLOWS).replay_workflow(
         history, raise_on_replay_failure=False
     )
     assert result.replay_failure is None, f"{recorded.name}: {result.replay_failure}"
@@ -771,3 +782,56 @@ async def test_the_predicted_decision_date_moves_with_the_procedure(permitting: 
     later = progressed.predicted_decision_time
     assert later is not None
     assert later <= at_completeness  # reviewing early never pushes the forecast out
+
+
+async def test_a_kep_2026_1_application_finishes_under_it_after_the_worker_is_upgraded(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    """Started by a worker that knows only kep-2026.1, carried to its decision by the upgraded
+    worker, which runs both procedures and the new activities and messages, and which keeps
+    no workflow in its cache, so that it replays the old worker's history before each step.
+
+    The recorded histories guard the old code's determinism (they were written by the
+    releases that ran it); this guards the upgrade itself."""
+    services = Services()
+    task_queue = f"upgrade-{uuid.uuid4()}"
+    application_id = str(uuid.uuid4())
+    # Without a cache (no sticky queue): the time-skipping server does not move a query off a
+    # stopped worker's sticky queue, where a cluster would after its timeout.
+    old_worker = Worker(
+        time_skipping.client,
+        task_queue=task_queue,
+        workflows=[PermitApplicationWorkflow],
+        activities=services.activities(),
+        max_cached_workflows=0,
+    )
+    async with old_worker:
+        # Started as the relay starts what the applicants service registered before kep-2026.2.
+        handle: WorkflowHandle[
+            PermitApplicationWorkflow, PermitOutcome
+        ] = await time_skipping.client.start_workflow(
+            contract.WORKFLOW_NAME,
+            contract.PermitApplicationInput(application_id, "990340000123"),
+            id=contract.permit_workflow_id(application_id),
+            task_queue=task_queue,
+            result_type=PermitOutcome,
+        )
+        app = Permitting(time_skipping, services, handle)
+        await app.through_technical_review()
+        await app.until_stage("bat_assessment")
+    upgraded = Worker(
+        time_skipping.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=services.activities(),
+        max_cached_workflows=0,
+    )
+    async with upgraded:
+        await app.through_consultation()
+        await app.complete(reviews_pb.TASK_KIND_DECISION, reviews_pb.TASK_OUTCOME_APPROVE, "head-1")
+        outcome = await handle.result()
+    assert outcome.decision == "approved"
+    assert {s.rules_version for s in services.stages} == {"kep-2026.1"}
+    assert "STAGE_PUBLIC_CONSULTATION" in services.stage_names()
+    replayed = await Replayer(workflows=WORKFLOWS).replay_workflow(await handle.fetch_history())
+    assert replayed.replay_failure is None

@@ -156,24 +156,39 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     reviewer = await person("reviewer-1")
     await reviewer.sign_in("reviewer")
     await reviewer.work("completeness", "complete")
-    for kind in ("technical air", "technical water", "technical waste"):
-        await reviewer.work(kind, "no objections")
-    await reviewer.work("state expertise", "positive conclusion")
 
-    expert = await person("expert-1")
-    await expert.sign_in("bat_expert")
-    await expert.work("bat review", "bat confirmed")
-
-    await until_stage(enterprise, application_url, "public consultation")
-    await enterprise.shot("consultation")
+    # The state environmental expertise, and the public hearing held during it.
+    await until_stage(enterprise, application_url, "state expertise")
+    await enterprise.shot("expertise")
     citizen = await person("citizen-1")
     await citizen.sign_in("public")
     await citizen.page.fill("#consultations input[name=author]", "Ecoforum Pavlodar")
-    await citizen.page.fill("#consultations textarea[name=text]", "Publish the ASM data monthly.")
-    await citizen.shot("comment")
+    await citizen.page.fill("#consultations textarea[name=text]", "Will the ASM data be public?")
+    await citizen.shot("question")
     await citizen.page.click("#consultations button[type=submit]")
     await citizen.page.wait_for_selector("#thanks")
-    await reviewer.work("comment disposition", "acknowledged")
+    for kind in ("technical air", "technical water", "technical waste"):
+        await reviewer.work(kind, "no objections")
+    expert = await person("expert-1")
+    await expert.sign_in("bat_expert")
+    await expert.work("bat review", "bat confirmed")
+    # After the open meeting, every question is answered and the protocol published.
+    await reviewer.work("hearing protocol", "acknowledged")
+    await reviewer.work("state expertise", "positive conclusion")
+    await reviewer.work("remarks", "remarks sent", "Give the stack height in the drawings.")
+
+    # What is asked of the enterprise, and its answer.
+    await until_stage(enterprise, application_url, "applicant answer")
+    expected = await enterprise.page.inner_text("#expected")
+    assert expected in (
+        "Ответить на замечания или проект разрешения",
+        "Answer the remarks or the draft permit",
+    )
+    assert "Give the stack height in the drawings." in await enterprise.page.inner_text(".asked")
+    await enterprise.shot("remarks")
+    await enterprise.page.fill("textarea[name=response]", "The stack height is on sheet 3.")
+    await enterprise.page.click("#expected ~ form button[type=submit]")
+    await until_stage(enterprise, application_url, "decision")
 
     head = await person("head-1")
     await head.sign_in("decision_maker")
@@ -182,7 +197,7 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
         if await head.page.locator("#waiting button[data-kind='decision']").count():
             break
         await asyncio.sleep(0.2)
-    await head.work("decision", "approve", "BAT met; the public's comment is a condition.")
+    await head.work("decision", "approve", "BAT met; the hearing's question is a condition.")
 
     await until_stage(enterprise, application_url, "approved")
     await enterprise.shot("approved")

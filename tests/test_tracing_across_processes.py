@@ -122,7 +122,7 @@ async def test_one_trace_runs_from_the_request_through_the_workflow_to_the_revie
     submit_call = the(trace, f"{APPLICANTS}/SubmitApplication", "gateway")
     submit = the(trace, f"{APPLICANTS}/SubmitApplication", "applicants")
     deliver = the(trace, "deliver start")
-    start = the(trace, "StartWorkflow:PermitApplicationWorkflow")
+    start = the(trace, "StartWorkflow:KepProcedureWorkflow")
     create_task = the(trace, f"{REVIEW_WORKFLOW_SERVICE}/CreateTask", "reviews")
     create_call = the(trace, f"{REVIEW_WORKFLOW_SERVICE}/CreateTask", "worker")
     # The edges: client → gateway → applicants → outbox relay → StartWorkflow; then the
@@ -133,7 +133,7 @@ async def test_one_trace_runs_from_the_request_through_the_workflow_to_the_revie
     assert submit.service == "applicants"
     assert deliver.parent_id == submit.span_id
     assert start.parent_id == deliver.span_id
-    assert the(trace, "RunWorkflow:PermitApplicationWorkflow").service == "worker"
+    assert the(trace, "RunWorkflow:KepProcedureWorkflow").service == "worker"
     assert the(trace, "RunActivity:record_stage").service == "worker"
     assert create_task.parent_id == create_call.span_id
     assert the(trace, "RunActivity:create_task").span_id == create_call.parent_id
@@ -197,16 +197,16 @@ async def test_one_trace_runs_from_the_request_through_the_workflow_to_the_revie
 
     await stack.metric_until(
         "ecopermit.applications",
-        lambda p: stage("technical_review")(p) and p["value"] == 1,
+        lambda p: stage("state_expertise")(p) and p["value"] == 1,
     )
     await stack.metric_until(
         "ecopermit.tasks.open",
-        lambda p: p["attributes"].get("enduser.role") == "reviewer" and p["value"] == 4,
+        lambda p: p["attributes"].get("enduser.role") == "reviewer" and p["value"] == 3,
     )
     spent = await stack.metric_until("ecopermit.stage.duration", stage("completeness"))
     assert spent["count"] == 1
     assert spent["sum"] > 0
-    await stack.metric_until("ecopermit.stage.entries", stage("technical_review"))
+    await stack.metric_until("ecopermit.stage.entries", stage("state_expertise"))
 
     # And ops read it all in the terminal.
     shown = await asyncio.to_thread(

@@ -30,13 +30,18 @@ from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.applicants.models import WorkflowOutboxRecord
 from ecopermit.services.applicants.store import ApplicantStore
 from ecopermit.services.reviews.store import ReviewStore
-from ecopermit.services.workflow_relay import Delivery, OutboxDoorbell, WorkflowRelay
+from ecopermit.services.workflow_relay import (
+    Delivery,
+    OutboxDoorbell,
+    WorkflowRelay,
+    start_arguments,
+)
 from ecopermit.workflows import contract
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
 
 
-@workflow.defn(name=contract.WORKFLOW_NAME)
+@workflow.defn(name=contract.STATUTORY_WORKFLOW_NAME)
 class RecordingPermitWorkflow:
     """Stands in for the permit workflow (issue #4): records what the relay delivers."""
 
@@ -45,9 +50,9 @@ class RecordingPermitWorkflow:
         self.withdrawn = False
 
     @workflow.run
-    async def run(self, application: contract.PermitApplicationInput) -> str:
+    async def run(self, application: contract.KepApplicationInput) -> str:
         await workflow.wait_condition(lambda: self.withdrawn)
-        return application.application_id
+        return f"{application.application_id} {application.rules_version}"
 
     @workflow.update(name=contract.UPDATE_COMPLETE_TASK)
     async def complete_task(self, completion: contract.TaskCompletion) -> None:
@@ -65,6 +70,10 @@ class RecordingPermitWorkflow:
     @workflow.query
     def completions(self) -> list[str]:
         return self.completed
+
+
+def registered(application_id: str) -> contract.KepApplicationInput:
+    return contract.KepApplicationInput(application_id, ENTERPRISE_BIN, "kep-2026.2", "2026-12-03")
 
 
 @pytest.fixture
@@ -119,7 +128,8 @@ async def test_a_submission_starts_its_workflow_once_and_a_withdrawal_reaches_it
             metadata=owner,
         )
         assert await relay.deliver_pending() == 1
-        assert await handle.result() == application_id
+        # Registered under the rules in force, whose workflow type the relay started.
+        assert await handle.result() == f"{application_id} kep-2026.2"
     finally:
         await engine.dispose()
 
@@ -198,7 +208,9 @@ async def test_a_completion_survives_a_crash_between_temporal_and_the_outbox(
         assert await relay.deliver_pending() == 0  # no workflow yet: the completion waits
         handle = await temporal.client.start_workflow(
             RecordingPermitWorkflow.run,
-            contract.PermitApplicationInput(application_id, ENTERPRISE_BIN),
+            contract.KepApplicationInput(
+                application_id, ENTERPRISE_BIN, "kep-2026.2", "2026-12-03"
+            ),
             id=contract.permit_workflow_id(application_id),
             task_queue=worker,
         )
@@ -242,7 +254,7 @@ async def test_one_bad_message_holds_back_its_application_only(
     for name in ("a", "b", "c"):
         await temporal.client.start_workflow(
             RecordingPermitWorkflow.run,
-            contract.PermitApplicationInput(ids[name], ENTERPRISE_BIN),
+            registered(ids[name]),
             id=contract.permit_workflow_id(ids[name]),
             task_queue=worker,
         )
@@ -271,8 +283,33 @@ async def test_one_bad_message_holds_back_its_application_only(
     handle = temporal.client.get_workflow_handle(contract.permit_workflow_id(ids["a"]))
     assert await handle.query(RecordingPermitWorkflow.completions) == ["t1"]
     finished = temporal.client.get_workflow_handle(contract.permit_workflow_id(ids["c"]))
-    assert await finished.result() == ids["c"]
+    assert await finished.result() == f"{ids['c']} kep-2026.2"
     waiting = temporal.client.get_workflow_handle(contract.permit_workflow_id(ids["b"]))
     assert (await waiting.describe()).status is WorkflowExecutionStatus.RUNNING
     await waiting.terminate("test over")
     await handle.terminate("test over")
+
+
+def test_a_start_written_before_registrations_named_their_rules_starts_kep_2026_1() -> None:
+    """An outbox row written by the release before kep-2026.2 has no workflow type: it is an
+    application submitted then, which runs under kep-2026.1."""
+    old = Delivery("1", "app-1", "start", {"enterprise_bin": ENTERPRISE_BIN})
+    workflow_type, argument = start_arguments(old)
+    assert workflow_type == contract.WORKFLOW_NAME
+    assert argument == contract.PermitApplicationInput("app-1", ENTERPRISE_BIN)
+    new = Delivery(
+        "2",
+        "app-2",
+        "start",
+        {
+            "enterprise_bin": ENTERPRISE_BIN,
+            "workflow": contract.STATUTORY_WORKFLOW_NAME,
+            "rules_version": "kep-2026.2",
+            "registered_on": "2026-12-04",
+        },
+    )
+    workflow_type, argument = start_arguments(new)
+    assert workflow_type == contract.STATUTORY_WORKFLOW_NAME
+    assert argument == contract.KepApplicationInput(
+        "app-2", ENTERPRISE_BIN, "kep-2026.2", "2026-12-04"
+    )

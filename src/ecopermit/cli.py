@@ -318,3 +318,41 @@ def up() -> None:
     from ecopermit.stack import run_stack
 
     raise typer.Exit(asyncio.run(run_stack(load_settings(), console)))
+
+
+@app.command()
+def procedure(
+    version: Annotated[
+        str | None,
+        typer.Argument(
+            help="A rules version, e.g. kep-2026.2; without it, the one in force today."
+        ),
+    ] = None,
+) -> None:
+    """Print the rules of procedure as a table: each stage, who acts, its term and the term's
+    legal source with its confidence tag (✔ read, ◐ secondary, ? not read, internal target).
+
+    The README's procedure table is this output. Example: ecopermit procedure kep-2026.2
+    """
+    from datetime import date
+
+    from ecopermit.workflows.procedure_table import markdown
+    from ecopermit.workflows.rules_of_procedure import (
+        LEGACY_WORKFLOW,
+        RulesError,
+        procedure_versions,
+        version_in_force,
+    )
+    from ecopermit.workflows.statutory_rules import statutory_rules
+
+    try:
+        chosen = version_in_force(date.today()).version if version is None else version
+        known = procedure_versions()
+        if chosen not in known:
+            raise RulesError(f"no rules of procedure {chosen!r}; known: {', '.join(known)}")
+        if known[chosen].workflow == LEGACY_WORKFLOW:
+            raise RulesError(f"{chosen} predates the statute's sequence; see its rules file")
+        console_out.print(markdown(statutory_rules(chosen)), end="", markup=False, soft_wrap=True)
+    except RulesError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from error

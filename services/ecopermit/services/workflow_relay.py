@@ -206,25 +206,26 @@ class WorkflowRelay:
         finally:
             context.detach(token)
 
+    async def _start(self, client: Client, delivery: Delivery, workflow_id: str) -> None:
+        workflow, argument = start_arguments(delivery)
+        try:
+            await client.start_workflow(
+                workflow,
+                argument,
+                id=workflow_id,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # started by an earlier delivery of this same message
+        except RPCError as error:
+            raise DeliveryPostponedError(str(error)) from error
+
     async def _deliver(self, client: Client, delivery: Delivery) -> None:
         workflow_id = contract.permit_workflow_id(delivery.application_id)
         if delivery.kind == "start":
-            try:
-                await client.start_workflow(
-                    contract.WORKFLOW_NAME,
-                    contract.PermitApplicationInput(
-                        application_id=delivery.application_id,
-                        enterprise_bin=delivery.payload["enterprise_bin"],
-                    ),
-                    id=workflow_id,
-                    task_queue=self._task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                )
-            except WorkflowAlreadyStartedError:
-                pass  # started by an earlier delivery of this same message
-            except RPCError as error:
-                raise DeliveryPostponedError(str(error)) from error
+            await self._start(client, delivery, workflow_id)
             return
         handle = client.get_workflow_handle(workflow_id)
         argument = _update_argument(delivery.kind, delivery.payload)
@@ -249,6 +250,23 @@ class WorkflowRelay:
                 )
                 return
             raise DeliveryPostponedError(str(error)) from error
+
+
+def start_arguments(delivery: Delivery) -> tuple[str, object]:
+    """The workflow type the application was registered for, and its input. A start written
+    before registrations named their rules (no "workflow" key) is kep-2026.1's."""
+    payload = delivery.payload
+    workflow = payload.get("workflow", contract.WORKFLOW_NAME)
+    if workflow == contract.WORKFLOW_NAME:
+        return workflow, contract.PermitApplicationInput(
+            application_id=delivery.application_id, enterprise_bin=payload["enterprise_bin"]
+        )
+    return workflow, contract.KepApplicationInput(
+        application_id=delivery.application_id,
+        enterprise_bin=payload["enterprise_bin"],
+        rules_version=payload["rules_version"],
+        registered_on=payload["registered_on"],
+    )
 
 
 async def _workflow_closed(client: Client, workflow_id: str) -> bool:

@@ -1,7 +1,8 @@
 """Scripted people: each acts only through the public gRPC API, under a token of its own role.
 
-Applicants submit, answer returns and withdraw; reviewers, a BAT expert, an inspector, decision
-makers and the public work their inboxes as the permit workflows fill them.
+Applicants submit, resubmit, answer remarks (disagreeing once), object and withdraw; reviewers,
+a BAT expert, decision makers, a head of department and the public at the hearings work their
+inboxes as the permit workflows fill them.
 """
 
 from __future__ import annotations
@@ -12,17 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import grpc
-from google.type import date_pb2
 from opentelemetry import trace
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.demo.dataset import Pending
-from ecopermit.domain.stages import DECIDED_STAGES
-from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
-from ecopermit.inspections.v1 import inspection_service_pb2_grpc
-from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
+from ecopermit.domain.stages import AWAITING_APPLICANT_STAGES, DECIDED_STAGES
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
@@ -40,7 +37,6 @@ class Office:
 
     applicants: applicant_service_pb2_grpc.ApplicantServiceStub
     reviews: review_service_pb2_grpc.ReviewServiceStub
-    inspections: inspection_service_pb2_grpc.InspectionServiceStub
     issuer: TokenIssuer
     by_application: dict[str, Pending] = field(default_factory=dict)
     trace_ids: dict[str, str] = field(default_factory=dict)
@@ -95,7 +91,7 @@ async def enterprise(office: Office, pending: Pending) -> None:
             continue
         if current.stage in DECIDED_STAGES:
             return
-        if pending.withdraw and current.stage == applicants_pb.STAGE_TECHNICAL_REVIEW:
+        if pending.withdraw and current.stage == applicants_pb.STAGE_STATE_EXPERTISE:
             try:
                 await office.applicants.WithdrawApplication(
                     applicants_api.WithdrawApplicationRequest(
@@ -108,11 +104,11 @@ async def enterprise(office: Office, pending: Pending) -> None:
                 if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
                     raise
         elif (
-            current.stage == applicants_pb.STAGE_RETURNED_FOR_REVISION
+            current.stage in AWAITING_APPLICANT_STAGES
             and len(current.stage_history) not in answered
         ):
             answered.add(len(current.stage_history))
-            await _answer_return(office, pending, current, me)
+            await _answer(office, pending, current, me)
 
 
 async def status_board(office: Office) -> None:
@@ -139,23 +135,34 @@ async def status_board(office: Office) -> None:
         await asyncio.sleep(office.board_poll_seconds)
 
 
-async def _answer_return(
+async def _answer(
     office: Office, pending: Pending, current: applicants_pb.Application, me: tuple[tuple[str, str]]
 ) -> None:
+    """What the enterprise says when the procedure waits for it: the missing documents, the
+    answer to remarks (an efficiency programme where asked, or its disagreement), or its
+    objection to a preliminary refusal."""
     reason = current.stage_history[-1].reason
     amendment = applicants_api.AmendApplicationRequest(
         name=current.name,
         request_id=str(uuid.uuid5(_COMMENTS, f"{current.name}/{len(current.stage_history)}")),
         response="Added as requested.",
     )
-    if "programme" in reason:
-        amendment.efficiency_programme.extend(pending.programme_milestones())
-    else:
+    if current.stage == applicants_pb.STAGE_NOT_ACCEPTED:
         amendment.documents.extend(pending.documents(pending.missing))
+    elif current.stage == applicants_pb.STAGE_PRELIMINARY_DECISION:
+        amendment.response = "We object: the SO2 control of the heaters is in the revised design."
+    elif "efficiency programme" in reason:
+        amendment.efficiency_programme.extend(pending.programme_milestones())
+        amendment.response = "The efficiency programme (ППЭЭ) is attached."
+    elif pending.disagree:
+        amendment.response = pending.disagree
+        amendment.disagree = True
+    else:
+        amendment.response = "We accept the remarks and the draft permit."
     try:
         await office.applicants.AmendApplication(amendment, metadata=me)
     except grpc.aio.AioRpcError as error:
-        # Read as returned a moment ago, but the procedure has moved on since: nothing to do.
+        # Read as waiting a moment ago, but the procedure has moved on since: nothing to do.
         if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
             raise
 
@@ -225,7 +232,24 @@ def reviewer_decisions(office: Office) -> Decide:
             return reviews_api.CompleteTaskRequest(
                 outcome=reviews_pb.TASK_OUTCOME_POSITIVE_CONCLUSION
             )
-        if kind == reviews_pb.TASK_KIND_COMMENT_DISPOSITION:
+        if kind == reviews_pb.TASK_KIND_REMARKS:
+            if "Remarks that must be made" in task.instructions or pending.remark:
+                return reviews_api.CompleteTaskRequest(
+                    outcome=reviews_pb.TASK_OUTCOME_REMARKS_SENT,
+                    comments=pending.remark or "As listed in the instructions.",
+                )
+            return reviews_api.CompleteTaskRequest(
+                outcome=reviews_pb.TASK_OUTCOME_DRAFT_PERMIT_SENT
+            )
+        if kind == reviews_pb.TASK_KIND_TRANSBOUNDARY:
+            return reviews_api.CompleteTaskRequest(
+                outcome=reviews_pb.TASK_OUTCOME_ACKNOWLEDGED,
+                comments="The Ministry of Foreign Affairs reports the consultation concluded.",
+            )
+        if kind in (
+            reviews_pb.TASK_KIND_COMMENT_DISPOSITION,
+            reviews_pb.TASK_KIND_HEARING_PROTOCOL,
+        ):
             comments = await office.reviews.ListPublicComments(
                 reviews_api.ListPublicCommentsRequest(parent=task.application, page_size=500),
                 metadata=office.token(Role.REVIEWER, "reviewer-1"),
@@ -236,7 +260,7 @@ def reviewer_decisions(office: Office) -> Decide:
                     reviews_api.CommentDispositionEntry(
                         public_comment=comment.name,
                         disposition=reviews_pb.COMMENT_DISPOSITION_ACCEPTED,
-                        reason="Made a permit condition on monitoring reports.",
+                        reason="Answered at the hearing: a permit condition on monitoring reports.",
                     )
                     for comment in comments.public_comments
                 ],
@@ -276,6 +300,9 @@ def bat_expert_decisions(office: Office) -> Decide:
     return decide
 
 
+_NEGATIVE_EXPERTISE = [reviews_pb.REFUSAL_GROUND_NEGATIVE_STATE_EXPERTISE]
+
+
 async def decision_maker_decides(
     task: reviews_pb.Task, pending: Pending
 ) -> reviews_api.CompleteTaskRequest:
@@ -283,6 +310,7 @@ async def decision_maker_decides(
         return reviews_api.CompleteTaskRequest(
             outcome=reviews_pb.TASK_OUTCOME_REFUSE,
             comments="Refused: negative conclusion of the state environmental expertise.",
+            refusal_grounds=_NEGATIVE_EXPERTISE,
         )
     return reviews_api.CompleteTaskRequest(outcome=reviews_pb.TASK_OUTCOME_APPROVE)
 
@@ -293,91 +321,62 @@ async def hearing_upholds(
     return reviews_api.CompleteTaskRequest(
         outcome=reviews_pb.TASK_OUTCOME_REFUSE,
         comments="Heard the applicant; no new evidence on SO2 control. Refusal upheld.",
+        refusal_grounds=_NEGATIVE_EXPERTISE,
     )
 
 
-async def head_acknowledges(
+async def head_of_department(
     task: reviews_pb.Task, pending: Pending
 ) -> reviews_api.CompleteTaskRequest:
+    """Resolves disagreements with remarks and answers escalated lapses."""
+    if task.kind == reviews_pb.TASK_KIND_DISAGREEMENT:
+        return reviews_api.CompleteTaskRequest(
+            outcome=reviews_pb.TASK_OUTCOME_REMARKS_WITHDRAWN,
+            comments="The monitoring data serves the remark's purpose; the remark is withdrawn.",
+        )
     return reviews_api.CompleteTaskRequest(
         outcome=reviews_pb.TASK_OUTCOME_ACKNOWLEDGED, comments="Noted; staff reminded."
     )
 
 
-async def inspector(office: Office) -> None:
-    """Visits each pre-permit inspection and records the act."""
-    me = office.token(Role.INSPECTOR, "inspector-1")
-    while not office.finished.is_set():
-        scheduled = await office.inspections.ListInspections(
-            inspections_api.ListInspectionsRequest(
-                state=inspections_pb.INSPECTION_STATE_SCHEDULED, page_size=100
-            ),
-            metadata=me,
-        )
-        for inspection in scheduled.inspections:
-            pending = office.by_application.get(_application_id(inspection.application))
-            if pending is None:
-                continue
-            visited = inspection.scheduled_date
-            due = date_pb2.Date(
-                year=visited.year + 1, month=visited.month, day=min(visited.day, 28)
-            )
-            act = inspections_api.RecordFindingsRequest(
-                name=inspection.name,
-                checklist=[
-                    inspections_pb.ChecklistItem(
-                        code="ASM-01", description="Automated monitoring transmits", compliant=True
-                    )
-                ],
-            )
-            for number in range(1, pending.inspection_violations + 1):
-                act.violations.add(
-                    violation_id=f"v{number}",
-                    category=inspections_pb.VIOLATION_CATEGORY_PERMIT_CONDITIONS,
-                    breached_norm="EC Art. 182(1)",
-                    severity=inspections_pb.SEVERITY_SIGNIFICANT,
-                    description="Production control records incomplete for one quarter.",
-                )
-                act.prescriptions.add(
-                    violation_id=f"v{number}", action="Restore the records.", due_date=due
-                )
-            try:
-                await office.inspections.RecordFindings(act, metadata=me)
-            except grpc.aio.AioRpcError as error:
-                if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-                    raise
-        await asyncio.sleep(office.staff_poll_seconds)
+_QUESTIONS = (
+    ("Ecoforum of Kazakhstan", "Will the automated monitoring data be published monthly?"),
+    ("A resident of the district", "How will dust from the site be kept off the houses?"),
+)
 
 
 async def public(office: Office) -> None:
-    """NGOs comment on the applications they follow, while consultation is open."""
-    commented: set[str] = set()
+    """People ask their questions at the public hearing held during the expertise."""
+    asked: set[str] = set()
     while not office.finished.is_set():
         for application_id, stage in list(office.stages.items()):
             pending = office.by_application[application_id]
             if (
                 pending.public_comment
-                and stage == applicants_pb.STAGE_PUBLIC_CONSULTATION
-                and application_id not in commented
+                and stage == applicants_pb.STAGE_STATE_EXPERTISE
+                and application_id not in asked
             ):
-                # Each application draws its own commenter (a person may post ten an hour).
-                me = office.token(Role.PUBLIC, f"ecoforum-{application_id[:8]}")
-                with_request = str(uuid.uuid5(_COMMENTS, application_id))
-                try:
-                    await office.reviews.SubmitPublicComment(
-                        reviews_api.SubmitPublicCommentRequest(
-                            parent=f"applications/{application_id}",
-                            request_id=with_request,
-                            public_comment=reviews_pb.PublicComment(
-                                author_display_name="Ecoforum of Kazakhstan",
-                                text="Please publish the automated monitoring data monthly.",
-                            ),
-                        ),
-                        metadata=me,
-                    )
-                    commented.add(application_id)
-                except grpc.aio.AioRpcError as error:
-                    if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-                        raise
-                    commented.add(application_id)  # the window closed before we got there
+                await _ask(office, application_id)
+                asked.add(application_id)
         await asyncio.sleep(_POLL_SECONDS / 2)
+
+
+async def _ask(office: Office, application_id: str) -> None:
+    for number, (author, question) in enumerate(_QUESTIONS):
+        # Each person has an identity of their own (a person may post ten an hour).
+        me = office.token(Role.PUBLIC, f"public-{number}-{application_id[:8]}")
+        try:
+            await office.reviews.SubmitPublicComment(
+                reviews_api.SubmitPublicCommentRequest(
+                    parent=f"applications/{application_id}",
+                    request_id=str(uuid.uuid5(_COMMENTS, f"{application_id}/{number}")),
+                    public_comment=reviews_pb.PublicComment(
+                        author_display_name=author, text=question
+                    ),
+                ),
+                metadata=me,
+            )
+        except grpc.aio.AioRpcError as error:
+            # The hearing closed, or has not opened yet: it is not asked.
+            if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
+                raise

@@ -63,8 +63,10 @@ class Pending:
     programme: bool = False  # an efficiency programme comes with the first submission
     programme_on_return: bool = False
     expert_override: str = ""  # the BAT expert's reason to call an above-range value within
-    inspection_violations: int = 0
-    public_comment: bool = False
+    public_comment: bool = False  # people ask questions at the public hearing
+    remark: str = ""  # the reviewer's own remark to the enterprise
+    disagree: str = ""  # the enterprise's disagreement with the remarks (EC Art. 115(6))
+    transboundary: bool = False  # a neighbouring state is consulted (EC Art. 116)
     negative_expertise: bool = False
     withdraw: bool = False
 
@@ -132,6 +134,7 @@ class Pending:
             ],
             documents=self.documents(sent),
             efficiency_programme=self.programme_milestones() if self.programme else [],
+            transboundary_impact=self.transboundary,
         )
 
 
@@ -159,8 +162,9 @@ def scaled_applications(count: int) -> tuple[Pending, ...]:
     """`count` applications: the 22 over and over, each copy a distinct enterprise (its own
     valid BIN, numbered name) that behaves as its original and so meets the same decision."""
     originals = pending_applications()
-    # Eleven-digit prefixes above any BIN in the data set, skipping those with no check digit.
-    prefixes = (f"{n:011d}" for n in itertools.count(99_000_000_000))
+    # Resident head units registered in December 2013, a month no BIN of the data set has,
+    # numbered on; serials with no check digit are skipped.
+    prefixes = (f"131240{n:05d}" for n in itertools.count(1))
     valid = (prefix for prefix in prefixes if check_digit(prefix) is not None)
     return tuple(
         dataclasses.replace(

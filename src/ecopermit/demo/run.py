@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import time
@@ -24,8 +23,6 @@ from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.demo import actors
 from ecopermit.demo.dataset import Pending, pending_applications
 from ecopermit.domain.stages import DECIDED_STAGES, stage_name
-from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
-from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
@@ -36,15 +33,19 @@ from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.stack_process import stack_running
 
-# The stages a progress bar follows, in the order an application meets them.
-_TRACKED = [
-    applicants_pb.STAGE_COMPLETENESS,
-    applicants_pb.STAGE_TECHNICAL_REVIEW,
-    applicants_pb.STAGE_BAT_ASSESSMENT,
-    applicants_pb.STAGE_SITE_INSPECTION,
-    applicants_pb.STAGE_PUBLIC_CONSULTATION,
-    applicants_pb.STAGE_DECISION,
+# The stages of the statute's sequence in the order an application meets them; a progress bar
+# follows each of the first five. A stage that waits for the applicant ranks with the stage it
+# answers, and a decided one beyond them all.
+_SEQUENCE = [
+    (applicants_pb.STAGE_COMPLETENESS, applicants_pb.STAGE_NOT_ACCEPTED),
+    (applicants_pb.STAGE_STATE_EXPERTISE, applicants_pb.STAGE_TRANSBOUNDARY_CONSULTATION),
+    (applicants_pb.STAGE_REMARKS,),
+    (applicants_pb.STAGE_APPLICANT_ANSWER, applicants_pb.STAGE_DISAGREEMENT_RESOLUTION),
+    (applicants_pb.STAGE_DECISION, applicants_pb.STAGE_PRELIMINARY_DECISION),
+    (applicants_pb.STAGE_APPROVED, applicants_pb.STAGE_REFUSED),
 ]
+_TRACKED = [stages[0] for stages in _SEQUENCE[:-1]]
+_RANK: dict[int, int] = {stage: rank for rank, stages in enumerate(_SEQUENCE) for stage in stages}
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ class Outcome:
     enterprise: str
     sector: str
     bat_verdict: str
-    inspection: str
+    hearing: str
     decision: str
     expected: str
     permit: str
     statutory_days: float
     trace_id: str
+    stages: list[str]  # every stage entered, in order
 
 
 @contextlib.asynccontextmanager
@@ -107,20 +109,11 @@ async def _outcome(office: actors.Office, application_id: str, day_seconds: floa
             if above in automatic
             else "within"
         )
-    inspections = await office.inspections.ListInspections(
-        inspections_api.ListInspectionsRequest(application=name), metadata=me
+    questions = await office.reviews.ListPublicComments(
+        reviews_api.ListPublicCommentsRequest(parent=name, page_size=100), metadata=me
     )
-    inspection = "not needed"
-    if inspections.inspections:
-        found = inspections.inspections[0]
-        inspection = f"{len(found.violations)} violation(s)"
+    hearing = f"{len(questions.public_comments)} question(s)"
     history = list(application.stage_history)
-    stopped = 0.0
-    for entry, following in itertools.pairwise(history):
-        if entry.stage == applicants_pb.STAGE_RETURNED_FOR_REVISION:
-            stopped += (
-                following.enter_time.ToDatetime() - entry.enter_time.ToDatetime()
-            ).total_seconds()
     elapsed = (
         history[-1].enter_time.ToDatetime() - history[0].enter_time.ToDatetime()
     ).total_seconds()
@@ -130,12 +123,13 @@ async def _outcome(office: actors.Office, application_id: str, day_seconds: floa
         enterprise=pending.enterprise,
         sector=pending.sector.removeprefix("SECTOR_").lower(),
         bat_verdict=verdict,
-        inspection=inspection,
+        hearing=hearing,
         decision=stage_name(application.stage),
         expected=pending.expected,
         permit=application.permit.removeprefix("permits/"),
-        statutory_days=round(max(elapsed - stopped, 0.0) / day_seconds, 1),
+        statutory_days=round(elapsed / day_seconds, 1),
         trace_id=office.trace_ids.get(application_id, ""),
+        stages=[stage_name(entry.stage) for entry in history],
     )
 
 
@@ -154,7 +148,6 @@ async def carry_to_decisions(
     office = actors.Office(
         applicant_service_pb2_grpc.ApplicantServiceStub(channels[0]),
         review_service_pb2_grpc.ReviewServiceStub(channels[1]),
-        inspection_service_pb2_grpc.InspectionServiceStub(channels[2]),
         TokenIssuer.from_settings(settings),
         board_poll_seconds=board_poll_seconds,
         staff_poll_seconds=staff_poll_seconds,
@@ -166,7 +159,9 @@ async def carry_to_decisions(
         reviews_pb.TASK_KIND_TECHNICAL_WATER,
         reviews_pb.TASK_KIND_TECHNICAL_WASTE,
         reviews_pb.TASK_KIND_STATE_EXPERTISE,
-        reviews_pb.TASK_KIND_COMMENT_DISPOSITION,
+        reviews_pb.TASK_KIND_HEARING_PROTOCOL,
+        reviews_pb.TASK_KIND_REMARKS,
+        reviews_pb.TASK_KIND_TRANSBOUNDARY,
     }
     staff = [
         actors.desk(
@@ -189,7 +184,8 @@ async def carry_to_decisions(
             {reviews_pb.TASK_KIND_DECISION},
             actors.decision_maker_decides,
         ),
-        # Another official hears a proposed refusal (four eyes), a third answers escalations.
+        # Another official hears a preliminary refusal (four eyes); the head of department
+        # resolves disagreements with remarks and answers escalations.
         actors.desk(
             office,
             Role.DECISION_MAKER,
@@ -201,10 +197,9 @@ async def carry_to_decisions(
             office,
             Role.DECISION_MAKER,
             "head-3",
-            {reviews_pb.TASK_KIND_ESCALATION},
-            actors.head_acknowledges,
+            {reviews_pb.TASK_KIND_DISAGREEMENT, reviews_pb.TASK_KIND_ESCALATION},
+            actors.head_of_department,
         ),
-        actors.inspector(office),
         actors.public(office),
         actors.status_board(office),
     ]
@@ -228,7 +223,7 @@ async def carry_to_decisions(
             while not all(task.done() for task in enterprises):
                 for application_id, stage in office.stages.items():
                     for tracked in _TRACKED:
-                        if stage >= tracked and stage != applicants_pb.STAGE_RETURNED_FOR_REVISION:
+                        if _RANK.get(stage, -1) >= _RANK[tracked]:
                             reached[tracked].add(application_id)
                 for stage, bar in bars.items():
                     progress.update(bar, completed=len(reached[stage]))
@@ -262,7 +257,7 @@ def results_table(outcomes: list[Outcome]) -> Table:
         "enterprise",
         "sector",
         "BAT verdict",
-        "inspection",
+        "hearing",
         "decision",
         "permit",
         "statutory days",
@@ -280,7 +275,7 @@ def results_table(outcomes: list[Outcome]) -> Table:
             o.enterprise,
             o.sector,
             o.bat_verdict,
-            o.inspection,
+            o.hearing,
             decision,
             o.permit,
             f"{o.statutory_days:.0f}",

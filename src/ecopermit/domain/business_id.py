@@ -1,4 +1,9 @@
-"""Kazakhstan's business identification number (BIN) and its check digit."""
+"""Kazakhstan's business identification number (BIN): its structure and its check digit.
+
+A BIN is YYMM of registration, a type digit (4 resident legal entity, 5 non-resident, 6 joint
+individual entrepreneurship), an attribute digit (0 head unit, 1 branch, 2 representative
+office, 3 peasant farm), five serial digits and a check digit (bcc.kz, ✔).
+"""
 
 from __future__ import annotations
 
@@ -23,11 +28,34 @@ def check_digit(first_eleven: str) -> int | None:
     return None
 
 
-def is_valid_bin(candidate: str) -> bool:
-    """True for 12 ASCII digits whose last is the check digit of the first 11."""
+_TYPES = frozenset("456")
+_ATTRIBUTES = frozenset("0123")
+
+
+def has_check_digit(candidate: str) -> bool:
+    """True for 12 ASCII digits whose last is the check digit of the first 11 (a rule that
+    personal IINs share)."""
     if len(candidate) != BIN_LENGTH or not (candidate.isascii() and candidate.isdigit()):
         return False
     return check_digit(candidate[:-1]) == int(candidate[-1])
+
+
+def structure_problem(candidate: str) -> str:
+    """What is wrong with the BIN's structure, its check digit aside, or "" when nothing is."""
+    if len(candidate) != BIN_LENGTH or not (candidate.isascii() and candidate.isdigit()):
+        return "a BIN is 12 digits"
+    if not 1 <= int(candidate[2:4]) <= 12:
+        return f"digits 3-4 are the month of registration, 01 to 12, not {candidate[2:4]}"
+    if candidate[4] not in _TYPES:
+        return f"digit 5 is the type (4, 5 or 6), not {candidate[4]}"
+    if candidate[5] not in _ATTRIBUTES:
+        return f"digit 6 is the attribute (0 to 3), not {candidate[5]}"
+    return ""
+
+
+def is_valid_bin(candidate: str) -> bool:
+    """True for a BIN of valid structure whose last digit is the check digit of the first 11."""
+    return has_check_digit(candidate) and not structure_problem(candidate)
 
 
 def complete_bin(first_eleven: str) -> str:

@@ -6,7 +6,22 @@ from dataclasses import dataclass
 
 
 class DomainError(Exception):
-    """A refusal the caller can understand and act on. Its message is shown to the caller."""
+    """A refusal the caller can understand and act on. Its message is shown to the caller.
+
+    `reason` is for callers that act on the refusal rather than show it (the permit workflow):
+    an UPPER_SNAKE_CASE constant sent as google.rpc.ErrorInfo, one of the REASON_* below.
+    """
+
+    def __init__(self, message: str = "", *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# The machine-readable reasons (google.rpc.ErrorInfo.reason, domain ERROR_DOMAIN) that callers
+# act on. One home, so that the service raising and the workflow reading cannot drift apart.
+ERROR_DOMAIN = "ecopermit.kz"
+REASON_APPLICATION_WITHDRAWN = "APPLICATION_WITHDRAWN"
+REASON_PERMIT_NUMBER_CONTENDED = "PERMIT_NUMBER_CONTENDED"
 
 
 class NotFoundError(DomainError):

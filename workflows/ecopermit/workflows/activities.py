@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import grpc
@@ -27,6 +27,7 @@ from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as applicants_workflow_api
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.domain import errors
 from ecopermit.domain.bat_assessment import DeclaredValue, assess
 from ecopermit.domain.business_calendar import BusinessCalendar
 from ecopermit.domain.emission_limits import emission_limits
@@ -39,6 +40,7 @@ from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
 from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
 from ecopermit.runtime import tracing
+from ecopermit.runtime.grpc.status import reason_of
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.workflows.activity_messages import (
@@ -57,12 +59,15 @@ from ecopermit.workflows.activity_messages import (
     Reminder,
     SourcePollutant,
     StageRecord,
+    StatutoryProcedure,
     Submission,
     TaskCancellation,
     TaskOrder,
     WorkingDaysSpan,
 )
-from ecopermit.workflows.rules_of_procedure import RulesError, rules_in_force
+from ecopermit.workflows.procedure_forecast import forecast_day
+from ecopermit.workflows.rules_of_procedure import RulesError, register, rules_in_force
+from ecopermit.workflows.statutory_rules import statutory_rules
 
 logger = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
@@ -99,6 +104,8 @@ _FINAL_CODES = frozenset(
         grpc.StatusCode.UNAUTHENTICATED,
     }
 )
+# Refusals that another attempt can overcome, though their status says otherwise.
+_RETRIED_REASONS = frozenset({errors.REASON_PERMIT_NUMBER_CONTENDED})
 _PAGE = 200
 
 
@@ -127,14 +134,20 @@ class ServiceChannels:
 
 @contextlib.contextmanager
 def _final_errors_are_not_retried() -> Iterator[None]:
+    """A final refusal becomes a non-retryable ApplicationError typed by its status code, with
+    the service's ErrorInfo reason (if any) as its one detail, for the workflow to act on."""
     try:
         yield
     except grpc.aio.AioRpcError as error:
-        if error.code() in _FINAL_CODES:
-            raise ApplicationError(
-                error.details() or error.code().name, type=error.code().name, non_retryable=True
-            ) from None
-        raise
+        reason = reason_of(error)
+        if reason in _RETRIED_REASONS or error.code() not in _FINAL_CODES:
+            raise
+        raise ApplicationError(
+            error.details() or error.code().name,
+            reason,
+            type=error.code().name,
+            non_retryable=True,
+        ) from None
 
 
 def _iso_day(value: date_pb2.Date) -> str:
@@ -163,6 +176,8 @@ class PermitActivities:
     def all(self) -> list[Callable[..., Any]]:
         return [
             self.begin_procedure,
+            self.begin_statutory_procedure,
+            self.registration_day,
             self.load_application,
             self.plan_deadline,
             self.count_working_days,
@@ -212,11 +227,23 @@ class PermitActivities:
     @activity.defn(name="forecast_decision")
     async def forecast_decision(self, forecast: DecisionForecast) -> str:
         """The day the decision falls due if every remaining stage takes its full term."""
-        day = date.fromisoformat(forecast.from_day)
-        for step in forecast.steps:
-            day += timedelta(days=step.calendar_days)
-            day = self._calendar.add_working_days(day, step.business_days)
-        return day.isoformat()
+        return forecast_day(forecast, self._calendar).isoformat()
+
+    @activity.defn(name="begin_statutory_procedure")
+    async def begin_statutory_procedure(self, rules_version: str) -> StatutoryProcedure:
+        """The rules the application was registered under and the calendar's speed: the
+        application keeps both, whenever this activity happens to run."""
+        try:
+            rules = statutory_rules(rules_version)
+        except RulesError as error:
+            # A deployment without the rules it registered under: ops must see it.
+            raise ApplicationError(str(error), type="RULES", non_retryable=True) from error
+        return StatutoryProcedure(rules=rules, day_seconds=self._day_seconds)
+
+    @activity.defn(name="registration_day")
+    async def registration_day(self, arrived: datetime) -> str:
+        """The day a resubmission arriving at that statutory instant is registered on."""
+        return register(arrived, self._calendar).day.isoformat()
 
     # Applications
 
@@ -242,6 +269,7 @@ class PermitActivities:
                 Milestone(m.source_id, m.pollutant, _iso_day(m.due_date))
                 for m in application.efficiency_programme
             ],
+            transboundary=application.transboundary_impact,
         )
 
     @activity.defn(name="record_stage")
@@ -313,6 +341,7 @@ class PermitActivities:
             kind=order.kind,  # type: ignore[arg-type]
             instructions=order.instructions[:8000],
             due_time=order.due_time,
+            allowed_outcomes=order.allowed_outcomes,  # type: ignore[arg-type]
         )
         with _final_errors_are_not_retried():
             await self._tasks.CreateTask(request, metadata=self._credentials.metadata())

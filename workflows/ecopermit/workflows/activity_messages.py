@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ecopermit.workflows.rules_of_procedure import RulesOfProcedure
+from ecopermit.workflows.statutory_rules import StatutoryRules
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class Procedure:
     """What an application starts under and keeps: the rules version and the calendar's speed."""
 
     rules: RulesOfProcedure
+    day_seconds: float
+
+
+@dataclass(frozen=True)
+class StatutoryProcedure:
+    """What an application under the statute's sequence keeps: its rules, the calendar's speed."""
+
+    rules: StatutoryRules
     day_seconds: float
 
 
@@ -50,6 +59,7 @@ class ApplicationSnapshot:
     sector: int
     document_kinds: list[int]
     programme: list[Milestone] = field(default_factory=list)
+    transboundary: bool = False  # the applicant declared a possible transboundary impact
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,7 @@ class TaskOrder:
     kind: int
     due_time: datetime
     instructions: str = ""
+    allowed_outcomes: list[int] = field(default_factory=list)  # empty: the kind's every outcome
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# One workflow type per sequence of the procedure: kep-2026.1's, which runs its applications to
+# their end, and the statute's from kep-2026.2 on. A rules file names the type that runs it.
 WORKFLOW_NAME = "PermitApplicationWorkflow"
+STATUTORY_WORKFLOW_NAME = "KepProcedureWorkflow"
 UPDATE_COMPLETE_TASK = "complete_task"
 UPDATE_AMEND = "amend"
 UPDATE_WITHDRAW = "withdraw"
@@ -29,6 +32,16 @@ class PermitApplicationInput:
 
 
 @dataclass(frozen=True)
+class KepApplicationInput:
+    """An application registered under the statute's sequence (kep-2026.2 and later)."""
+
+    application_id: str
+    enterprise_bin: str
+    rules_version: str
+    registered_on: str  # ISO date in Kazakhstan: the next working day if it came after hours
+
+
+@dataclass(frozen=True)
 class TaskFinding:
     subject: str
     text: str
@@ -45,12 +58,16 @@ class TaskCompletion:
     completed_by: str
     comments: str = ""
     findings: list[TaskFinding] = field(default_factory=list)
+    refusal_grounds: list[int] = field(default_factory=list)  # RefusalGround values
 
 
 @dataclass(frozen=True)
 class Amendment:
+    """The applicant's answer: a resubmission, an answer to remarks, or an objection."""
+
     request_id: str
     response: str
+    disagrees: bool = False  # with the remarks (EC Art. 115(6))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
     from ecopermit.domain.inspection_risk import RiskFacts, inspection_reasons
     from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
     from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
-    from ecopermit.type.v1 import kazakhstan_pb2
     from ecopermit.workflows import contract
     from ecopermit.workflows.activities import PermitActivities
     from ecopermit.workflows.activity_messages import (
@@ -42,13 +41,17 @@ with workflow.unsafe.imports_passed_through():
         PlannedDeadline,
         Procedure,
         Reminder,
-        SourcePollutant,
         StageRecord,
         Submission,
         TaskCancellation,
         TaskOrder,
         WorkingDaysSpan,
     )
+    from ecopermit.workflows.briefs import bat_summary as _bat_summary
+    from ecopermit.workflows.briefs import kind_name as _kind_name
+    from ecopermit.workflows.briefs import pollutant_name as _pollutant_name
+    from ecopermit.workflows.briefs import programme_covers as _programme_covers
+    from ecopermit.workflows.briefs import reasons as _reasons
     from ecopermit.workflows.rules_of_procedure import RulesOfProcedure
     from ecopermit.workflows.statutory_clock import KAZAKHSTAN, StatutoryClock, deadline_instant
 
@@ -124,16 +127,6 @@ class PermitStatus:
 
 class _WithdrawnError(Exception):
     """Unwinds the procedure when the applicant withdraws."""
-
-
-def _programme_covers(
-    programme_source: str, programme_pollutant: int, above: SourcePollutant
-) -> bool:
-    return programme_source in ("", above.source_id) and programme_pollutant in (0, above.pollutant)
-
-
-def _kind_name(kind: int) -> str:
-    return reviews_pb.TaskKind.Name(kind).removeprefix("TASK_KIND_").lower()
 
 
 @workflow.defn(name=contract.WORKFLOW_NAME)
@@ -814,24 +807,6 @@ class PermitApplicationWorkflow:
             decision=self._decision,
             permit=self._permit,
         )
-
-
-def _reasons(completion: contract.TaskCompletion) -> str:
-    parts = [completion.comments.strip()] if completion.comments.strip() else []
-    parts += [f"{f.subject}: {f.text}" if f.subject else f.text for f in completion.findings]
-    return "; ".join(parts) or "no reasons given"
-
-
-def _pollutant_name(pollutant: int) -> str:
-    return kazakhstan_pb2.Pollutant.Name(pollutant).removeprefix("POLLUTANT_")
-
-
-def _bat_summary(findings: BatFindings) -> str:
-    return (
-        f"{len(findings.above)} above the upper bound, {findings.within} within, "
-        f"{findings.below} below range, {findings.no_bat_ael} without a BAT-AEL "
-        f"(catalogue {findings.catalogue_version})"
-    )
 
 
 def _error_type(error: ActivityError) -> str:

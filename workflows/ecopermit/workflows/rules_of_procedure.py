@@ -1,18 +1,40 @@
-"""The rules of procedure as versioned data: stage terms, required documents, risk thresholds."""
+"""The rules of procedure as versioned data: which version is in force on a day, and the
+kep-2026.1 rules (stage terms, required documents, risk thresholds) that PermitApplicationWorkflow
+runs; statutory_rules.py reads the versions from kep-2026.2 on."""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.domain.business_calendar import BusinessCalendar
 from ecopermit.domain.inspection_risk import RiskThresholds
+from ecopermit.domain.registration import KAZAKHSTAN, WorkingHours, registration_day
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 
 RULES_DIRECTORY = Path(__file__).with_name("rules")
+# The workflow type of kep-2026.1, which rules files before the workflow key meant.
+LEGACY_WORKFLOW = "PermitApplicationWorkflow"
+
+
+@dataclass(frozen=True)
+class ProcedureVersion:
+    """What every rules file says of itself: enough to register an application under it."""
+
+    version: str
+    in_force_from: date
+    workflow: str  # the workflow type that carries applications under it
+    working_hours: WorkingHours | None  # None: registered on the day of arrival
+
+
+@dataclass(frozen=True)
+class Registration:
+    day: date
+    version: ProcedureVersion
 
 
 @dataclass(frozen=True)
@@ -86,16 +108,84 @@ def parse_rules(path: Path) -> RulesOfProcedure:
     return rules
 
 
+def _working_hours(table: dict[str, str]) -> WorkingHours:
+    return WorkingHours(time.fromisoformat(table["opens"]), time.fromisoformat(table["closes"]))
+
+
+def _parse_version(path: Path) -> ProcedureVersion:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        hours = data.get("registration")
+        version = ProcedureVersion(
+            version=str(data["version"]),
+            in_force_from=date.fromisoformat(str(data["in_force_from"])),
+            workflow=str(data.get("workflow", LEGACY_WORKFLOW)),
+            working_hours=(
+                WorkingHours(
+                    time.fromisoformat(hours["opens"]), time.fromisoformat(hours["closes"])
+                )
+                if hours
+                else None
+            ),
+        )
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as error:
+        raise RulesError(f"{path.name}: malformed rules of procedure: {error}") from error
+    if version.version != path.stem:
+        raise RulesError(f"{path.name}: version {version.version!r} differs from the file name")
+    return version
+
+
+@cache
+def procedure_versions(directory: Path = RULES_DIRECTORY) -> dict[str, ProcedureVersion]:
+    versions = {v.version: v for v in map(_parse_version, sorted(directory.glob("*.toml")))}
+    if not versions:
+        raise RulesError(f"no rules of procedure in {directory}")
+    return versions
+
+
+def _latest(versions: list[ProcedureVersion], on: date) -> ProcedureVersion:
+    in_force = [v for v in versions if v.in_force_from <= on]
+    if not in_force:
+        raise RulesError(f"no rules of procedure in force on {on.isoformat()}")
+    return max(in_force, key=lambda v: v.in_force_from)
+
+
+def version_in_force(on: date, directory: Path = RULES_DIRECTORY) -> ProcedureVersion:
+    """The version an application registered on that day runs under, to its end."""
+    return _latest(list(procedure_versions(directory).values()), on)
+
+
+def register(
+    arrived: datetime, calendar: BusinessCalendar, directory: Path = RULES_DIRECTORY
+) -> Registration:
+    """The registration day of an application arriving then, and the version it runs under.
+
+    The working hours are those of the version in force when it arrives; the version it runs
+    under is the one in force on the day it is registered.
+    """
+    arriving_under = version_in_force(arrived.astimezone(KAZAKHSTAN).date(), directory)
+    day = registration_day(arrived, calendar, arriving_under.working_hours)
+    return Registration(day, version_in_force(day, directory))
+
+
 @cache
 def all_rules(directory: Path = RULES_DIRECTORY) -> dict[str, RulesOfProcedure]:
-    rules = {r.version: r for r in map(parse_rules, sorted(directory.glob("*.toml")))}
+    """The kep-2026.1-shaped versions, which PermitApplicationWorkflow runs."""
+    legacy = [
+        directory / f"{v.version}.toml"
+        for v in procedure_versions(directory).values()
+        if v.workflow == LEGACY_WORKFLOW
+    ]
+    rules = {r.version: r for r in map(parse_rules, legacy)}
     if not rules:
         raise RulesError(f"no rules of procedure in {directory}")
     return rules
 
 
 def rules_in_force(on: date, directory: Path = RULES_DIRECTORY) -> RulesOfProcedure:
-    """The version an application submitted on that day starts under."""
+    """The kep-2026.1-shaped version a PermitApplicationWorkflow submitted that day starts
+    under. Such workflows start no longer once kep-2026.2 is in force; those already running
+    recorded their rules in their histories."""
     in_force = [
         r for r in all_rules(directory).values() if date.fromisoformat(r.in_force_from) <= on
     ]

@@ -20,8 +20,12 @@ from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.workflows.activities import PermitActivities, ServiceChannels, WorkerCredentials
 from ecopermit.workflows.application_tracing import ApplicationTracingInterceptor
 from ecopermit.workflows.permit_workflow import PermitApplicationWorkflow
+from ecopermit.workflows.statutory_workflow import KepProcedureWorkflow
 
 logger = logging.getLogger(__name__)
+# Every procedure the worker runs: kep-2026.1's for the applications registered under it, until
+# the last of them is decided, and the statute's sequence from kep-2026.2 on.
+WORKFLOWS = [PermitApplicationWorkflow, KepProcedureWorkflow]
 
 
 def build_worker(
@@ -34,7 +38,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PermitApplicationWorkflow],
+        workflows=WORKFLOWS,
         activities=activities.all(),
         max_cached_workflows=max_cached_workflows,
         # Inside the client's tracing interceptor, so its spans carry the application too.

@@ -85,20 +85,22 @@ class ListApplicationsResponse(_message.Message):
     def __init__(self, applications: _Optional[_Iterable[_Union[_resources_pb2.Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class AmendApplicationRequest(_message.Message):
-    __slots__ = ("name", "request_id", "response", "emission_sources", "documents", "efficiency_programme")
+    __slots__ = ("name", "request_id", "response", "emission_sources", "documents", "efficiency_programme", "disagree")
     NAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_FIELD_NUMBER: _ClassVar[int]
     EMISSION_SOURCES_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     EFFICIENCY_PROGRAMME_FIELD_NUMBER: _ClassVar[int]
+    DISAGREE_FIELD_NUMBER: _ClassVar[int]
     name: str
     request_id: str
     response: str
     emission_sources: _containers.RepeatedCompositeFieldContainer[_resources_pb2.EmissionSource]
     documents: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Document]
     efficiency_programme: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ProgrammeMilestone]
-    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ..., response: _Optional[str] = ..., emission_sources: _Optional[_Iterable[_Union[_resources_pb2.EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[_resources_pb2.Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[_resources_pb2.ProgrammeMilestone, _Mapping]]] = ...) -> None: ...
+    disagree: bool
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ..., response: _Optional[str] = ..., emission_sources: _Optional[_Iterable[_Union[_resources_pb2.EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[_resources_pb2.Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[_resources_pb2.ProgrammeMilestone, _Mapping]]] = ..., disagree: _Optional[bool] = ...) -> None: ...
 
 class AmendApplicationResponse(_message.Message):
     __slots__ = ("application",)

@@ -30,6 +30,13 @@ class Stage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STAGE_APPROVED: _ClassVar[Stage]
     STAGE_REFUSED: _ClassVar[Stage]
     STAGE_WITHDRAWN: _ClassVar[Stage]
+    STAGE_STATE_EXPERTISE: _ClassVar[Stage]
+    STAGE_TRANSBOUNDARY_CONSULTATION: _ClassVar[Stage]
+    STAGE_REMARKS: _ClassVar[Stage]
+    STAGE_APPLICANT_ANSWER: _ClassVar[Stage]
+    STAGE_DISAGREEMENT_RESOLUTION: _ClassVar[Stage]
+    STAGE_PRELIMINARY_DECISION: _ClassVar[Stage]
+    STAGE_NOT_ACCEPTED: _ClassVar[Stage]
 
 class DocumentKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -56,6 +63,13 @@ STAGE_REFUSAL_HEARING: Stage
 STAGE_APPROVED: Stage
 STAGE_REFUSED: Stage
 STAGE_WITHDRAWN: Stage
+STAGE_STATE_EXPERTISE: Stage
+STAGE_TRANSBOUNDARY_CONSULTATION: Stage
+STAGE_REMARKS: Stage
+STAGE_APPLICANT_ANSWER: Stage
+STAGE_DISAGREEMENT_RESOLUTION: Stage
+STAGE_PRELIMINARY_DECISION: Stage
+STAGE_NOT_ACCEPTED: Stage
 DOCUMENT_KIND_UNSPECIFIED: DocumentKind
 DOCUMENT_KIND_PROJECT_DOCUMENTATION: DocumentKind
 DOCUMENT_KIND_DRAFT_EMISSION_STANDARDS: DocumentKind
@@ -176,7 +190,7 @@ class Deadline(_message.Message):
     def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., business_days: _Optional[int] = ..., paused: _Optional[bool] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("name", "enterprise", "facility", "sector", "emission_sources", "documents", "efficiency_programme", "stage", "stage_history", "open_tasks", "deadlines", "rules_version", "permit", "create_time", "update_time", "predicted_decision_time")
+    __slots__ = ("name", "enterprise", "facility", "sector", "emission_sources", "documents", "efficiency_programme", "stage", "stage_history", "open_tasks", "deadlines", "rules_version", "permit", "create_time", "update_time", "predicted_decision_time", "transboundary_impact")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
     FACILITY_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +207,7 @@ class Application(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_DECISION_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRANSBOUNDARY_IMPACT_FIELD_NUMBER: _ClassVar[int]
     name: str
     enterprise: str
     facility: Facility
@@ -209,7 +224,8 @@ class Application(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     predicted_decision_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., facility: _Optional[_Union[Facility, _Mapping]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., emission_sources: _Optional[_Iterable[_Union[EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., stage: _Optional[_Union[Stage, str]] = ..., stage_history: _Optional[_Iterable[_Union[StageTransition, _Mapping]]] = ..., open_tasks: _Optional[_Iterable[_Union[OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., permit: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    transboundary_impact: bool
+    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., facility: _Optional[_Union[Facility, _Mapping]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., emission_sources: _Optional[_Iterable[_Union[EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., stage: _Optional[_Union[Stage, str]] = ..., stage_history: _Optional[_Iterable[_Union[StageTransition, _Mapping]]] = ..., open_tasks: _Optional[_Iterable[_Union[OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., permit: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transboundary_impact: _Optional[bool] = ...) -> None: ...
 
 class EmissionLimit(_message.Message):
     __slots__ = ("source_id", "pollutant", "limit_mg_nm3", "reference_oxygen_percent", "annual_tonnes", "derogation_reason")

@@ -28,6 +28,10 @@ class TaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_KIND_DECISION: _ClassVar[TaskKind]
     TASK_KIND_REFUSAL_HEARING: _ClassVar[TaskKind]
     TASK_KIND_ESCALATION: _ClassVar[TaskKind]
+    TASK_KIND_HEARING_PROTOCOL: _ClassVar[TaskKind]
+    TASK_KIND_REMARKS: _ClassVar[TaskKind]
+    TASK_KIND_DISAGREEMENT: _ClassVar[TaskKind]
+    TASK_KIND_TRANSBOUNDARY: _ClassVar[TaskKind]
 
 class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -51,6 +55,19 @@ class TaskOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_OUTCOME_APPROVE: _ClassVar[TaskOutcome]
     TASK_OUTCOME_REFUSE: _ClassVar[TaskOutcome]
     TASK_OUTCOME_ACKNOWLEDGED: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_REMARKS_SENT: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_DRAFT_PERMIT_SENT: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_REMARKS_UPHELD: _ClassVar[TaskOutcome]
+    TASK_OUTCOME_REMARKS_WITHDRAWN: _ClassVar[TaskOutcome]
+
+class RefusalGround(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REFUSAL_GROUND_UNSPECIFIED: _ClassVar[RefusalGround]
+    REFUSAL_GROUND_INCOMPLETE_OR_FALSE_DOCUMENTS: _ClassVar[RefusalGround]
+    REFUSAL_GROUND_NEGATIVE_STATE_EXPERTISE: _ClassVar[RefusalGround]
+    REFUSAL_GROUND_STANDARDS_NOT_MEETING_BAT: _ClassVar[RefusalGround]
+    REFUSAL_GROUND_MISSING_PROGRAMME: _ClassVar[RefusalGround]
+    REFUSAL_GROUND_COURT_BAN: _ClassVar[RefusalGround]
 
 class FindingSeverity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -85,6 +102,10 @@ TASK_KIND_COMMENT_DISPOSITION: TaskKind
 TASK_KIND_DECISION: TaskKind
 TASK_KIND_REFUSAL_HEARING: TaskKind
 TASK_KIND_ESCALATION: TaskKind
+TASK_KIND_HEARING_PROTOCOL: TaskKind
+TASK_KIND_REMARKS: TaskKind
+TASK_KIND_DISAGREEMENT: TaskKind
+TASK_KIND_TRANSBOUNDARY: TaskKind
 TASK_STATE_UNSPECIFIED: TaskState
 TASK_STATE_OPEN: TaskState
 TASK_STATE_CLAIMED: TaskState
@@ -102,6 +123,16 @@ TASK_OUTCOME_BAT_OVERRIDDEN: TaskOutcome
 TASK_OUTCOME_APPROVE: TaskOutcome
 TASK_OUTCOME_REFUSE: TaskOutcome
 TASK_OUTCOME_ACKNOWLEDGED: TaskOutcome
+TASK_OUTCOME_REMARKS_SENT: TaskOutcome
+TASK_OUTCOME_DRAFT_PERMIT_SENT: TaskOutcome
+TASK_OUTCOME_REMARKS_UPHELD: TaskOutcome
+TASK_OUTCOME_REMARKS_WITHDRAWN: TaskOutcome
+REFUSAL_GROUND_UNSPECIFIED: RefusalGround
+REFUSAL_GROUND_INCOMPLETE_OR_FALSE_DOCUMENTS: RefusalGround
+REFUSAL_GROUND_NEGATIVE_STATE_EXPERTISE: RefusalGround
+REFUSAL_GROUND_STANDARDS_NOT_MEETING_BAT: RefusalGround
+REFUSAL_GROUND_MISSING_PROGRAMME: RefusalGround
+REFUSAL_GROUND_COURT_BAN: RefusalGround
 FINDING_SEVERITY_UNSPECIFIED: FindingSeverity
 FINDING_SEVERITY_INFO: FindingSeverity
 FINDING_SEVERITY_MINOR: FindingSeverity
@@ -128,7 +159,7 @@ class Finding(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., text: _Optional[str] = ..., severity: _Optional[_Union[FindingSeverity, str]] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "application", "kind", "required_role", "state", "assignee", "due_time", "create_time", "complete_time", "outcome", "comments", "findings", "instructions")
+    __slots__ = ("name", "application", "kind", "required_role", "state", "assignee", "due_time", "create_time", "complete_time", "outcome", "comments", "findings", "instructions", "refusal_grounds", "allowed_outcomes")
     NAME_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -142,6 +173,8 @@ class Task(_message.Message):
     COMMENTS_FIELD_NUMBER: _ClassVar[int]
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_GROUNDS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     name: str
     application: str
     kind: TaskKind
@@ -155,7 +188,9 @@ class Task(_message.Message):
     comments: str
     findings: _containers.RepeatedCompositeFieldContainer[Finding]
     instructions: str
-    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ...) -> None: ...
+    refusal_grounds: _containers.RepeatedScalarFieldContainer[RefusalGround]
+    allowed_outcomes: _containers.RepeatedScalarFieldContainer[TaskOutcome]
+    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ..., refusal_grounds: _Optional[_Iterable[_Union[RefusalGround, str]]] = ..., allowed_outcomes: _Optional[_Iterable[_Union[TaskOutcome, str]]] = ...) -> None: ...
 
 class BatAssessmentRow(_message.Message):
     __slots__ = ("source_id", "source_type", "pollutant", "declared_mg_nm3", "declared_oxygen_percent", "normalised_mg_nm3", "reference_oxygen_percent", "bat_ael_low", "bat_ael_high", "unit", "averaging_period", "source_document", "confidence", "verdict", "expert_verdict", "expert_reason")

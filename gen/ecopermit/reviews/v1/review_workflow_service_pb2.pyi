@@ -6,26 +6,29 @@ from ecopermit.reviews.v1 import resources_pb2 as _resources_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateTaskRequest(_message.Message):
-    __slots__ = ("task_id", "application", "kind", "due_time", "instructions")
+    __slots__ = ("task_id", "application", "kind", "due_time", "instructions", "allowed_outcomes")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DUE_TIME_FIELD_NUMBER: _ClassVar[int]
     INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     application: str
     kind: _resources_pb2.TaskKind
     due_time: _timestamp_pb2.Timestamp
     instructions: str
-    def __init__(self, task_id: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[_resources_pb2.TaskKind, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instructions: _Optional[str] = ...) -> None: ...
+    allowed_outcomes: _containers.RepeatedScalarFieldContainer[_resources_pb2.TaskOutcome]
+    def __init__(self, task_id: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[_resources_pb2.TaskKind, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instructions: _Optional[str] = ..., allowed_outcomes: _Optional[_Iterable[_Union[_resources_pb2.TaskOutcome, str]]] = ...) -> None: ...
 
 class CreateTaskResponse(_message.Message):
     __slots__ = ("task",)

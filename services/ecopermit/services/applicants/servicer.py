@@ -23,13 +23,18 @@ from ecopermit.runtime.grpc.auth import current_principal
 from ecopermit.runtime.identity import Role
 from ecopermit.services.applicants.models import EnterpriseRecord, PermitRecord
 from ecopermit.services.applicants.store import (
+    Answer,
     ApplicantStore,
     ApplicationFilters,
     ApplicationView,
     application_id_for,
 )
 
-_PUBLIC_STAGES = frozenset({pb.STAGE_PUBLIC_CONSULTATION, pb.STAGE_APPROVED})
+# What the public may list: applications whose public hearing may be open (the expertise under
+# kep-2026.2, the consultation under kep-2026.1), and the register of permits.
+_PUBLIC_STAGES = frozenset(
+    {pb.STAGE_STATE_EXPERTISE, pb.STAGE_PUBLIC_CONSULTATION, pb.STAGE_APPROVED}
+)
 
 
 def enterprise_message(record: EnterpriseRecord) -> pb.Enterprise:
@@ -118,7 +123,8 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
         if principal.role is Role.PUBLIC and request.stage not in _PUBLIC_STAGES:
             # The public register: what is open for comment, and what was decided.
             raise PermissionDeniedError(
-                "the public lists applications in public consultation or approved ones only"
+                "the public lists applications in a public hearing (state expertise, public "
+                "consultation) or approved ones only"
             )
         filters = ApplicationFilters(request.stage, enterprise_bin, request.sector)
         views, next_token = await self._store.list_applications(
@@ -137,7 +143,11 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
             efficiency_programme=request.efficiency_programme,
         )
         view = await self._store.amend(
-            _id(request.name), request.request_id, amendment, request.response, current_principal()
+            _id(request.name),
+            request.request_id,
+            amendment,
+            Answer(request.response, disagrees=request.disagree),
+            current_principal(),
         )
         return api.AmendApplicationResponse(application=application_message(view))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +17,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.domain.business_calendar import kazakhstan_calendar
 from ecopermit.domain.errors import (
+    REASON_APPLICATION_WITHDRAWN,
+    REASON_PERMIT_NUMBER_CONTENDED,
     AlreadyExistsError,
     FailedPreconditionError,
     FieldViolation,
@@ -25,7 +28,7 @@ from ecopermit.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from ecopermit.domain.stages import DECIDED_STAGES, stage_name
+from ecopermit.domain.stages import AWAITING_APPLICANT_STAGES, DECIDED_STAGES, stage_name
 from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.identity import Principal
@@ -38,17 +41,33 @@ from ecopermit.services.applicants.models import (
 )
 from ecopermit.services.workflow_relay import Delivery
 from ecopermit.workflows import contract
+from ecopermit.workflows.rules_of_procedure import register
 
 # Application ids are derived from (enterprise, request_id), so a retried submission maps to the
 # same id, and so does the permit workflow's id derived from it.
 _APPLICATION_NAMESPACE = uuid.UUID("6f1c3e0a-5b2d-4c41-9a57-0e6b8f3d2a10")
 # A permit is issued at decision, or after a hearing reverses a proposed refusal.
-_PERMIT_STAGES = frozenset({pb.STAGE_DECISION, pb.STAGE_REFUSAL_HEARING, pb.STAGE_APPROVED})
+_PERMIT_STAGES = frozenset(
+    {
+        pb.STAGE_DECISION,
+        pb.STAGE_REFUSAL_HEARING,
+        pb.STAGE_PRELIMINARY_DECISION,
+        pb.STAGE_APPROVED,
+    }
+)
 _SERIAL_RETRIES = 5
 # Real seconds an application spent in a stage, recorded as it leaves it.
 _stage_durations = metrics.get_meter(__name__).create_histogram(
     "ecopermit.stage.duration", unit="s", description="Time an application spent in a stage"
 )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the applicant says with an amendment, besides the changed content."""
+
+    response: str
+    disagrees: bool = False  # with the remarks (EC Art. 115(6))
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,7 @@ def _inputs_of(application: pb.Application) -> pb.Application:
         emission_sources=application.emission_sources,
         documents=application.documents,
         efficiency_programme=application.efficiency_programme,
+        transboundary_impact=application.transboundary_impact,
     )
 
 
@@ -168,8 +188,18 @@ class ApplicantStore:
                     )
                 )
                 await session.flush()
-                session.add(_transition(application_id, None, pb.STAGE_SUBMITTED, "submitted", now))
-                start = {"enterprise_bin": enterprise_bin}
+                registration = register(now, kazakhstan_calendar())
+                registered = (
+                    f"submitted; registered on {registration.day.isoformat()} under the rules "
+                    f"of procedure {registration.version.version}"
+                )
+                session.add(_transition(application_id, None, pb.STAGE_SUBMITTED, registered, now))
+                start = {
+                    "enterprise_bin": enterprise_bin,
+                    "workflow": registration.version.workflow,
+                    "rules_version": registration.version.version,
+                    "registered_on": registration.day.isoformat(),
+                }
                 session.add(_outbox(application_id, "start", request_id, now, start))
         except IntegrityError as error:
             # A concurrent retry of the same request won the insert: answer with its result.
@@ -215,10 +245,10 @@ class ApplicantStore:
         application_id: str,
         request_id: str,
         amendment: pb.Application,
-        response: str,
+        answer: Answer,
         principal: Principal,
     ) -> ApplicationView:
-        """Applies the applicant's answer to a return; only while returned for revision."""
+        """Applies the applicant's answer; only while the procedure waits for it."""
         now = utc_now()
         try:
             async with self._sessions() as session, session.begin():
@@ -232,10 +262,14 @@ class ApplicantStore:
                 )
                 if already.first() is not None:
                     return await self._view(session, application_id)
-                if record.stage != pb.STAGE_RETURNED_FOR_REVISION:
+                if record.stage not in AWAITING_APPLICANT_STAGES:
                     raise FailedPreconditionError(
                         f"applications/{application_id} is in {pb.Stage.Name(record.stage)}; "
-                        "it can be amended only while returned for revision"
+                        "it can be amended only while the procedure waits for the applicant"
+                    )
+                if answer.disagrees and record.stage != pb.STAGE_APPLICANT_ANSWER:
+                    raise FailedPreconditionError(
+                        f"applications/{application_id} has no remarks to disagree with"
                     )
                 content = pb.Application()
                 json_format.Parse(record.content, content)
@@ -243,7 +277,11 @@ class ApplicantStore:
                 record.content = _as_json(content)
                 record.update_time = now
                 session.add(record)
-                payload = {"request_id": request_id, "response": response}
+                payload = {
+                    "request_id": request_id,
+                    "response": answer.response,
+                    "disagrees": answer.disagrees,
+                }
                 session.add(
                     _outbox(application_id, contract.UPDATE_AMEND, request_id, now, payload)
                 )
@@ -292,7 +330,10 @@ class ApplicantStore:
                 raise _application_not_found(application_id)
             if sequence > record.last_sequence:
                 if record.stage == pb.STAGE_WITHDRAWN and stage != pb.STAGE_WITHDRAWN:
-                    raise FailedPreconditionError(f"applications/{application_id} is withdrawn")
+                    raise FailedPreconditionError(
+                        f"applications/{application_id} is withdrawn",
+                        reason=REASON_APPLICATION_WITHDRAWN,
+                    )
                 entered = stage != record.stage
                 if entered:
                     await self._measure_stage_left(session, application_id, record.stage, now)
@@ -318,7 +359,9 @@ class ApplicantStore:
                 # Another permit took the serial, or this one was issued concurrently.
                 if not is_unique_violation(error):
                     raise
-        raise FailedPreconditionError("could not allocate a permit number; retry")
+        raise FailedPreconditionError(
+            "could not allocate a permit number; retry", reason=REASON_PERMIT_NUMBER_CONTENDED
+        )
 
     async def _issue_permit_once(self, permit: pb.Permit, application_id: str) -> PermitRecord:
         now = utc_now()
@@ -332,6 +375,11 @@ class ApplicantStore:
             existing = issued.first()
             if existing is not None:
                 return existing
+            if record.stage == pb.STAGE_WITHDRAWN:
+                raise FailedPreconditionError(
+                    f"applications/{application_id} is withdrawn",
+                    reason=REASON_APPLICATION_WITHDRAWN,
+                )
             if record.stage not in _PERMIT_STAGES:
                 raise FailedPreconditionError(
                     f"applications/{application_id} is in {pb.Stage.Name(record.stage)}; "
@@ -467,7 +515,7 @@ def _outbox(
     kind: str,
     request_id: str,
     now: datetime,
-    payload: dict[str, str] | None = None,
+    payload: Mapping[str, object] | None = None,
 ) -> WorkflowOutboxRecord:
     # The request's trace context travels with the message, so the workflow's spans continue
     # the trace of the request that caused them.

@@ -37,6 +37,10 @@ class TaskRecord(ReviewsTable, table=True):
     # The trace context the workflow created the task in (W3C headers as JSON): a completion
     # weeks later starts a trace of its own, linked to the application's.
     trace_context: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    # A refusal's grounds (RefusalGround values) and the outcomes the workflow allowed
+    # (TaskOutcome values; empty: every outcome of the kind), as JSON lists.
+    refusal_grounds: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    allowed_outcomes: str = Field(default="[]", sa_column=Column(Text, nullable=False))
 
 
 class BatAssessmentRecord(ReviewsTable, table=True):

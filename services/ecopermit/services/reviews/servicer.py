@@ -37,6 +37,8 @@ def task_message(record: TaskRecord) -> pb.Task:
     message.outcome = record.outcome  # type: ignore[assignment]
     for finding in json.loads(record.findings):
         json_format.ParseDict(finding, message.findings.add())
+    message.refusal_grounds.extend(json.loads(record.refusal_grounds))
+    message.allowed_outcomes.extend(json.loads(record.allowed_outcomes))
     message.due_time.FromDatetime(record.due_time)
     message.create_time.FromDatetime(record.create_time)
     if record.complete_time is not None:
@@ -119,6 +121,7 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
             findings=request.findings,
             bat_reviews=request.bat_reviews,
             comment_dispositions=request.comment_dispositions,
+            refusal_grounds=list(request.refusal_grounds),
         )
         record = await self._store.complete_task(_id(request.name), current_principal(), completion)
         _annotate_task(record)
@@ -165,6 +168,7 @@ class ReviewWorkflowServicer(review_workflow_service_pb2_grpc.ReviewWorkflowServ
             request.kind,
             request.due_time.ToDatetime(tzinfo=UTC),
             request.instructions,
+            list(request.allowed_outcomes),
         )
         _annotate_task(record)
         return workflow_api.CreateTaskResponse(task=task_message(record))

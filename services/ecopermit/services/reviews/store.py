@@ -63,6 +63,7 @@ class Completion:
     findings: Sequence[pb.Finding]
     bat_reviews: Sequence[api.BatVerdictReview]
     comment_dispositions: Sequence[api.CommentDispositionEntry]
+    refusal_grounds: Sequence[int] = ()
 
 
 def _findings_json(findings: Sequence[pb.Finding]) -> str:
@@ -91,6 +92,7 @@ class ReviewStore:
         kind: int,
         due_time: datetime,
         instructions: str,
+        allowed_outcomes: Sequence[int] = (),
     ) -> TaskRecord:
         """Creates the task once; the workflow's retry with the same id gets the same task."""
         now = utc_now()
@@ -98,9 +100,10 @@ class ReviewStore:
             id=task_id,
             application_id=application_id,
             kind=kind,
-            required_role=tasks.REQUIRED_ROLE[kind].value,
+            required_role=tasks.spec(kind).role.value,
             state=pb.TASK_STATE_OPEN,
             instructions=instructions,
+            allowed_outcomes=json.dumps(sorted(allowed_outcomes)),
             due_time=due_time,
             create_time=now,
             trace_context=json.dumps(tracing.current_carrier()),
@@ -213,17 +216,24 @@ class ReviewStore:
                     f"tasks/{task_id} is {pb.TaskState.Name(record.state)}, not claimed"
                 )
             tasks.check_outcome(
-                record.kind, completion.outcome, completion.comments, len(completion.findings)
+                record.kind,
+                completion.outcome,
+                completion.comments,
+                len(completion.findings),
+                narrowed=json.loads(record.allowed_outcomes),
+                refusal_grounds=completion.refusal_grounds,
             )
             await self._check_four_eyes(session, record, principal)
-            if record.kind == pb.TASK_KIND_BAT_REVIEW:
+            kind = tasks.spec(record.kind)
+            if kind.reviews_bat:
                 await self._apply_bat_review(session, record.application_id, completion)
-            if record.kind == pb.TASK_KIND_COMMENT_DISPOSITION:
+            if kind.disposes_of_comments:
                 await self._apply_dispositions(session, record.application_id, completion)
             record.state = pb.TASK_STATE_COMPLETED
             record.outcome = completion.outcome
             record.comments = completion.comments
             record.findings = _findings_json(completion.findings)
+            record.refusal_grounds = json.dumps(list(completion.refusal_grounds))
             record.complete_time = now
             session.add(record)
             delivery = TaskCompletion(
@@ -233,6 +243,7 @@ class ReviewStore:
                 completed_by=principal.subject,
                 comments=completion.comments,
                 findings=[TaskFinding(f.subject, f.text, f.severity) for f in completion.findings],
+                refusal_grounds=list(completion.refusal_grounds),
             )
             payload = {
                 **dataclasses.asdict(delivery),
@@ -252,7 +263,7 @@ class ReviewStore:
     async def _check_four_eyes(
         self, session: AsyncSession, record: TaskRecord, principal: Principal
     ) -> None:
-        if record.kind not in tasks.FOUR_EYES_KINDS:
+        if not tasks.spec(record.kind).four_eyes:
             return
         earlier = await session.exec(
             select(TaskRecord.id).where(

@@ -11,7 +11,7 @@ from opentelemetry import trace
 
 from ecopermit.domain import errors
 from ecopermit.runtime.grpc.handlers import UnaryBehaviour, wrap_unary
-from ecopermit.runtime.grpc.status import abort, bad_request
+from ecopermit.runtime.grpc.status import abort, bad_request, error_info
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                         [bad_request(error.violations)],
                     )
                 except errors.DomainError as error:
-                    await abort(context, status_code_of(error), str(error))
+                    await abort(context, status_code_of(error), str(error), error_info(error))
                 except NotImplementedError:
                     await abort(
                         context, grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented"

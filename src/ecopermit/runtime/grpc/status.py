@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from ecopermit.domain.errors import FieldViolation
+from ecopermit.domain.errors import ERROR_DOMAIN, DomainError, FieldViolation
 
 
 def bad_request(violations: Iterable[FieldViolation]) -> error_details_pb2.BadRequest:
@@ -23,6 +23,27 @@ def bad_request(violations: Iterable[FieldViolation]) -> error_details_pb2.BadRe
             for v in violations
         ]
     )
+
+
+def error_info(error: DomainError) -> list[error_details_pb2.ErrorInfo]:
+    """The refusal's machine-readable reason, when it has one (AIP-193 ErrorInfo)."""
+    if not error.reason:
+        return []
+    return [error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN)]
+
+
+def reason_of(error: grpc.aio.AioRpcError) -> str:
+    """The ErrorInfo reason a service attached to its refusal; empty when it gave none."""
+    status = rpc_status.from_call(error)
+    if status is None:
+        return ""
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            if info.domain == ERROR_DOMAIN:
+                return str(info.reason)
+    return ""
 
 
 async def abort(

@@ -45,6 +45,23 @@ _LABELS: dict[str, dict[str, str]] = {
     "predicted_decision": {"ru": "Ожидаемое решение", "en": "Expected decision"},
     "withdraw": {"ru": "Отозвать", "en": "Withdraw"},
     "amend": {"ru": "Ответить на возврат", "en": "Answer the return"},
+    "resubmit": {
+        "ru": "Подать повторно: заявление не принято к рассмотрению",
+        "en": "Resubmit: the application was not accepted for review",
+    },
+    "answer_remarks": {
+        "ru": "Ответить на замечания или проект разрешения",
+        "en": "Answer the remarks or the draft permit",
+    },
+    "disagree": {
+        "ru": "Не согласен с замечаниями (ст. 115 п. 6 ЭК)",
+        "en": "I disagree with the remarks (EC Art. 115(6))",
+    },
+    "object": {
+        "ru": "Возразить против предварительного решения об отказе",
+        "en": "Object to the preliminary refusal",
+    },
+    "asked_of_you": {"ru": "От вас ожидается", "en": "What is asked of you"},
     "reason": {"ru": "Причина", "en": "Reason"},
     "permit": {"ru": "Разрешение", "en": "Permit"},
     "download": {"ru": "Скачать", "en": "Download"},
@@ -56,10 +73,23 @@ _LABELS: dict[str, dict[str, str]] = {
     "due": {"ru": "Срок", "en": "Due"},
     "overdue": {"ru": "просрочено", "en": "overdue"},
     "bat_assessment": {"ru": "Оценка НДТ", "en": "BAT assessment"},
-    "public_comments": {"ru": "Замечания общественности", "en": "Public comments"},
+    "public_comments": {
+        "ru": "Общественные слушания: вопросы и замечания",
+        "en": "Public hearings: questions and comments",
+    },
+    "hearing_protocol": {
+        "ru": "Протокол общественных слушаний",
+        "en": "Public hearing protocol",
+    },
+    "not_answered_yet": {"ru": "ответ ещё не дан", "en": "not answered yet"},
+    "no_questions": {"ru": "Вопросов не поступало", "en": "No questions were asked"},
     "inspections": {"ru": "Проверки", "en": "Inspections"},
     "ops": {"ru": "Мониторинг", "en": "Operations"},
     "error": {"ru": "Ошибка", "en": "Error"},
+    "refusal_grounds": {
+        "ru": "Основания отказа (ст. 117 п. 2 ЭК)",
+        "en": "Refusal grounds (EC Art. 117(2))",
+    },
 }
 
 

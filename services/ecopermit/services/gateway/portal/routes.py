@@ -23,7 +23,7 @@ from ecopermit import trace_view
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
-from ecopermit.domain.tasks import ALLOWED_OUTCOMES
+from ecopermit.domain.tasks import accepted_outcomes
 from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
@@ -59,6 +59,25 @@ _SMALL_FORM_BYTES = 64 * 1024
 _UPLOAD_REQUEST_BYTES = len(forms.DOCUMENT_KINDS) * forms.MAX_UPLOAD_BYTES + 1024 * 1024
 _STAFF = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 Page = Callable[[Request], Awaitable[Response]]
+# What the applicant is asked for in each stage that waits for it: the label of its answer form.
+_AWAITED_ANSWER = {
+    applicants_pb.STAGE_RETURNED_FOR_REVISION: "amend",
+    applicants_pb.STAGE_NOT_ACCEPTED: "resubmit",
+    applicants_pb.STAGE_APPLICANT_ANSWER: "answer_remarks",
+    applicants_pb.STAGE_PRELIMINARY_DECISION: "object",
+}
+# Where the public hearing is open: during the expertise (kep-2026.2) or the consultation
+# (kep-2026.1).
+_HEARING_STAGES = (applicants_pb.STAGE_STATE_EXPERTISE, applicants_pb.STAGE_PUBLIC_CONSULTATION)
+# Tasks whose page lists the public comments (hearing questions) beside the form.
+_READS_COMMENTS = frozenset(
+    {
+        reviews_pb.TASK_KIND_COMMENT_DISPOSITION,
+        reviews_pb.TASK_KIND_HEARING_PROTOCOL,
+        reviews_pb.TASK_KIND_STATE_EXPERTISE,
+        reviews_pb.TASK_KIND_DECISION,
+    }
+)
 
 
 def _enum_name(enum: Any, value: int, prefix: str) -> str:
@@ -85,6 +104,7 @@ class Portal:
             outcome_name=lambda v: _enum_name(reviews_pb.TaskOutcome, v, "TASK_OUTCOME_"),
             verdict_name=lambda v: _enum_name(reviews_pb.BatVerdict, v, "BAT_VERDICT_"),
             pollutant_name=lambda v: _enum_name(kz.Pollutant, v, "POLLUTANT_"),
+            ground_name=lambda v: _enum_name(reviews_pb.RefusalGround, v, "REFUSAL_GROUND_"),
             disposition_name=lambda v: _enum_name(
                 reviews_pb.CommentDisposition, v, "COMMENT_DISPOSITION_"
             ),
@@ -321,7 +341,7 @@ class Portal:
             me,
             application=application,
             assessment=assessment.bat_assessment if assessment else None,
-            returned=application.stage == applicants_pb.STAGE_RETURNED_FOR_REVISION,
+            awaiting=_AWAITED_ANSWER.get(application.stage, ""),
             document_kinds=[applicants_pb.DocumentKind.Name(k) for k in forms.DOCUMENT_KINDS],
             request_id=str(uuid.uuid4()),
             temporal_ui=self._temporal_link(request.path_params["id"]),
@@ -346,6 +366,7 @@ class Portal:
                 request_id=str(form.get("request_id") or uuid.uuid4()),
                 response=str(form.get("response", "")).strip(),
                 documents=documents,
+                disagree=bool(form.get("disagree")),
             ),
             metadata=md,
         )
@@ -405,7 +426,7 @@ class Portal:
                 )
             )
             assessment = found.bat_assessment if found else None
-        if task.kind in (reviews_pb.TASK_KIND_COMMENT_DISPOSITION, reviews_pb.TASK_KIND_DECISION):
+        if task.kind in _READS_COMMENTS:
             comments = list(
                 (
                     await self.reviews.ListPublicComments(
@@ -421,7 +442,8 @@ class Portal:
             "task.html",
             me,
             task=task,
-            outcomes=sorted(ALLOWED_OUTCOMES[task.kind]),
+            outcomes=sorted(accepted_outcomes(task.kind, task.allowed_outcomes)),
+            grounds=[g for g in reviews_pb.RefusalGround.values() if g],
             assessment=assessment,
             comments=comments,
             verdicts=[v for v in reviews_pb.BatVerdict.values() if v],
@@ -436,6 +458,9 @@ class Portal:
             comments=str(form.get("comments", "")).strip(),
         )
         for key, value in form.items():
+            if key.startswith("refusal_ground:") and value:
+                ground = int(key.removeprefix("refusal_ground:"))
+                completion.refusal_grounds.append(ground)  # type: ignore[arg-type]
             if key.startswith("verdict:") and value:
                 source_id, pollutant = key.removeprefix("verdict:").rsplit(":", 1)
                 completion.bat_reviews.add(
@@ -585,12 +610,12 @@ class Portal:
         self, request: Request, me: Principal, md: Any, thanks: bool
     ) -> Response:
         listed = {}
-        for stage in (applicants_pb.STAGE_PUBLIC_CONSULTATION, applicants_pb.STAGE_APPROVED):
+        for stage in (*_HEARING_STAGES, applicants_pb.STAGE_APPROVED):
             request_stage = applicants_api.ListApplicationsRequest(page_size=200)
             request_stage.stage = stage
             page = await self.applicants.ListApplications(request_stage, metadata=md)
             listed[stage] = list(page.applications)
-        consultations = listed[applicants_pb.STAGE_PUBLIC_CONSULTATION]
+        consultations = [a for stage in _HEARING_STAGES for a in listed[stage]]
         register = listed[applicants_pb.STAGE_APPROVED]
         return self.render(
             request,
@@ -600,6 +625,16 @@ class Portal:
             register=register,
             request_id=str(uuid.uuid4()),
             thanks=thanks,
+        )
+
+    async def protocol(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        """A public hearing's protocol: every question, and the answer once it is given."""
+        name = f"applications/{request.path_params['id']}"
+        questions = await self.reviews.ListPublicComments(
+            reviews_api.ListPublicCommentsRequest(parent=name, page_size=500), metadata=md
+        )
+        return self.render(
+            request, "protocol.html", me, application=name, questions=questions.public_comments
         )
 
     async def comment(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
@@ -669,6 +704,7 @@ class Portal:
             Route("/portal/ops", self.page(ops, self.ops)),
             Route("/portal/ops/traces/{trace_id}", self.page(ops, self.trace)),
             Route("/portal/public", self.page(frozenset({Role.PUBLIC}), self.public)),
+            Route("/portal/public/hearings/{id}", self.page(everyone, self.protocol)),
             Route(
                 "/portal/public/comments",
                 self.page(frozenset({Role.PUBLIC}), self.comment),
