@@ -16,7 +16,9 @@ from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as workflow_api
 from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.domain import errors
 from ecopermit.runtime.database import create_engine
+from ecopermit.runtime.grpc.status import reason_of
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
@@ -387,6 +389,84 @@ async def test_an_amendment_is_accepted_only_while_returned(actors: Actors) -> N
     assert again.documents == amended.documents
     hidden = await rpc_error(actors.applicants.AmendApplication(amend, metadata=actors.competitor))
     assert hidden.code() is grpc.StatusCode.NOT_FOUND
+
+
+async def test_an_answer_to_remarks_is_taken_once_and_may_disagree_only_with_remarks(
+    actors: Actors,
+) -> None:
+    application = await actors.submit()
+
+    def answer(text: str, *, disagree: bool = False) -> api.AmendApplicationRequest:
+        return api.AmendApplicationRequest(
+            name=application.name, request_id=str(uuid.uuid4()), response=text, disagree=disagree
+        )
+
+    await actors.transition(application, 1, pb.STAGE_NOT_ACCEPTED, reason="no waste plan")
+    no_remarks = await rpc_error(
+        actors.applicants.AmendApplication(answer("no", disagree=True), metadata=actors.owner)
+    )
+    assert "no remarks to disagree with" in (no_remarks.details() or "")
+    await actors.transition(application, 2, pb.STAGE_APPLICANT_ANSWER, reason="remarks: heights")
+    first = answer("The heights are wrong in your remark.", disagree=True)
+    await actors.applicants.AmendApplication(first, metadata=actors.owner)
+    # The same request again is the same answer; another one while the first is taken up is not.
+    await actors.applicants.AmendApplication(first, metadata=actors.owner)
+    second = await rpc_error(
+        actors.applicants.AmendApplication(answer("And another thing."), metadata=actors.owner)
+    )
+    assert second.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert "has its answer already" in (second.details() or "")
+    # A new wait (the procedure's next stage that asks) takes a new answer.
+    await actors.transition(application, 3, pb.STAGE_PRELIMINARY_DECISION, reason="refusal")
+    await actors.applicants.AmendApplication(answer("We object."), metadata=actors.owner)
+
+
+async def test_a_write_to_a_withdrawn_application_says_why_in_its_error_info(
+    actors: Actors,
+) -> None:
+    application = await actors.submit()
+    await actors.applicants.WithdrawApplication(
+        api.WithdrawApplicationRequest(name=application.name, reason="plant sold"),
+        metadata=actors.owner,
+    )
+    refused = await rpc_error(actors.transition(application, 1, pb.STAGE_COMPLETENESS))
+    assert refused.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(refused) == errors.REASON_APPLICATION_WITHDRAWN
+    issue = workflow_api.IssuePermitRequest(application=application.name, signed_by="dm1")
+    permit = await rpc_error(actors.workflow.IssuePermit(issue, metadata=actors.worker))
+    assert reason_of(permit) == errors.REASON_APPLICATION_WITHDRAWN
+    # Another wrong-stage refusal carries no such reason: the workflow must not wait on it.
+    other = await actors.submit(str(uuid.uuid4()))
+    early = await rpc_error(
+        actors.workflow.IssuePermit(
+            workflow_api.IssuePermitRequest(application=other.name, signed_by="dm1"),
+            metadata=actors.worker,
+        )
+    )
+    assert early.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(early) == ""
+
+
+async def test_the_public_reads_hearings_and_the_register_without_remarks_or_answers(
+    actors: Actors, issuer: TokenIssuer
+) -> None:
+    application = await actors.submit()
+    await actors.transition(
+        application, 1, pb.STAGE_STATE_EXPERTISE, reason="remarks to come: stack heights"
+    )
+    public = bearer(issuer, Role.PUBLIC, "citizen-1")
+    listed = await actors.applicants.ListApplications(
+        api.ListApplicationsRequest(stage=pb.STAGE_STATE_EXPERTISE), metadata=public
+    )
+    [shown] = [a for a in listed.applications if a.name == application.name]
+    assert [h.reason for h in shown.stage_history] == ["", ""]
+    assert list(shown.open_tasks) == []
+    refused = await rpc_error(
+        actors.applicants.ListApplications(
+            api.ListApplicationsRequest(stage=pb.STAGE_APPLICANT_ANSWER), metadata=public
+        )
+    )
+    assert refused.code() is grpc.StatusCode.PERMISSION_DENIED
 
 
 async def test_a_withdrawal_before_the_permit_refuses_the_permit(actors: Actors) -> None:

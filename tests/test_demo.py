@@ -110,7 +110,7 @@ async def test_the_demo_carries_all_22_to_the_decisions_the_data_set_implies(
         assert ("transboundary_consultation" in path) == pending.transboundary, path
         assert "site_inspection" not in path
     refused = by_key["pavlodar-refinery"]["stages"]
-    assert refused[-3:] == ["decision", "preliminary_decision", "refused"]
+    assert refused[-4:] == ["decision", "preliminary_decision", "refusal_hearing", "refused"]
     # The public asked its questions at the hearings held during the expertise.
     for pending in pending_applications():
         if pending.public_comment and pending.expected != "withdrawn":

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.domain.business_calendar import KAZAKHSTAN
 from ecopermit.domain.emission_limits import emission_limits
 from ecopermit.domain.inspection_risk import RiskFacts, RiskThresholds, inspection_reasons
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
@@ -21,7 +22,7 @@ from ecopermit.workflows.rules_of_procedure import (
     parse_rules,
     rules_in_force,
 )
-from ecopermit.workflows.statutory_clock import KAZAKHSTAN, StatutoryClock, deadline_instant
+from ecopermit.workflows.statutory_clock import StatutoryClock, deadline_instant
 
 SUBMITTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from temporalio import activity
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -23,7 +23,7 @@ from temporalio.worker import Replayer, Worker
 
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.domain import errors
-from ecopermit.domain.business_calendar import kazakhstan_calendar
+from ecopermit.domain.business_calendar import KAZAKHSTAN, kazakhstan_calendar
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.workflows import contract
 from ecopermit.workflows.activity_messages import (
@@ -46,7 +46,6 @@ from ecopermit.workflows.activity_messages import (
 from ecopermit.workflows.procedure_forecast import forecast_day
 from ecopermit.workflows.procedure_state import ProcedureOutcome
 from ecopermit.workflows.rules_of_procedure import register
-from ecopermit.workflows.statutory_clock import KAZAKHSTAN
 from ecopermit.workflows.statutory_rules import StatutoryRules, statutory_rules
 from ecopermit.workflows.statutory_workflow import KepProcedureWorkflow, ProcedureStatus
 
@@ -244,6 +243,12 @@ class Procedure:
             ),
         )
         return task_id
+
+    async def refusal(self, update: str, argument: object) -> str:
+        """The reason the workflow's validator gives for refusing the update."""
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await self.handle.execute_update(update, argument)
+        return str(refused.value.cause)
 
     async def answer(self, response: str, *, disagrees: bool = False) -> None:
         await self.until("waited for the applicant", lambda s: bool(s.awaiting))
@@ -681,3 +686,85 @@ async def test_the_predicted_decision_counts_the_statutory_terms_ahead(procedure
         terms.decision.days,
     )
     assert record.predicted_decision_time.astimezone(KAZAKHSTAN).date() == expected
+
+
+async def test_an_approval_after_a_negative_expertise_is_refused_even_if_a_service_let_it_by(
+    procedure: Start,
+) -> None:
+    """The reviews service narrows the decision to refusal; a service that did not (an older
+    release during a rollout) still cannot get a permit issued past the workflow."""
+    services = Services()
+    app = await procedure(services)
+    await app.through_completeness()
+    await app.through_expertise(conclusion=reviews_pb.TASK_OUTCOME_NEGATIVE_CONCLUSION)
+    await app.complete(
+        reviews_pb.TASK_KIND_REMARKS, reviews_pb.TASK_OUTCOME_REMARKS_SENT, comments="Negative."
+    )
+    await app.answer("Noted.")
+    status = await app.until(
+        "opened the decision", lambda s: any(t.kind == 8 for t in s.open_tasks)
+    )
+    decision = next(t for t in status.open_tasks if t.kind == reviews_pb.TASK_KIND_DECISION)
+    approve = contract.TaskCompletion(
+        decision.task_id,
+        reviews_pb.TASK_KIND_DECISION,
+        reviews_pb.TASK_OUTCOME_APPROVE,
+        "head-1",
+    )
+    refused = await app.refusal(contract.UPDATE_COMPLETE_TASK, approve)
+    assert "does not accept that outcome" in refused
+    groundless = replace(approve, outcome=reviews_pb.TASK_OUTCOME_REFUSE, comments="no")
+    refused = await app.refusal(contract.UPDATE_COMPLETE_TASK, groundless)
+    assert "names its grounds" in refused
+    assert services.permits == []
+
+
+async def test_once_the_objection_window_closes_the_hearing_has_a_stage_of_its_own(
+    procedure: Start,
+) -> None:
+    services = Services()
+    app = await procedure(services)
+    await app.through_completeness()
+    await app.through_expertise()
+    await app.through_remarks()
+    await app.complete(
+        reviews_pb.TASK_KIND_DECISION,
+        reviews_pb.TASK_OUTCOME_REFUSE,
+        "head-1",
+        "Heights wrong.",
+        grounds=[reviews_pb.REFUSAL_GROUND_INCOMPLETE_OR_FALSE_DOCUMENTS],
+    )
+    await app.until_stage("preliminary_decision")
+    await app.environment.sleep(timedelta(days=6))  # the window closes with no objection
+    await app.recorded(lambda r: r.stage == applicants_pb.STAGE_REFUSAL_HEARING)
+    await app.until("opened the hearing", lambda s: bool(services.tasks_of(9)))
+    [task] = services.tasks_of(reviews_pb.TASK_KIND_REFUSAL_HEARING)
+    assert "The applicant's objection: none received" in task.instructions
+    # The service no longer waits for the applicant, so neither does the workflow.
+    late = contract.Amendment(str(uuid.uuid4()), "Too late.")
+    assert "not waiting for the applicant" in await app.refusal(contract.UPDATE_AMEND, late)
+
+
+async def test_a_transboundary_follow_up_that_lapses_goes_to_the_head_of_department(
+    procedure: Start,
+) -> None:
+    services = Services(transboundary=True)
+    app = await procedure(services)
+    await app.through_completeness()
+    await app.through_expertise()
+    await app.until_stage("transboundary_consultation")
+    [follow_up] = services.tasks_of(reviews_pb.TASK_KIND_TRANSBOUNDARY)
+    await app.environment.sleep(follow_up.due_time - datetime.now(UTC) + timedelta(days=1))
+    await app.until(
+        "escalated the follow-up",
+        lambda s: any(t.kind == reviews_pb.TASK_KIND_ESCALATION for t in s.open_tasks),
+    )
+    [escalation] = services.tasks_of(reviews_pb.TASK_KIND_ESCALATION)
+    assert "transboundary consultation" in escalation.instructions
+    await app.complete(
+        reviews_pb.TASK_KIND_TRANSBOUNDARY,
+        reviews_pb.TASK_OUTCOME_ACKNOWLEDGED,
+        comments="Concluded.",
+    )
+    await app.until_stage("remarks")
+    await app.until("cancelled the escalation", lambda s: escalation.task_id in services.cancelled)

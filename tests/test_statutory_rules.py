@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.domain import tasks
-from ecopermit.domain.business_calendar import kazakhstan_calendar
+from ecopermit.domain.business_calendar import KAZAKHSTAN, kazakhstan_calendar
 from ecopermit.domain.errors import InvalidArgumentError
-from ecopermit.domain.registration import KAZAKHSTAN, WorkingHours, registration_day
+from ecopermit.domain.registration import WorkingHours, registration_day
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.workflows import contract
 from ecopermit.workflows.activity_messages import ForecastStep
@@ -278,3 +278,12 @@ def test_task_ids_stay_within_the_contracts_64_characters() -> None:
 def test_the_readme_procedure_table_is_the_rules_in_force() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert markdown(RULES) in readme
+
+
+def test_an_answer_the_service_took_before_it_heard_the_stage_moved_on_is_not_refused() -> None:
+    state = _state()
+    state.recorded_stage = applicants_pb.STAGE_PRELIMINARY_DECISION  # what the service holds
+    state.awaiting = ""  # the objection window has just closed in the workflow
+    assert state.refusal_of_answer(contract.Amendment("r1", "we object")) == ""
+    state.recorded_stage = applicants_pb.STAGE_REFUSAL_HEARING
+    assert state.refusal_of_answer(contract.Amendment("r2", "we object")) != ""

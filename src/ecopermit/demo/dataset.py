@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import tomllib
 import uuid
 from dataclasses import dataclass, field
@@ -164,9 +163,9 @@ def scaled_applications(count: int) -> tuple[Pending, ...]:
     originals = pending_applications()
     # Resident head units registered in December 2013, a month no BIN of the data set has,
     # numbered on; serials with no check digit are skipped.
-    prefixes = (f"131240{n:05d}" for n in itertools.count(1))
+    prefixes = (f"131240{n:05d}" for n in range(1, 100_000))
     valid = (prefix for prefix in prefixes if check_digit(prefix) is not None)
-    return tuple(
+    scaled = tuple(
         dataclasses.replace(
             original,
             key=f"{original.key}-{copy}",
@@ -179,3 +178,6 @@ def scaled_applications(count: int) -> tuple[Pending, ...]:
             strict=False,
         )
     )
+    if len(scaled) < count:
+        raise ValueError(f"at most {len(scaled)} distinct enterprises, not {count}")
+    return scaled

@@ -5,13 +5,17 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from holidays.countries.kazakhstan import KZ
 
+# Kazakhstan keeps one time zone, UTC+5, since 1 March 2024. A fixed offset keeps the workflows
+# free of the tz database, which may differ between the worker that wrote a history and the one
+# that replays it.
+KAZAKHSTAN = timezone(timedelta(hours=5), "Asia/Almaty")
 CONFIDENCE_TAGS = frozenset({"✔", "◐", "?"})
 TRANSFERS_FILE = Path(__file__).with_name("kz_working_day_transfers.toml")
 

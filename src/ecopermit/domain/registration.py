@@ -4,12 +4,9 @@ arrives outside the authority's working hours or on a day off."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 
-from ecopermit.domain.business_calendar import BusinessCalendar
-
-# Kazakhstan keeps one time zone, UTC+5, since 1 March 2024.
-KAZAKHSTAN = timezone(timedelta(hours=5), "Asia/Almaty")
+from ecopermit.domain.business_calendar import KAZAKHSTAN, BusinessCalendar
 
 
 @dataclass(frozen=True)

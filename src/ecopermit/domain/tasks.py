@@ -17,7 +17,9 @@ from ecopermit.runtime.identity import Role
 
 @dataclass(frozen=True)
 class TaskKindSpec:
-    code: str  # three letters: task ids ("{application}-{code}-{n}") stay within 64 characters
+    # Three letters in task ids ("{application}-{code}-{n}"), which stay within 64 characters.
+    # Never change one: running workflows find their open tasks by these ids.
+    code: str
     role: Role
     outcomes: frozenset[int]
     # Four eyes: whoever completed another task of the application may not take it.

@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 
-from ecopermit.domain.business_id import is_valid_bin
+from ecopermit.domain.business_id import has_check_digit
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import Settings, TokenAlgorithm
 
@@ -158,7 +158,9 @@ def _check_principal(principal: Principal) -> None:
     if not principal.subject or len(principal.subject) > 200:
         raise ValueError("the subject must be 1 to 200 characters")
     if principal.role is Role.APPLICANT:
-        if principal.enterprise_bin is None or not is_valid_bin(principal.enterprise_bin):
+        # The check digit only: an enterprise registered before the structure was checked keeps
+        # its sign-in; new registrations meet the whole rule (bin.structure in the contract).
+        if principal.enterprise_bin is None or not has_check_digit(principal.enterprise_bin):
             raise ValueError("an applicant token must carry a valid enterprise BIN")
     elif principal.enterprise_bin is not None:
         raise ValueError("only applicant tokens carry an enterprise BIN")

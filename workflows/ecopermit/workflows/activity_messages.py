@@ -86,6 +86,7 @@ class OpenTaskView:
     task_id: str
     kind: int
     due_time: datetime  # real time, as the reviews service holds it
+    allowed_outcomes: list[int] = field(default_factory=list)  # empty: the kind's every outcome
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
     from ecopermit.domain import stages
+    from ecopermit.domain.business_calendar import KAZAKHSTAN
     from ecopermit.domain.inspection_risk import RiskFacts, inspection_reasons
     from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
     from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
@@ -53,7 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from ecopermit.workflows.briefs import programme_covers as _programme_covers
     from ecopermit.workflows.briefs import reasons as _reasons
     from ecopermit.workflows.rules_of_procedure import RulesOfProcedure
-    from ecopermit.workflows.statutory_clock import KAZAKHSTAN, StatutoryClock, deadline_instant
+    from ecopermit.workflows.statutory_clock import StatutoryClock, deadline_instant
 
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 _In = TypeVar("_In")

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.domain.business_calendar import BusinessCalendar
-from ecopermit.domain.stages import AWAITING_APPLICANT_STAGES, DECIDED_STAGES
 from ecopermit.workflows.activity_messages import DecisionForecast, ForecastStep
 from ecopermit.workflows.statutory_rules import Term, Terms
 
@@ -24,11 +23,21 @@ _TERMED_STAGES: tuple[tuple[int, str], ...] = (
     (pb.STAGE_DECISION, "decision"),
 )
 # Stages in which the decision waits on someone outside the authority's terms: the applicant,
-# or the state consulted across the border while the term is suspended (EC Art. 116(2)).
-# An objection to a preliminary refusal is awaited inside the decision's own term.
-_UNFORESEEABLE = (
-    DECIDED_STAGES | AWAITING_APPLICANT_STAGES | {pb.STAGE_TRANSBOUNDARY_CONSULTATION}
-) - {pb.STAGE_PRELIMINARY_DECISION}
+# or the state consulted across the border while the term is suspended (EC Art. 116(2)); and
+# the decided ones. An objection to a preliminary refusal is awaited inside the decision's own
+# term, so it is not here. Listed rather than built from ecopermit.domain.stages: whether a
+# forecast is made decides whether its local activity runs, so this set is part of the
+# workflow's history and must not change under running workflows.
+_UNFORESEEABLE = frozenset(
+    {
+        pb.STAGE_NOT_ACCEPTED,
+        pb.STAGE_APPLICANT_ANSWER,
+        pb.STAGE_TRANSBOUNDARY_CONSULTATION,
+        pb.STAGE_APPROVED,
+        pb.STAGE_REFUSED,
+        pb.STAGE_WITHDRAWN,
+    }
+)
 
 
 def _step(term: Term) -> ForecastStep:
@@ -53,7 +62,7 @@ def statutory_forecast(
     ahead: list[int]
     if stage == pb.STAGE_DISAGREEMENT_RESOLUTION:
         ahead = [pb.STAGE_DECISION]
-    elif stage == pb.STAGE_PRELIMINARY_DECISION:
+    elif stage in (pb.STAGE_PRELIMINARY_DECISION, pb.STAGE_REFUSAL_HEARING):
         ahead = []
     elif stage in stages:
         ahead = stages[stages.index(stage) + 1 :]

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.domain import tasks
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.workflows import contract
 from ecopermit.workflows.activity_messages import DeadlineView, OpenTaskView
 from ecopermit.workflows.briefs import kind_name
@@ -28,6 +29,29 @@ OBJECTION = "objection"  # to a preliminary refusal (APPC Art. 73)
 class StageEntry:
     stage: str
     statutory_day: str
+
+
+# The stages in which the applicants service takes the applicant's answer (AmendApplication),
+# as kep-2026.2 has them. Frozen here rather than read from ecopermit.domain.stages: what the
+# workflow accepts must not change under the workflows already running.
+_SERVICE_TAKES_ANSWERS = frozenset(
+    {
+        applicants_pb.STAGE_NOT_ACCEPTED,
+        applicants_pb.STAGE_APPLICANT_ANSWER,
+        applicants_pb.STAGE_PRELIMINARY_DECISION,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ReceivedAnswer:
+    """The applicant's answer, and when it reached the workflow in statutory time."""
+
+    answer: contract.Amendment
+    statutory_instant: datetime
+    # It came after the procedure stopped waiting (an objection once its window closed), in
+    # the moment before the service heard that the stage had moved on: kept, and noted.
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +72,8 @@ class ProcedureState:
     rules: StatutoryRules | None = None
     clock: StatutoryClock | None = None
     stage: int = applicants_pb.STAGE_SUBMITTED
+    # The stage the applicants service holds: the last one a stage record wrote there.
+    recorded_stage: int = applicants_pb.STAGE_SUBMITTED
     sequence: int = 0  # stage records written to the applicants service
     deadline: DeadlineView | None = None  # statutory instant
     history: list[StageEntry] = field(default_factory=list)
@@ -56,7 +82,9 @@ class ProcedureState:
     completions: dict[str, contract.TaskCompletion] = field(default_factory=dict)
     task_counts: dict[int, int] = field(default_factory=dict)
     awaiting: str = ""  # RESUBMISSION, ANSWER, OBJECTION or nothing
-    answers: list[contract.Amendment] = field(default_factory=list)
+    answers: list[ReceivedAnswer] = field(default_factory=list)
+    # The day the decision's term runs from: the answer's, or the disagreement's resolution's.
+    decision_term_from: str = ""
     withdrawal: contract.Withdrawal | None = None
     notes: list[str] = field(default_factory=list)  # the brief the decision maker reads
     protocol: list[str] = field(default_factory=list)  # the published hearing protocol
@@ -90,10 +118,18 @@ class ProcedureState:
                 f"task {completion.task_id} is a {kind_name(task.kind)} task, "
                 f"not {kind_name(completion.kind)}"
             )
+        # The reviews service checks both; a service that did not (an older release during a
+        # rollout) must not let an approval through after a negative expertise.
+        if task.allowed_outcomes and completion.outcome not in task.allowed_outcomes:
+            return f"task {completion.task_id} does not accept that outcome"
+        if completion.outcome == reviews_pb.TASK_OUTCOME_REFUSE and not completion.refusal_grounds:
+            return "a refusal names its grounds (EC Art. 117(2))"
         return ""
 
     def refusal_of_answer(self, answer: contract.Amendment) -> str:
-        if not self.awaiting:
+        """An answer the service took is never refused: the service takes one while the stage
+        it holds waits for the applicant, which may lag a moment behind the workflow."""
+        if not self.awaiting and self.recorded_stage not in _SERVICE_TAKES_ANSWERS:
             return "the procedure is not waiting for the applicant"
         if answer.disagrees and self.awaiting != ANSWER:
             return "there are no remarks to disagree with"

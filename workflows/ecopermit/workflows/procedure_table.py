@@ -81,7 +81,8 @@ def procedure_rows(rules: StatutoryRules) -> list[Row]:
         Row(
             "transboundary consultation, when declared",
             "reviewer, Ministry of Foreign Affairs",
-            f"the term is suspended; follow-up every {_days(terms.transboundary_follow_up)}",
+            "the term is suspended; the reviewer's follow-up falls due after "
+            f"{_days(terms.transboundary_follow_up)}, then goes to the head of department",
             rules.transboundary.source,
             rules.transboundary.confidence,
         ),

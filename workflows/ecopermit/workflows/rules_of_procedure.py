@@ -11,14 +11,15 @@ from functools import cache
 from pathlib import Path
 
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
-from ecopermit.domain.business_calendar import BusinessCalendar
+from ecopermit.domain.business_calendar import KAZAKHSTAN, BusinessCalendar
 from ecopermit.domain.inspection_risk import RiskThresholds
-from ecopermit.domain.registration import KAZAKHSTAN, WorkingHours, registration_day
+from ecopermit.domain.registration import WorkingHours, registration_day
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.workflows import contract
 
 RULES_DIRECTORY = Path(__file__).with_name("rules")
 # The workflow type of kep-2026.1, which rules files before the workflow key meant.
-LEGACY_WORKFLOW = "PermitApplicationWorkflow"
+LEGACY_WORKFLOW = contract.WORKFLOW_NAME
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,7 @@ def _parse_version(path: Path) -> ProcedureVersion:
             version=str(data["version"]),
             in_force_from=date.fromisoformat(str(data["in_force_from"])),
             workflow=str(data.get("workflow", LEGACY_WORKFLOW)),
-            working_hours=(
-                WorkingHours(
-                    time.fromisoformat(hours["opens"]), time.fromisoformat(hours["closes"])
-                )
-                if hours
-                else None
-            ),
+            working_hours=_working_hours(hours) if hours else None,
         )
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as error:
         raise RulesError(f"{path.name}: malformed rules of procedure: {error}") from error

@@ -9,12 +9,10 @@ then does not advance, and every deadline moves by the length of the pause.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
-# Kazakhstan keeps one time zone, UTC+5, since 1 March 2024. A fixed offset keeps the workflow
-# free of the tz database, which may differ between the worker that wrote a history and the one
-# that replays it.
-KAZAKHSTAN = timezone(timedelta(hours=5), "Asia/Almaty")
+from ecopermit.domain.business_calendar import KAZAKHSTAN
+
 # A deadline lapses at the end of its working day.
 END_OF_WORKING_DAY = time(18, 0, tzinfo=KAZAKHSTAN)
 _SECONDS_PER_DAY = 86400.0

@@ -150,15 +150,7 @@ def parse_statutory_rules(path: Path) -> StatutoryRules:
             expertise_parts=_enum_values(
                 path, "state_expertise.parts", data["state_expertise"]["parts"], reviews_pb.TaskKind
             ),
-            refusal_grounds=[
-                RefusalGroundRule(
-                    _enum_values(path, "refusal_ground", [g["ground"]], reviews_pb.RefusalGround)[
-                        0
-                    ],
-                    **vars(_tagged(path, f"refusal_ground {g['ground']}", g)),
-                )
-                for g in grounds
-            ],
+            refusal_grounds=[_refusal_ground(path, ground) for ground in grounds],
         )
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as error:
         raise RulesError(f"{path.name}: malformed rules of procedure: {error}") from error

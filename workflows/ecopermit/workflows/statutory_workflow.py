@@ -29,6 +29,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
     from ecopermit.domain import errors, stages
+    from ecopermit.domain.business_calendar import KAZAKHSTAN
     from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
     from ecopermit.workflows import contract
     from ecopermit.workflows.activities import PermitActivities
@@ -63,9 +64,10 @@ with workflow.unsafe.imports_passed_through():
         RESUBMISSION,
         ProcedureOutcome,
         ProcedureState,
+        ReceivedAnswer,
         StageEntry,
     )
-    from ecopermit.workflows.statutory_clock import KAZAKHSTAN, StatutoryClock, deadline_instant
+    from ecopermit.workflows.statutory_clock import StatutoryClock, deadline_instant
     from ecopermit.workflows.statutory_rules import StatutoryRules
 
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -210,13 +212,14 @@ class KepProcedureWorkflow:
             if check.outcome == reviews_pb.TASK_OUTCOME_COMPLETE:
                 state.notes.append(f"completeness: accepted for review ({state.registered_on})")
                 return snapshot
-            await self._await_applicant(
+            resubmission = await self._await_applicant(
                 applicants_pb.STAGE_NOT_ACCEPTED,
                 f"not accepted for review (EC Art. 115(2)): {reasons(check)}",
                 RESUBMISSION,
             )
+            # Registered as of its arrival, not of when the workflow came to it.
             state.registered_on = await self._local(
-                PermitActivities.registration_day, self._clock().now(workflow.now())
+                PermitActivities.registration_day, resubmission.statutory_instant
             )
 
     async def _state_expertise(self) -> Expertise:
@@ -326,9 +329,34 @@ class KepProcedureWorkflow:
             "transboundary consultation: the review term is suspended (EC Art. 116(2))",
             None,
         )
-        await self._wait(lambda: task_id in state.completions)
+        await self._until_real_due(task_id, deadline)
         state.clock = self._clock().resume(workflow.now())
         state.notes.append(f"transboundary consultation: {reasons(state.completions[task_id])}")
+
+    async def _until_real_due(self, task_id: str, deadline: PlannedDeadline) -> None:
+        """Waits for the task while the statutory clock stands still: its follow-up date is a
+        real instant, and when it passes the head of department is told, once."""
+        state = self._state
+
+        def done() -> bool:
+            return task_id in state.completions
+
+        remaining = state.open_tasks[task_id].due_time - workflow.now()
+        if remaining > timedelta(0):
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: done() or state.withdrawal is not None, timeout=remaining
+                )
+        self._check_withdrawn()
+        if done():
+            return
+        [escalation] = await self._escalate("transboundary consultation", deadline)
+        await self._wait(done)
+        if state.open_tasks.pop(escalation, None) is not None:
+            await self._activity(
+                PermitActivities.cancel_task,
+                TaskCancellation(escalation, "the consultation's end is recorded"),
+            )
 
     async def _remarks_and_answer(self, expertise: Expertise) -> None:
         """Remarks or the draft permit to the applicant, its answer, and a disagreement's
@@ -352,7 +380,9 @@ class KepProcedureWorkflow:
         else:
             sent = "remarks sent to the applicant: " + "; ".join([*owed, reasons(remarks)])
         state.notes.append(sent)
-        answer = await self._await_applicant(applicants_pb.STAGE_APPLICANT_ANSWER, sent, ANSWER)
+        received = await self._await_applicant(applicants_pb.STAGE_APPLICANT_ANSWER, sent, ANSWER)
+        answer = received.answer
+        state.decision_term_from = _day(received.statutory_instant)
         stance = "disagrees" if answer.disagrees else "answers"
         state.notes.append(f"the applicant {stance}: {answer.response[:500]}")
         still_owed = await self._remarks_owed(expertise)
@@ -373,6 +403,7 @@ class KepProcedureWorkflow:
                 )
             ],
         )
+        state.decision_term_from = self._today().isoformat()
         state.notes.append(
             f"disagreement: {outcome_name(resolution.outcome)} — {reasons(resolution)}"
         )
@@ -405,7 +436,8 @@ class KepProcedureWorkflow:
         """Within five working days of the answer (EC Art. 117(1)); a negative expertise
         leaves refusal alone. A refusal is preliminary until the applicant is heard."""
         state, terms = self._state, self._rules().terms
-        deadline = await self._plan(terms.decision.days)
+        term_from = date.fromisoformat(state.decision_term_from or self._today().isoformat())
+        deadline = await self._plan(terms.decision.days, term_from)
         negative = not expertise.positive
         narrowed: list[int] = [reviews_pb.TASK_OUTCOME_REFUSE] if negative else []
         brief = list(state.notes)
@@ -424,11 +456,13 @@ class KepProcedureWorkflow:
         if decision.outcome == reviews_pb.TASK_OUTCOME_APPROVE:
             await self._approve(decision.completed_by, expertise.bat)
             return
-        hearing = await self._preliminary_refusal(decision, negative, deadline, narrowed)
+        # The final act rests on the grounds the applicant was notified of and heard on.
+        state.refusal_grounds = _grounds(decision, negative)
+        hearing = await self._preliminary_refusal(decision, negative, deadline)
         if hearing.outcome == reviews_pb.TASK_OUTCOME_APPROVE:
+            state.refusal_grounds = []
             await self._approve(hearing.completed_by, expertise.bat)
             return
-        state.refusal_grounds = _grounds(hearing, negative)
         await self._cancel_open_tasks("the application is refused")
         grounds = ", ".join(ground_name(g) for g in state.refusal_grounds)
         await self._enter(
@@ -439,38 +473,48 @@ class KepProcedureWorkflow:
         state.decision = "refused"
 
     async def _preliminary_refusal(
-        self,
-        proposal: contract.TaskCompletion,
-        negative: bool,
-        deadline: PlannedDeadline,
-        narrowed: Sequence[int],
+        self, proposal: contract.TaskCompletion, negative: bool, deadline: PlannedDeadline
     ) -> contract.TaskCompletion:
         """Notice of the preliminary decision, the applicant's objection if it makes one, and
-        its hearing, all inside the decision's term (APPC Art. 73)."""
+        its hearing by another official, all inside the decision's term (APPC Art. 73)."""
         state, terms = self._state, self._rules().terms
-        grounds = ", ".join(ground_name(g) for g in _grounds(proposal, negative))
-        objections_by = await self._plan(terms.objection.days)
+        grounds = ", ".join(ground_name(g) for g in state.refusal_grounds)
+        planned = await self._plan(terms.objection.days)
+        # The objection window closes in time for the hearing inside the term.
+        objections_by = min(planned.due_day, deadline.due_day)
         state.awaiting = OBJECTION
         answered = len(state.answers)
+        term = DeadlineView(
+            applicants_pb.STAGE_PRELIMINARY_DECISION,
+            deadline_instant(date.fromisoformat(deadline.due_day)),
+            terms.decision.days,
+        )
         await self._enter(
             applicants_pb.STAGE_PRELIMINARY_DECISION,
             f"preliminary decision: refusal on the grounds {grounds}: {reasons(proposal)}. "
-            f"The applicant may object until {objections_by.due_day} and is heard before the "
+            f"The applicant may object until {objections_by} and is heard before the "
             "final act (APPC Art. 73).",
-            self._deadline_view(deadline, terms.decision.days),
+            term,
         )
         await self._sleep_until(
-            deadline_instant(date.fromisoformat(objections_by.due_day)),
+            deadline_instant(date.fromisoformat(objections_by)),
             lambda: len(state.answers) > answered,
         )
         state.awaiting = ""
-        objection = state.answers[-1].response if len(state.answers) > answered else "none received"
+        hearing_stage = replace(term, stage=applicants_pb.STAGE_REFUSAL_HEARING)
+        await self._enter(
+            applicants_pb.STAGE_REFUSAL_HEARING,
+            f"hearing on the preliminary refusal (grounds {grounds})",
+            hearing_stage,
+        )
+        objections = [r.answer.response for r in state.answers[answered:]] or ["none received"]
+        narrowed = [reviews_pb.TASK_OUTCOME_REFUSE] if negative else []
         [hearing] = await self._tasks(
             [
                 TaskRequest(
                     reviews_pb.TASK_KIND_REFUSAL_HEARING,
                     f"Hear the applicant on the preliminary refusal (grounds {grounds}): "
-                    f"{reasons(proposal)}\nThe applicant's objection: {objection}",
+                    f"{reasons(proposal)}\nThe applicant's objection: {' / '.join(objections)}",
                     narrowed,
                 )
             ],
@@ -501,7 +545,7 @@ class KepProcedureWorkflow:
         await self._enter(applicants_pb.STAGE_APPROVED, f"permit {state.permit} issued", None)
         state.decision = "approved"
 
-    async def _await_applicant(self, stage: int, reason: str, awaiting: str) -> contract.Amendment:
+    async def _await_applicant(self, stage: int, reason: str, awaiting: str) -> ReceivedAnswer:
         """Enters a stage that waits for the applicant and returns its answer. The statute
         stops no clock here: the terms after it run from the answer."""
         state = self._state
@@ -509,7 +553,7 @@ class KepProcedureWorkflow:
         answered = len(state.answers)
         await self._enter(stage, reason, None)
         await self._wait(lambda: len(state.answers) > answered)
-        return state.answers[-1]
+        return state.answers[answered]
 
     # Tasks and deadlines
 
@@ -545,7 +589,9 @@ class KepProcedureWorkflow:
         for request in requests:
             task_id = state.next_task_id(request.kind)
             # Open before it exists, so a completion racing the activity's result is accepted.
-            state.open_tasks[task_id] = OpenTaskView(task_id, request.kind, due)
+            state.open_tasks[task_id] = OpenTaskView(
+                task_id, request.kind, due, list(request.allowed_outcomes)
+            )
             orders.append(
                 TaskOrder(
                     task_id,
@@ -686,6 +732,7 @@ class KepProcedureWorkflow:
             await self._activity(PermitActivities.record_stage, record)
         except ActivityError as error:
             await self._withdrawn_meanwhile(error)
+        state.recorded_stage = record.stage
 
     async def _withdrawn_meanwhile(self, error: ActivityError) -> NoReturn:
         """A service that says the application is withdrawn (ErrorInfo APPLICATION_WITHDRAWN)
@@ -801,8 +848,12 @@ class KepProcedureWorkflow:
 
     @workflow.update(name=contract.UPDATE_AMEND)
     def amend(self, answer: contract.Amendment) -> None:
-        self._state.answers.append(answer)
-        self._state.awaiting = ""
+        state = self._state
+        arrived = self._clock().now(workflow.now())
+        state.answers.append(ReceivedAnswer(answer, arrived, late=not state.awaiting))
+        if not state.awaiting:
+            state.notes.append(f"the applicant wrote after its window closed: {answer.response}")
+        state.awaiting = ""
 
     @amend.validator
     def refuse_answer_not_awaited(self, answer: contract.Amendment) -> None:
@@ -850,6 +901,10 @@ def _grounds(completion: contract.TaskCompletion, negative_expertise: bool) -> l
     if negative_expertise and reviews_pb.REFUSAL_GROUND_NEGATIVE_STATE_EXPERTISE not in grounds:
         grounds.append(reviews_pb.REFUSAL_GROUND_NEGATIVE_STATE_EXPERTISE)
     return grounds
+
+
+def _day(statutory: datetime) -> str:
+    return statutory.astimezone(KAZAKHSTAN).date().isoformat()
 
 
 def _source_pollutant(value: SourcePollutant) -> str:

@@ -70,6 +70,15 @@ def application_message(view: ApplicationView) -> pb.Application:
     return message
 
 
+def _as_published(application: pb.Application) -> pb.Application:
+    """What the public reads of an application: its stages without their reasons, which carry
+    the authority's remarks and the applicant's answers, and no open tasks."""
+    for entry in application.stage_history:
+        entry.reason = ""
+    del application.open_tasks[:]
+    return application
+
+
 def permit_message(record: PermitRecord) -> pb.Permit:
     return json_format.Parse(record.content, pb.Permit())
 
@@ -130,9 +139,10 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
         views, next_token = await self._store.list_applications(
             filters, pagination.page_size(request.page_size), request.page_token
         )
-        return api.ListApplicationsResponse(
-            applications=[application_message(v) for v in views], next_page_token=next_token
-        )
+        applications = [application_message(v) for v in views]
+        if principal.role is Role.PUBLIC:
+            applications = [_as_published(a) for a in applications]
+        return api.ListApplicationsResponse(applications=applications, next_page_token=next_token)
 
     async def AmendApplication(  # noqa: N802
         self, request: api.AmendApplicationRequest, context: Any

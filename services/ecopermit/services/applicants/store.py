@@ -271,6 +271,7 @@ class ApplicantStore:
                     raise FailedPreconditionError(
                         f"applications/{application_id} has no remarks to disagree with"
                     )
+                await self._refuse_a_second_answer(session, application_id)
                 content = pb.Application()
                 json_format.Parse(record.content, content)
                 _apply_amendment(content, amendment)
@@ -290,6 +291,29 @@ class ApplicantStore:
                 raise
         async with self._sessions() as session:
             return await self._view(session, application_id)
+
+    async def _refuse_a_second_answer(self, session: AsyncSession, application_id: str) -> None:
+        """One answer per wait: the procedure takes it and moves on, and a second one sent in
+        that moment would change the application with no one to read it."""
+        entered = (
+            await session.exec(
+                select(func.max(StageTransitionRecord.enter_time)).where(
+                    StageTransitionRecord.application_id == application_id
+                )
+            )
+        ).one()
+        answered = await session.exec(
+            select(WorkflowOutboxRecord.id).where(
+                WorkflowOutboxRecord.application_id == application_id,
+                WorkflowOutboxRecord.kind == contract.UPDATE_AMEND,
+                col(WorkflowOutboxRecord.create_time) >= entered,
+            )
+        )
+        if entered is not None and answered.first() is not None:
+            raise FailedPreconditionError(
+                f"applications/{application_id} has its answer already; the procedure is "
+                "taking it up"
+            )
 
     async def withdraw(
         self, application_id: str, reason: str, principal: Principal

@@ -458,9 +458,9 @@ class Portal:
             comments=str(form.get("comments", "")).strip(),
         )
         for key, value in form.items():
-            if key.startswith("refusal_ground:") and value:
-                ground = int(key.removeprefix("refusal_ground:"))
-                completion.refusal_grounds.append(ground)  # type: ignore[arg-type]
+            ground = key.removeprefix("refusal_ground:")
+            if key.startswith("refusal_ground:") and value and ground.isdigit():
+                completion.refusal_grounds.append(int(ground))  # type: ignore[arg-type]
             if key.startswith("verdict:") and value:
                 source_id, pollutant = key.removeprefix("verdict:").rsplit(":", 1)
                 completion.bat_reviews.add(
