@@ -163,7 +163,8 @@ def test_a_declared_value_exactly_on_the_upper_bound_is_within_range_after_norma
 ) -> None:
     assert entry.reference_oxygen_percent is not None
     to_mg = 1e-6 if entry.unit == "ng I-TEQ/Nm3" else 1.0
-    on_bound = entry.high * to_mg * (21 - measured_o2) / (21 - entry.reference_oxygen_percent)
+    high = entry.assessed_range.high
+    on_bound = high * to_mg * (21 - measured_o2) / (21 - entry.reference_oxygen_percent)
     value = declared(entry.source_type, entry.pollutant, on_bound, measured_o2)
     assert assess_one(entry.sector, entry.min_thermal_input_mw, value)[2] == (
         BatVerdict.WITHIN_RANGE
@@ -206,7 +207,8 @@ def test_a_source_type_from_another_sector_gets_no_bat_ael() -> None:
         (299.9, "lcp_coal_new", (80.0, 130.0)),
         (300.0, "lcp_coal_pc_new", (80.0, 125.0)),
         (300.0, "lcp_coal_fbc_existing", (140.0, 165.0)),
-        (2400.0, "lcp_lignite_pc_existing", (140.0, 165.0)),
+        # The footnote for existing lignite PC boilers raises the upper end to 220.
+        (2400.0, "lcp_lignite_pc_existing", (140.0, 220.0)),
     ],
 )
 def test_a_coal_plant_gets_the_nox_range_of_its_size_band(
@@ -236,7 +238,9 @@ def test_lignite_pc_boilers_take_the_fbc_nox_range_but_the_pc_so2_range() -> Non
         return entry.low, entry.high
 
     nox, so2 = kz.POLLUTANT_NOX, kz.POLLUTANT_SO2
-    assert found("lcp_lignite_pc_existing", nox) == found("lcp_coal_fbc_existing", nox)
+    # The FBC row's lower end; the upper end is the footnote's for existing lignite PC boilers.
+    assert found("lcp_lignite_pc_existing", nox)[0] == found("lcp_coal_fbc_existing", nox)[0]
+    assert found("lcp_lignite_pc_new", nox) == found("lcp_coal_fbc_new", nox)
     assert found("lcp_lignite_pc_existing", so2) == found("lcp_coal_pc_existing", so2)
     assert found("lcp_coal_pc_existing", so2) != found("lcp_coal_fbc_existing", so2)
 
@@ -305,7 +309,7 @@ def test_a_programme_is_required_exactly_when_some_verdict_is_above(
 
 
 def test_the_result_names_the_catalogue_version_it_was_assessed_against() -> None:
-    assert assess(kz.SECTOR_CEMENT, 0.0, []).catalogue_version == "eu-bref-2026.1"
+    assert assess(kz.SECTOR_CEMENT, 0.0, []).catalogue_version == "bat-2026.2"
     stricter = Catalogue(version="test-1", entries=(kiln_nox_range(high=300.0),))
     value = declared("kiln_preheater", kz.POLLUTANT_NOX, 400.0, 10.0)
     result = assess(kz.SECTOR_CEMENT, 0.0, [value], catalogue=stricter)
@@ -334,7 +338,7 @@ def test_a_thermal_input_that_cannot_be_rated_is_refused(thermal_input_mw: float
 
 def test_the_catalogue_is_read_once() -> None:
     assert load_catalogue() is load_catalogue()
-    assert CATALOGUE.version == "eu-bref-2026.1"
+    assert CATALOGUE.version == "bat-2026.2"
 
 
 @pytest.mark.parametrize("entry", CATALOGUE.entries, ids=entry_id)
@@ -430,6 +434,7 @@ reference_oxygen_percent = 10.0
 averaging_period = "daily average"
 source_document = "Commission Implementing Decision 2013/163/EU"
 confidence = "◐"
+basis = "eu_benchmark"
 """
 
 
@@ -494,3 +499,41 @@ def test_a_catalogue_without_a_version_or_entries_fails_the_load(
 def test_the_shipped_catalogue_sits_beside_the_module() -> None:
     assert CATALOGUE_PATH.name == "bat_ael_catalogue.toml"
     assert _load_catalogue_file(CATALOGUE_PATH) == CATALOGUE
+
+
+# --- Whose figure, which range ---
+
+
+def test_every_row_says_whose_figure_it_is_and_none_is_passed_off_as_kazakh_law() -> None:
+    assert {entry.basis for entry in CATALOGUE.entries} == {"eu_benchmark"}
+    assert not any(entry.binding for entry in CATALOGUE.entries)
+
+
+def test_a_declared_annual_value_is_held_against_the_yearly_range_where_there_is_one() -> None:
+    # Existing PC boiler from 300 MWth, NOx: 65-150 yearly, 85-165 daily.
+    value = declared("lcp_coal_pc_existing", kz.POLLUTANT_NOX, 160.0, 6.0)
+    bat_ael, _, verdict = assess_one(COAL, 420.0, value)
+    assert bat_ael is not None
+    assert bat_ael.yearly is not None
+    assert (bat_ael.yearly.low, bat_ael.yearly.high) == (65.0, 150.0)
+    assert (bat_ael.low, bat_ael.high) == (85.0, 165.0)
+    assert verdict == BatVerdict.ABOVE_UPPER_BOUND  # within the daily range, above the yearly
+
+
+def test_below_a_lower_end_known_only_to_lie_below_x_is_not_below_range() -> None:
+    # Cement kiln dust "<10-20": 4 mg/Nm3 is within, not below.
+    value = declared("kiln_preheater", kz.POLLUTANT_DUST, 4.0, 10.0)
+    assert assess_one(kz.SECTOR_CEMENT, 0.0, value)[2] == BatVerdict.WITHIN_RANGE
+
+
+def test_the_large_combustion_plant_conclusions_apply_from_50_megawatts() -> None:
+    value = declared("lcp_coal_existing", kz.POLLUTANT_NOX, 400.0, 6.0)
+    assert assess_one(COAL, 49.9, value)[2] == BatVerdict.NO_BAT_AEL
+    assert assess_one(COAL, 50.0, value)[2] == BatVerdict.ABOVE_UPPER_BOUND
+
+
+def test_fcc_regenerators_are_assessed_at_3_percent_oxygen() -> None:
+    for source_type in ("fcc_regenerator_new", "fcc_regenerator_existing"):
+        entry = CATALOGUE.find(kz.SECTOR_OIL_REFINING, source_type, kz.POLLUTANT_NOX, 0.0)
+        assert entry is not None
+        assert entry.reference_oxygen_percent == 3.0

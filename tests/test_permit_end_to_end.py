@@ -353,9 +353,16 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
     ).permit
     assert permit.signed_by == "head-1"
     limits = {(limit.source_id, limit.pollutant): limit for limit in permit.emission_limits}
-    # NOx above range: the limit is the BAT-AEL's upper bound, reached through the programme.
-    assert limits["stack-1", kz.POLLUTANT_NOX].limit_mg_nm3 == pytest.approx(nox.bat_ael_high)
-    assert limits["stack-1", kz.POLLUTANT_NOX].derogation_reason == ""
+    # NOx above range, and a programme: the declared value until its milestone, then the
+    # yearly BAT level (an EU benchmark here, which the programme commits the plant to).
+    nox_limit = limits["stack-1", kz.POLLUTANT_NOX]
+    assert nox.yearly_high == 150.0
+    assert nox.basis == kz.BAT_BASIS_EU_BENCHMARK
+    assert nox_limit.basis == kz.LIMIT_BASIS_EFFICIENCY_PROGRAMME
+    assert nox_limit.interim_limit_mg_nm3 == pytest.approx(nox.normalised_mg_nm3)
+    assert (nox_limit.step_down_date.year, nox_limit.step_down_date.month) == (2029, 12)
+    assert nox_limit.limit_mg_nm3 == pytest.approx(nox.yearly_high)
+    assert nox_limit.derogation_reason == ""
     assert len(permit.efficiency_programme) == 1
     with pytest.raises(grpc.aio.AioRpcError) as late:
         await desk.applicants.WithdrawApplication(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from google.type import date_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -171,31 +172,85 @@ def _row(
     )
 
 
-def test_limits_never_exceed_the_bat_ael_unless_a_derogation_is_recorded() -> None:
-    application = _application(
-        (kz.POLLUTANT_NOX, 300), (kz.POLLUTANT_SO2, 600), (kz.POLLUTANT_HCL, 700)
+def _programme(application: applicants_pb.Application, pollutant: int) -> None:
+    application.efficiency_programme.add(
+        description="Wet FGD",
+        due_date=date_pb2.Date(year=2029, month=12, day=31),
+        source_id="stack-1",
+        pollutant=pollutant,
     )
-    assessment = reviews_pb.BatAssessment(
-        rows=[
-            _row(kz.POLLUTANT_NOX, 300, reviews_pb.BAT_VERDICT_WITHIN_RANGE),
-            _row(kz.POLLUTANT_SO2, 600, reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND),
-            _row(
-                kz.POLLUTANT_HCL,
-                700,
-                reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND,
-                expert_verdict=reviews_pb.BAT_VERDICT_WITHIN_RANGE,
-                expert_reason="Local fuel: disproportionate cost (Art. 15(4) analogue).",
-            ),
-        ]
-    )
-    limits = {limit.pollutant: limit for limit in emission_limits(application, assessment)}
+
+
+def test_under_a_programme_the_limit_steps_down_to_the_bat_level_by_the_milestone() -> None:
+    application = _application((kz.POLLUTANT_SO2, 600))
+    _programme(application, kz.POLLUTANT_SO2)
+    row = _row(kz.POLLUTANT_SO2, 600, reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND)
+    [limit] = emission_limits(application, reviews_pb.BatAssessment(rows=[row]))
+    # Not in breach on day one: the declared value until the milestone, the BAT level from it.
+    assert limit.interim_limit_mg_nm3 == 600
+    assert (limit.step_down_date.year, limit.step_down_date.month) == (2029, 12)
+    assert limit.limit_mg_nm3 == 450
+    assert limit.basis == kz.LIMIT_BASIS_EFFICIENCY_PROGRAMME
+
+
+def test_an_eu_benchmark_is_not_written_into_the_permit_as_law() -> None:
+    application = _application((kz.POLLUTANT_SO2, 600), (kz.POLLUTANT_NOX, 300))
+    rows = [
+        _row(kz.POLLUTANT_SO2, 600, reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND),
+        _row(kz.POLLUTANT_NOX, 300, reviews_pb.BAT_VERDICT_WITHIN_RANGE),
+    ]
+    limits = {
+        limit.pollutant: limit
+        for limit in emission_limits(application, reviews_pb.BatAssessment(rows=rows))
+    }
+    # Above the benchmark and no programme: the proposed standard stays, the benchmark beside it.
+    assert limits[kz.POLLUTANT_SO2].limit_mg_nm3 == 600
+    assert limits[kz.POLLUTANT_SO2].eu_benchmark_mg_nm3 == 450
+    assert limits[kz.POLLUTANT_SO2].basis == kz.LIMIT_BASIS_PROPOSED_STANDARD
     assert limits[kz.POLLUTANT_NOX].limit_mg_nm3 == 300
-    assert limits[kz.POLLUTANT_SO2].limit_mg_nm3 == 450  # the upper bound, via the programme
-    assert limits[kz.POLLUTANT_SO2].derogation_reason == ""
-    assert limits[kz.POLLUTANT_HCL].limit_mg_nm3 == 700
-    assert limits[kz.POLLUTANT_HCL].derogation_reason.startswith("Local fuel")
-    for limit in limits.values():
-        assert limit.limit_mg_nm3 <= 450 or limit.derogation_reason
+    assert limits[kz.POLLUTANT_NOX].basis == kz.LIMIT_BASIS_PROPOSED_STANDARD
+
+
+def test_a_kazakh_bat_conclusion_binds_the_limit() -> None:
+    application = _application((kz.POLLUTANT_SO2, 600), (kz.POLLUTANT_NOX, 300))
+    rows = [
+        _row(kz.POLLUTANT_SO2, 600, reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND),
+        _row(kz.POLLUTANT_NOX, 300, reviews_pb.BAT_VERDICT_WITHIN_RANGE),
+    ]
+    for row in rows:
+        row.basis = kz.BAT_BASIS_KZ_BAT_CONCLUSION
+    limits = {
+        limit.pollutant: limit
+        for limit in emission_limits(application, reviews_pb.BatAssessment(rows=rows))
+    }
+    assert limits[kz.POLLUTANT_SO2].limit_mg_nm3 == 450
+    assert limits[kz.POLLUTANT_SO2].basis == kz.LIMIT_BASIS_KZ_BAT_CONCLUSION
+    assert limits[kz.POLLUTANT_SO2].eu_benchmark_mg_nm3 == 0
+    assert limits[kz.POLLUTANT_NOX].limit_mg_nm3 == 300
+
+
+def test_the_yearly_range_gives_the_step_down_level_where_there_is_one() -> None:
+    application = _application((kz.POLLUTANT_NOX, 240))
+    _programme(application, kz.POLLUTANT_NOX)
+    row = _row(kz.POLLUTANT_NOX, 240, reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND)
+    row.yearly_low, row.yearly_high = 65, 150
+    [limit] = emission_limits(application, reviews_pb.BatAssessment(rows=[row]))
+    assert (limit.interim_limit_mg_nm3, limit.limit_mg_nm3) == (240, 150)
+
+
+def test_an_experts_override_is_recorded_as_the_derogation() -> None:
+    application = _application((kz.POLLUTANT_HCL, 700))
+    row = _row(
+        kz.POLLUTANT_HCL,
+        700,
+        reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND,
+        expert_verdict=reviews_pb.BAT_VERDICT_WITHIN_RANGE,
+        expert_reason="Local fuel: disproportionate cost (Art. 15(4) analogue).",
+    )
+    [limit] = emission_limits(application, reviews_pb.BatAssessment(rows=[row]))
+    assert limit.limit_mg_nm3 == 700
+    assert limit.derogation_reason.startswith("Local fuel")
+    assert limit.interim_limit_mg_nm3 == 0
 
 
 def test_a_value_without_a_bat_ael_keeps_its_declared_limit_and_oxygen() -> None:

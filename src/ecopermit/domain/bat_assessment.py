@@ -1,4 +1,8 @@
-"""Declared emissions held against the EU BAT-AEL catalogue: normalised, then given a verdict.
+"""Declared emissions held against the BAT-AEL catalogue: normalised, then given a verdict.
+
+Each catalogue row says whose figure it is: a Kazakh BAT conclusion (the law here, EC Art. 113)
+or an EU BAT conclusion, a benchmark only. The verdict is the same arithmetic for both; what a
+permit makes of it differs (ecopermit.domain.emission_limits).
 
 The catalogue is data (`bat_ael_catalogue.toml`, shipped beside this module). An entry is found by
 sector, source type, pollutant and the facility's rated thermal input. Source types:
@@ -56,11 +60,24 @@ _REQUIRED_KEYS = frozenset(
         "averaging_period",
         "source_document",
         "confidence",
+        "basis",
     }
 )
 _OPTIONAL_KEYS = frozenset(
-    {"reference_oxygen_percent", "min_thermal_input_mw", "max_thermal_input_mw"}
+    {
+        "reference_oxygen_percent",
+        "min_thermal_input_mw",
+        "max_thermal_input_mw",
+        "yearly_low",
+        "yearly_high",
+        "low_below",
+        "yearly_low_below",
+    }
 )
+# Whose figure a row is: a Kazakh BAT conclusion adopted by the Government, or an EU one.
+KZ_BAT_CONCLUSION = "kz_bat_conclusion"
+EU_BENCHMARK = "eu_benchmark"
+BASES = frozenset({KZ_BAT_CONCLUSION, EU_BENCHMARK})
 
 
 class BatVerdict(IntEnum):
@@ -73,22 +90,44 @@ class BatVerdict(IntEnum):
 
 
 @dataclass(frozen=True)
+class Range:
+    low: float
+    high: float
+    # "<X–Y": the lower end lies below X, so no value is below the range.
+    low_below: bool = False
+
+
+@dataclass(frozen=True)
 class BatAel:
     """One BAT-associated emission level: a range for a source type and pollutant in a sector."""
 
     sector: int
     source_type: str
     pollutant: int
-    low: float
+    low: float  # the daily range where there are daily and yearly ones
     high: float
     unit: str
     reference_oxygen_percent: float | None
     averaging_period: str
     source_document: str
     confidence: str
+    basis: str = EU_BENCHMARK  # KZ_BAT_CONCLUSION or EU_BENCHMARK
     min_thermal_input_mw: float = 0.0
     # Exclusive; None for the top band.
     max_thermal_input_mw: float | None = None
+    low_below: bool = False
+    yearly: Range | None = None
+
+    @property
+    def binding(self) -> bool:
+        """Whether the figure is law here: a Kazakh BAT conclusion's, not a benchmark."""
+        return self.basis == KZ_BAT_CONCLUSION
+
+    @property
+    def assessed_range(self) -> Range:
+        """The range a declared (annual) concentration is held against: the yearly one where
+        the conclusion gives it, else the only one."""
+        return self.yearly or Range(self.low, self.high, self.low_below)
 
     def covers(self, thermal_input_mw: float) -> bool:
         """True when the facility's rated thermal input falls in this entry's size band."""
@@ -175,12 +214,18 @@ def normalise_to_reference_oxygen(
 
 
 def verdict_for(normalised: float, bat_ael: BatAel | None) -> BatVerdict:
-    """Where a normalised value sits in the BAT-AEL range; both bounds count as within."""
+    """Where a normalised value sits in the BAT-AEL's assessed range; both bounds count as
+    within, and nothing is below a range whose lower end is only known to lie below X."""
     if bat_ael is None:
         return BatVerdict.NO_BAT_AEL
-    if normalised > bat_ael.high and not _on_bound(normalised, bat_ael.high):
+    assessed = bat_ael.assessed_range
+    if normalised > assessed.high and not _on_bound(normalised, assessed.high):
         return BatVerdict.ABOVE_UPPER_BOUND
-    if normalised < bat_ael.low and not _on_bound(normalised, bat_ael.low):
+    if (
+        not assessed.low_below
+        and normalised < assessed.low
+        and not _on_bound(normalised, assessed.low)
+    ):
         return BatVerdict.BELOW_RANGE
     return BatVerdict.WITHIN_RANGE
 
@@ -273,10 +318,13 @@ def _parse_entry(raw: object, where: str) -> BatAel:
         averaging_period=_text(raw["averaging_period"], where, "averaging_period"),
         source_document=_text(raw["source_document"], where, "source_document"),
         confidence=_text(raw["confidence"], where, "confidence"),
+        basis=_text(raw["basis"], where, "basis"),
         min_thermal_input_mw=_number(
             raw.get("min_thermal_input_mw", 0.0), where, "min_thermal_input_mw"
         ),
         max_thermal_input_mw=_optional_number(raw, "max_thermal_input_mw", where),
+        low_below=_flag(raw, "low_below", where),
+        yearly=_yearly(raw, where),
     )
     problem = _problem_with(entry)
     if problem:
@@ -301,6 +349,11 @@ def _problem_with(entry: BatAel) -> str | None:
         return "source_document must have 1 to 500 characters"
     if entry.confidence not in CONFIDENCE_TAGS:
         return f"confidence {entry.confidence!r} is not one of ✔ ◐ ?"
+    if entry.basis not in BASES:
+        return f"basis {entry.basis!r} is not one of {sorted(BASES)}"
+    yearly = entry.yearly
+    if yearly is not None and not 0 <= yearly.low <= yearly.high:
+        return f"needs 0 <= yearly_low <= yearly_high, got {yearly.low}, {yearly.high}"
     if entry.min_thermal_input_mw < 0:
         return f"min_thermal_input_mw {entry.min_thermal_input_mw} is negative"
     top = entry.max_thermal_input_mw
@@ -352,3 +405,20 @@ def _number(value: object, where: str, key: str) -> float:
 
 def _optional_number(raw: Mapping[str, object], key: str, where: str) -> float | None:
     return None if key not in raw else _number(raw[key], where, key)
+
+
+def _flag(raw: Mapping[str, object], key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} must be true or false")
+    return value
+
+
+def _yearly(raw: Mapping[str, object], where: str) -> Range | None:
+    low = _optional_number(raw, "yearly_low", where)
+    high = _optional_number(raw, "yearly_high", where)
+    if (low is None) != (high is None):
+        raise ValueError(f"{where}: yearly_low and yearly_high come together")
+    if low is None or high is None:
+        return None
+    return Range(low, high, _flag(raw, "yearly_low_below", where))

@@ -28,7 +28,12 @@ from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workfl
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as applicants_workflow_api
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.domain import errors
-from ecopermit.domain.bat_assessment import DeclaredValue, assess
+from ecopermit.domain.bat_assessment import (
+    EU_BENCHMARK,
+    KZ_BAT_CONCLUSION,
+    DeclaredValue,
+    assess,
+)
 from ecopermit.domain.business_calendar import BusinessCalendar
 from ecopermit.domain.emission_limits import emission_limits
 from ecopermit.domain.stages import stage_name
@@ -43,6 +48,7 @@ from ecopermit.runtime import tracing
 from ecopermit.runtime.grpc.status import reason_of
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.type.v1 import kazakhstan_pb2
 from ecopermit.workflows.activity_messages import (
     ApplicationSnapshot,
     BatFindings,
@@ -107,6 +113,10 @@ _FINAL_CODES = frozenset(
 # Refusals that another attempt can overcome, though their status says otherwise.
 _RETRIED_REASONS = frozenset({errors.REASON_PERMIT_NUMBER_CONTENDED})
 _PAGE = 200
+_BASES = {
+    KZ_BAT_CONCLUSION: kazakhstan_pb2.BAT_BASIS_KZ_BAT_CONCLUSION,
+    EU_BENCHMARK: kazakhstan_pb2.BAT_BASIS_EU_BENCHMARK,
+}
 
 
 class WorkerCredentials:
@@ -430,6 +440,10 @@ class PermitActivities:
                 source_document=ael.source_document if ael else "",
                 confidence=ael.confidence if ael else "",
                 verdict=row.verdict,
+                basis=_BASES[ael.basis] if ael else kazakhstan_pb2.BAT_BASIS_UNSPECIFIED,
+                yearly_low=ael.yearly.low if ael and ael.yearly else 0.0,
+                yearly_high=ael.yearly.high if ael and ael.yearly else 0.0,
+                low_below=bool(ael and ael.assessed_range.low_below),
             )
         request = reviews_workflow_api.RecordBatAssessmentRequest(bat_assessment=assessment)
         with _final_errors_are_not_retried():

@@ -526,13 +526,14 @@ class KepProcedureWorkflow:
         state = self._state
         conditions = [
             "Production environmental control (ПЭК) as in the approved programme.",
-            "Emission limit values per source and pollutant as listed; never above the BAT-AEL "
-            "upper bound unless a derogation is recorded against the limit.",
+            "Emission limit values per source and pollutant as listed, each with what it rests "
+            "on; an EU BAT-AEL listed beside a limit is a benchmark, not a limit.",
         ]
         if bat.above:
             conditions.append(
                 "Carry out the environmental efficiency programme (ППЭЭ) by its milestones and "
-                "report on it yearly."
+                "report on it yearly; each interim limit applies until its milestone, the BAT "
+                "level from it."
             )
         order = PermitOrder(state.application_id, signed_by, conditions)
         try:

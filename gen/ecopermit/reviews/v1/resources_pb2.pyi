@@ -193,7 +193,7 @@ class Task(_message.Message):
     def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ..., refusal_grounds: _Optional[_Iterable[_Union[RefusalGround, str]]] = ..., allowed_outcomes: _Optional[_Iterable[_Union[TaskOutcome, str]]] = ...) -> None: ...
 
 class BatAssessmentRow(_message.Message):
-    __slots__ = ("source_id", "source_type", "pollutant", "declared_mg_nm3", "declared_oxygen_percent", "normalised_mg_nm3", "reference_oxygen_percent", "bat_ael_low", "bat_ael_high", "unit", "averaging_period", "source_document", "confidence", "verdict", "expert_verdict", "expert_reason")
+    __slots__ = ("source_id", "source_type", "pollutant", "declared_mg_nm3", "declared_oxygen_percent", "normalised_mg_nm3", "reference_oxygen_percent", "bat_ael_low", "bat_ael_high", "unit", "averaging_period", "source_document", "confidence", "verdict", "expert_verdict", "expert_reason", "basis", "yearly_low", "yearly_high", "low_below")
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
     POLLUTANT_FIELD_NUMBER: _ClassVar[int]
@@ -210,6 +210,10 @@ class BatAssessmentRow(_message.Message):
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     EXPERT_VERDICT_FIELD_NUMBER: _ClassVar[int]
     EXPERT_REASON_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    YEARLY_LOW_FIELD_NUMBER: _ClassVar[int]
+    YEARLY_HIGH_FIELD_NUMBER: _ClassVar[int]
+    LOW_BELOW_FIELD_NUMBER: _ClassVar[int]
     source_id: str
     source_type: str
     pollutant: _kazakhstan_pb2.Pollutant
@@ -226,7 +230,11 @@ class BatAssessmentRow(_message.Message):
     verdict: BatVerdict
     expert_verdict: BatVerdict
     expert_reason: str
-    def __init__(self, source_id: _Optional[str] = ..., source_type: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., declared_mg_nm3: _Optional[float] = ..., declared_oxygen_percent: _Optional[float] = ..., normalised_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., bat_ael_low: _Optional[float] = ..., bat_ael_high: _Optional[float] = ..., unit: _Optional[str] = ..., averaging_period: _Optional[str] = ..., source_document: _Optional[str] = ..., confidence: _Optional[str] = ..., verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_reason: _Optional[str] = ...) -> None: ...
+    basis: _kazakhstan_pb2.BatBasis
+    yearly_low: float
+    yearly_high: float
+    low_below: bool
+    def __init__(self, source_id: _Optional[str] = ..., source_type: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., declared_mg_nm3: _Optional[float] = ..., declared_oxygen_percent: _Optional[float] = ..., normalised_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., bat_ael_low: _Optional[float] = ..., bat_ael_high: _Optional[float] = ..., unit: _Optional[str] = ..., averaging_period: _Optional[str] = ..., source_document: _Optional[str] = ..., confidence: _Optional[str] = ..., verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_verdict: _Optional[_Union[BatVerdict, str]] = ..., expert_reason: _Optional[str] = ..., basis: _Optional[_Union[_kazakhstan_pb2.BatBasis, str]] = ..., yearly_low: _Optional[float] = ..., yearly_high: _Optional[float] = ..., low_below: _Optional[bool] = ...) -> None: ...
 
 class BatAssessment(_message.Message):
     __slots__ = ("name", "application", "rows", "programme_required", "reviewed", "catalogue_version", "create_time", "enterprise")

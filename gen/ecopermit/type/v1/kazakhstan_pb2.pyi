@@ -52,6 +52,19 @@ class Pollutant(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     POLLUTANT_HF: _ClassVar[Pollutant]
     POLLUTANT_HG: _ClassVar[Pollutant]
     POLLUTANT_PCDD_F: _ClassVar[Pollutant]
+
+class BatBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BAT_BASIS_UNSPECIFIED: _ClassVar[BatBasis]
+    BAT_BASIS_KZ_BAT_CONCLUSION: _ClassVar[BatBasis]
+    BAT_BASIS_EU_BENCHMARK: _ClassVar[BatBasis]
+
+class LimitBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIMIT_BASIS_UNSPECIFIED: _ClassVar[LimitBasis]
+    LIMIT_BASIS_KZ_BAT_CONCLUSION: _ClassVar[LimitBasis]
+    LIMIT_BASIS_PROPOSED_STANDARD: _ClassVar[LimitBasis]
+    LIMIT_BASIS_EFFICIENCY_PROGRAMME: _ClassVar[LimitBasis]
 REGION_UNSPECIFIED: Region
 REGION_ABAI: Region
 REGION_AKMOLA: Region
@@ -92,3 +105,10 @@ POLLUTANT_HCL: Pollutant
 POLLUTANT_HF: Pollutant
 POLLUTANT_HG: Pollutant
 POLLUTANT_PCDD_F: Pollutant
+BAT_BASIS_UNSPECIFIED: BatBasis
+BAT_BASIS_KZ_BAT_CONCLUSION: BatBasis
+BAT_BASIS_EU_BENCHMARK: BatBasis
+LIMIT_BASIS_UNSPECIFIED: LimitBasis
+LIMIT_BASIS_KZ_BAT_CONCLUSION: LimitBasis
+LIMIT_BASIS_PROPOSED_STANDARD: LimitBasis
+LIMIT_BASIS_EFFICIENCY_PROGRAMME: LimitBasis

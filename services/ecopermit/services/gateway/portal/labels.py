@@ -62,6 +62,22 @@ _LABELS: dict[str, dict[str, str]] = {
         "en": "Object to the preliminary refusal",
     },
     "asked_of_you": {"ru": "От вас ожидается", "en": "What is asked of you"},
+    "interim_limit": {
+        "ru": "Промежуточный норматив (ППЭЭ) → дата",
+        "en": "Interim limit (efficiency programme) → until",
+    },
+    "limit_basis": {"ru": "Основание", "en": "Basis"},
+    "daily": {"ru": "суточное", "en": "daily"},
+    "yearly": {"ru": "Годовое", "en": "Yearly"},
+    "benchmark_only": {
+        "ru": "НДТ ЕС: ориентир, не норма РК",
+        "en": "EU BAT: benchmark, not law here",
+    },
+    "kz_bat": {"ru": "Заключение по НДТ РК", "en": "Kazakh BAT conclusion"},
+    "eu_benchmark": {
+        "ru": "НДТ ЕС, мг/нм³ (ориентир, не норма РК)",
+        "en": "EU BAT-AEL, mg/Nm³ (benchmark, not law here)",
+    },
     "reason": {"ru": "Причина", "en": "Reason"},
     "permit": {"ru": "Разрешение", "en": "Permit"},
     "download": {"ru": "Скачать", "en": "Download"},

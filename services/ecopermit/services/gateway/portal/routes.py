@@ -105,6 +105,7 @@ class Portal:
             verdict_name=lambda v: _enum_name(reviews_pb.BatVerdict, v, "BAT_VERDICT_"),
             pollutant_name=lambda v: _enum_name(kz.Pollutant, v, "POLLUTANT_"),
             ground_name=lambda v: _enum_name(reviews_pb.RefusalGround, v, "REFUSAL_GROUND_"),
+            basis_name=lambda v: _enum_name(kz.LimitBasis, v, "LIMIT_BASIS_"),
             disposition_name=lambda v: _enum_name(
                 reviews_pb.CommentDisposition, v, "COMMENT_DISPOSITION_"
             ),
