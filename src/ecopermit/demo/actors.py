@@ -151,12 +151,12 @@ async def _answer(
         amendment.documents.extend(pending.documents(pending.missing))
     elif current.stage == applicants_pb.STAGE_PRELIMINARY_DECISION:
         amendment.response = "We object: the SO2 control of the heaters is in the revised design."
-    elif "efficiency programme" in reason:
-        amendment.efficiency_programme.extend(pending.programme_milestones())
-        amendment.response = "The efficiency programme (ППЭЭ) is attached."
     elif pending.disagree:
         amendment.response = pending.disagree
         amendment.disagree = True
+    elif "efficiency programme" in reason:
+        amendment.efficiency_programme.extend(pending.programme_milestones())
+        amendment.response = "The efficiency programme (ППЭЭ) is attached."
     else:
         amendment.response = "We accept the remarks and the draft permit."
     try:

@@ -21,6 +21,7 @@ from ecopermit.type.v1 import kazakhstan_pb2 as kz
 DATA = Path(__file__).with_name("pending_applications.toml")
 # Request ids derive from the data set, so running the demo again finds the same applications.
 _REQUESTS = uuid.UUID("3c0f8a52-1d7e-4b96-9e25-7a4d0c6b18f3")
+_MG_PER_TONNE = 1e9
 REQUIRED_DOCUMENTS = [
     "DOCUMENT_KIND_PROJECT_DOCUMENTATION",
     "DOCUMENT_KIND_DRAFT_EMISSION_STANDARDS",
@@ -33,16 +34,21 @@ REQUIRED_DOCUMENTS = [
 @dataclass(frozen=True)
 class Emission:
     pollutant: str
-    mg_nm3: float
+    mg_nm3: float  # dry, at the source's oxygen_percent
     oxygen_percent: float
-    tonnes: float
 
 
 @dataclass(frozen=True)
 class Source:
     id: str
     type: str
+    flow_nm3_h: float  # dry flue gas at the emissions' oxygen content
+    hours: float  # operating hours a year
     emissions: list[Emission]
+
+    def tonnes(self, emission: Emission) -> float:
+        """Tonnes a year: concentration × flow × hours, so the three always agree."""
+        return round(emission.mg_nm3 * self.flow_nm3_h * self.hours / _MG_PER_TONNE, 1)
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ class Pending:
                             pollutant=e.pollutant,
                             concentration_mg_nm3=e.mg_nm3,
                             oxygen_percent=e.oxygen_percent,
-                            annual_tonnes=e.tonnes,
+                            annual_tonnes=source.tonnes(e),
                         )
                         for e in source.emissions
                     ],
@@ -139,7 +145,9 @@ class Pending:
 
 def _pending(raw: dict[str, Any]) -> Pending:
     sources = [
-        Source(s["id"], s["type"], [Emission(**e) for e in s["emissions"]])
+        Source(
+            s["id"], s["type"], s["flow_nm3_h"], s["hours"], [Emission(**e) for e in s["emissions"]]
+        )
         for s in raw.pop("source")
     ]
     pending = Pending(sources=sources, **raw)

@@ -102,11 +102,14 @@ async def _outcome(office: actors.Office, application_id: str, day_seconds: floa
         expert = [r.expert_verdict or r.verdict for r in assessment.rows]
         automatic = [r.verdict for r in assessment.rows]
         above = reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND
+        programme = "programme" if application.efficiency_programme else "no programme"
         verdict = (
-            "above (programme)"
+            f"above ({programme})"
             if above in expert
             else "overridden"
             if above in automatic
+            else "no BAT-AEL"
+            if all(v == reviews_pb.BAT_VERDICT_NO_BAT_AEL for v in automatic)
             else "within"
         )
     questions = await office.reviews.ListPublicComments(
