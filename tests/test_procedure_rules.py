@@ -234,8 +234,36 @@ def test_the_yearly_range_gives_the_step_down_level_where_there_is_one() -> None
     _programme(application, kz.POLLUTANT_NOX)
     row = _row(kz.POLLUTANT_NOX, 240, reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND)
     row.yearly_low, row.yearly_high = 65, 150
+    row.bat_ael_low, row.bat_ael_high = 85, 165
     [limit] = emission_limits(application, reviews_pb.BatAssessment(rows=[row]))
     assert (limit.interim_limit_mg_nm3, limit.limit_mg_nm3) == (240, 150)
+    assert limit.daily_limit_mg_nm3 == 165  # both bind
+
+
+def test_an_expert_stricter_than_the_arithmetic_never_raises_a_limit() -> None:
+    application = _application((kz.POLLUTANT_SO2, 400))
+    _programme(application, kz.POLLUTANT_SO2)
+    row = _row(
+        kz.POLLUTANT_SO2,
+        400,
+        reviews_pb.BAT_VERDICT_WITHIN_RANGE,
+        expert_verdict=reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND,
+        expert_reason="Peaks above the range in the monitoring data.",
+    )
+    [limit] = emission_limits(application, reviews_pb.BatAssessment(rows=[row]))
+    assert limit.limit_mg_nm3 == 400
+
+
+def test_the_most_specific_milestone_sets_the_step_down_date() -> None:
+    application = _application((kz.POLLUTANT_SO2, 600))
+    _programme(application, kz.POLLUTANT_SO2)  # 2029-12-31, this source and pollutant
+    application.efficiency_programme.add(
+        description="Monitoring for the whole site",
+        due_date=date_pb2.Date(year=2035, month=6, day=30),
+    )
+    row = _row(kz.POLLUTANT_SO2, 600, reviews_pb.BAT_VERDICT_ABOVE_UPPER_BOUND)
+    [limit] = emission_limits(application, reviews_pb.BatAssessment(rows=[row]))
+    assert limit.step_down_date.year == 2029
 
 
 def test_an_experts_override_is_recorded_as_the_derogation() -> None:

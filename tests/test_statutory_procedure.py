@@ -740,9 +740,20 @@ async def test_once_the_objection_window_closes_the_hearing_has_a_stage_of_its_o
     await app.until("opened the hearing", lambda s: bool(services.tasks_of(9)))
     [task] = services.tasks_of(reviews_pb.TASK_KIND_REFUSAL_HEARING)
     assert "The applicant's objection: none received" in task.instructions
-    # The service no longer waits for the applicant, so neither does the workflow.
-    late = contract.Amendment(str(uuid.uuid4()), "Too late.")
-    assert "not waiting for the applicant" in await app.refusal(contract.UPDATE_AMEND, late)
+    # An objection the service took just before it heard of the hearing reaches the workflow
+    # now: it is the applicant's word, kept (as late), not refused.
+    late = contract.Amendment(str(uuid.uuid4()), "We object, late.")
+    await app.handle.execute_update(contract.UPDATE_AMEND, late)
+    await app.complete(
+        reviews_pb.TASK_KIND_REFUSAL_HEARING,
+        reviews_pb.TASK_OUTCOME_REFUSE,
+        "head-2",
+        "Upheld.",
+        grounds=[reviews_pb.REFUSAL_GROUND_INCOMPLETE_OR_FALSE_DOCUMENTS],
+    )
+    outcome = await app.handle.result()
+    assert outcome.decision == "refused"
+    assert outcome.refusal_grounds == [reviews_pb.REFUSAL_GROUND_INCOMPLETE_OR_FALSE_DOCUMENTS]
 
 
 async def test_a_transboundary_follow_up_that_lapses_goes_to_the_head_of_department(

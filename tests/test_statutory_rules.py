@@ -20,7 +20,7 @@ from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.workflows import contract
 from ecopermit.workflows.activity_messages import ForecastStep
 from ecopermit.workflows.procedure_forecast import forecast_day, statutory_forecast
-from ecopermit.workflows.procedure_state import ANSWER, OBJECTION, ProcedureState
+from ecopermit.workflows.procedure_state import ANSWER, ProcedureState
 from ecopermit.workflows.procedure_table import markdown
 from ecopermit.workflows.rules_of_procedure import (
     RULES_DIRECTORY,
@@ -249,20 +249,15 @@ def _state() -> ProcedureState:
     return ProcedureState("app-1", "990340000123", "kep-2026.2", "2026-12-03")
 
 
-def test_an_answer_is_taken_only_while_the_procedure_waits_for_one() -> None:
+def test_an_answer_the_service_took_is_never_refused_until_the_decision() -> None:
+    """The service takes one answer per wait, in the stages that wait: the workflow keeps
+    whatever it took, even once it has moved on, and only a decided procedure refuses."""
     state = _state()
-    answer = contract.Amendment("r1", "done")
-    assert state.refusal_of_answer(answer) == "the procedure is not waiting for the applicant"
+    assert state.refusal_of_answer(contract.Amendment("r1", "done")) == ""
     state.awaiting = ANSWER
-    assert state.refusal_of_answer(answer) == ""
     assert state.refusal_of_answer(contract.Amendment("r2", "no", disagrees=True)) == ""
-
-
-def test_only_remarks_can_be_disagreed_with() -> None:
-    state = _state()
-    state.awaiting = OBJECTION
-    disagreement = contract.Amendment("r1", "we disagree", disagrees=True)
-    assert state.refusal_of_answer(disagreement) == "there are no remarks to disagree with"
+    state.decision = "approved"
+    assert "already approved" in state.refusal_of_answer(contract.Amendment("r3", "late"))
 
 
 def test_task_ids_stay_within_the_contracts_64_characters() -> None:
@@ -278,12 +273,3 @@ def test_task_ids_stay_within_the_contracts_64_characters() -> None:
 def test_the_readme_procedure_table_is_the_rules_in_force() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert markdown(RULES) in readme
-
-
-def test_an_answer_the_service_took_before_it_heard_the_stage_moved_on_is_not_refused() -> None:
-    state = _state()
-    state.recorded_stage = applicants_pb.STAGE_PRELIMINARY_DECISION  # what the service holds
-    state.awaiting = ""  # the objection window has just closed in the workflow
-    assert state.refusal_of_answer(contract.Amendment("r1", "we object")) == ""
-    state.recorded_stage = applicants_pb.STAGE_REFUSAL_HEARING
-    assert state.refusal_of_answer(contract.Amendment("r2", "we object")) != ""

@@ -32,14 +32,23 @@ def _assessed_high(row: reviews_pb.BatAssessmentRow) -> float:
 def _milestone(
     application: applicants_pb.Application, source_id: str, pollutant: int
 ) -> date_pb2.Date | None:
-    """The latest programme milestone covering the value: one for the source (or the whole
-    installation) and the pollutant (or every pollutant)."""
-    covering = [
-        m.due_date
-        for m in application.efficiency_programme
-        if m.source_id in ("", source_id) and m.pollutant in (0, pollutant)
-    ]
-    return max(covering, key=lambda d: date(d.year, d.month, d.day)) if covering else None
+    """The date by which the programme brings the value to the BAT level: that of the most
+    specific milestone covering it (this source and pollutant, then this source, then the
+    pollutant installation-wide, then the whole installation), the latest if several."""
+    for wanted_source, wanted_pollutant in (
+        (source_id, pollutant),
+        (source_id, 0),
+        ("", pollutant),
+        ("", 0),
+    ):
+        dates = [
+            m.due_date
+            for m in application.efficiency_programme
+            if (m.source_id, m.pollutant) == (wanted_source, wanted_pollutant)
+        ]
+        if dates:
+            return max(dates, key=lambda d: date(d.year, d.month, d.day))
+    return None
 
 
 def emission_limits(
@@ -53,7 +62,8 @@ def emission_limits(
     - Above range by the automatic assessment but not by the BAT expert: the declared value, the
       expert's reason recorded as the derogation.
     - Above range with a programme milestone covering it: the declared value as the interim
-      limit until the milestone, the BAT-AEL's upper bound from it.
+      limit until the milestone, the BAT-AEL's upper bound from it (the yearly one where there
+      is one, with the daily one beside it: both bind).
     - Above range with no programme: a Kazakh conclusion's upper bound (the law, breached); an
       EU benchmark's is not law here, so the proposed standard stays, beside the benchmark.
     """
@@ -98,12 +108,17 @@ def _within_or_stepped(
             limit.derogation_reason = row.expert_reason
         return
     milestone = _milestone(application, row.source_id, row.pollutant)
+    # The expert may call a value above range that the arithmetic put within: never raise it.
+    bat_level = min(declared, high)
+    daily = _to_milligrams(row.bat_ael_high, row.unit) if row.yearly_high else 0.0
     if milestone is not None:
         limit.basis = kz.LIMIT_BASIS_EFFICIENCY_PROGRAMME
         limit.interim_limit_mg_nm3 = declared
         limit.step_down_date.CopyFrom(milestone)
-        limit.limit_mg_nm3 = high
+        limit.limit_mg_nm3 = bat_level
+        limit.daily_limit_mg_nm3 = daily
     elif binding:
-        limit.limit_mg_nm3 = high
+        limit.limit_mg_nm3 = bat_level
+        limit.daily_limit_mg_nm3 = daily
     else:
         limit.basis = kz.LIMIT_BASIS_PROPOSED_STANDARD

@@ -68,6 +68,7 @@ class Amendment:
     request_id: str
     response: str
     disagrees: bool = False  # with the remarks (EC Art. 115(6))
+    received_time: str = ""  # ISO instant the applicants service took it (real time)
 
 
 @dataclass(frozen=True)

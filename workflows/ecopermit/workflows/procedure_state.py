@@ -31,18 +31,6 @@ class StageEntry:
     statutory_day: str
 
 
-# The stages in which the applicants service takes the applicant's answer (AmendApplication),
-# as kep-2026.2 has them. Frozen here rather than read from ecopermit.domain.stages: what the
-# workflow accepts must not change under the workflows already running.
-_SERVICE_TAKES_ANSWERS = frozenset(
-    {
-        applicants_pb.STAGE_NOT_ACCEPTED,
-        applicants_pb.STAGE_APPLICANT_ANSWER,
-        applicants_pb.STAGE_PRELIMINARY_DECISION,
-    }
-)
-
-
 @dataclass(frozen=True)
 class ReceivedAnswer:
     """The applicant's answer, and when it reached the workflow in statutory time."""
@@ -72,8 +60,6 @@ class ProcedureState:
     rules: StatutoryRules | None = None
     clock: StatutoryClock | None = None
     stage: int = applicants_pb.STAGE_SUBMITTED
-    # The stage the applicants service holds: the last one a stage record wrote there.
-    recorded_stage: int = applicants_pb.STAGE_SUBMITTED
     sequence: int = 0  # stage records written to the applicants service
     deadline: DeadlineView | None = None  # statutory instant
     history: list[StageEntry] = field(default_factory=list)
@@ -87,6 +73,7 @@ class ProcedureState:
     decision_term_from: str = ""
     withdrawal: contract.Withdrawal | None = None
     notes: list[str] = field(default_factory=list)  # the brief the decision maker reads
+    programme_milestones: int = 0  # in the efficiency programme (ППЭЭ), as last read
     protocol: list[str] = field(default_factory=list)  # the published hearing protocol
     # The last forecast: (stage, deadline) it was made for, and the decision's instant.
     forecast_for: tuple[int, datetime | None] | None = None
@@ -127,12 +114,11 @@ class ProcedureState:
         return ""
 
     def refusal_of_answer(self, answer: contract.Amendment) -> str:
-        """An answer the service took is never refused: the service takes one while the stage
-        it holds waits for the applicant, which may lag a moment behind the workflow."""
-        if not self.awaiting and self.recorded_stage not in _SERVICE_TAKES_ANSWERS:
-            return "the procedure is not waiting for the applicant"
-        if answer.disagrees and self.awaiting != ANSWER:
-            return "there are no remarks to disagree with"
+        """The applicants service takes an answer only while the stage it holds waits for one,
+        and one per wait: whatever it took is the applicant's word, and is never refused, even
+        when it reaches the workflow after the procedure moved on (it is kept as late)."""
+        if self.decision:
+            return f"the application is already {self.decision}"
         return ""
 
     def refusal_of_withdrawal(self) -> str:

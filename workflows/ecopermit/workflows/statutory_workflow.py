@@ -417,6 +417,7 @@ class KepProcedureWorkflow:
         snapshot = await self._activity(
             PermitActivities.load_application, self._state.application_id
         )
+        self._state.programme_milestones = len(snapshot.programme)
         uncovered = [
             above
             for above in expertise.bat.above
@@ -479,9 +480,10 @@ class KepProcedureWorkflow:
         its hearing by another official, all inside the decision's term (APPC Art. 73)."""
         state, terms = self._state, self._rules().terms
         grounds = ", ".join(ground_name(g) for g in state.refusal_grounds)
-        planned = await self._plan(terms.objection.days)
-        # The objection window closes in time for the hearing inside the term.
-        objections_by = min(planned.due_day, deadline.due_day)
+        # The applicant keeps its full time to object; a refusal proposed too late for the
+        # hearing to fit inside the decision's term lapses, and is escalated as such.
+        objections_by = (await self._plan(terms.objection.days)).due_day
+        hearing_by = max(objections_by, deadline.due_day)
         state.awaiting = OBJECTION
         answered = len(state.answers)
         term = DeadlineView(
@@ -518,7 +520,7 @@ class KepProcedureWorkflow:
                     narrowed,
                 )
             ],
-            deadline,
+            replace(deadline, due_day=hearing_by),
         )
         return hearing
 
@@ -529,7 +531,7 @@ class KepProcedureWorkflow:
             "Emission limit values per source and pollutant as listed, each with what it rests "
             "on; an EU BAT-AEL listed beside a limit is a benchmark, not a limit.",
         ]
-        if bat.above:
+        if bat.above and state.programme_milestones:
             conditions.append(
                 "Carry out the environmental efficiency programme (ППЭЭ) by its milestones and "
                 "report on it yearly; each interim limit applies until its milestone, the BAT "
@@ -733,7 +735,6 @@ class KepProcedureWorkflow:
             await self._activity(PermitActivities.record_stage, record)
         except ActivityError as error:
             await self._withdrawn_meanwhile(error)
-        state.recorded_stage = record.stage
 
     async def _withdrawn_meanwhile(self, error: ActivityError) -> NoReturn:
         """A service that says the application is withdrawn (ErrorInfo APPLICATION_WITHDRAWN)
@@ -850,7 +851,11 @@ class KepProcedureWorkflow:
     @workflow.update(name=contract.UPDATE_AMEND)
     def amend(self, answer: contract.Amendment) -> None:
         state = self._state
-        arrived = self._clock().now(workflow.now())
+        # When the service took it, in statutory time: an outbox's delay moves nothing.
+        received = (
+            datetime.fromisoformat(answer.received_time) if answer.received_time else workflow.now()
+        )
+        arrived = self._clock().now(received)
         state.answers.append(ReceivedAnswer(answer, arrived, late=not state.awaiting))
         if not state.awaiting:
             state.notes.append(f"the applicant wrote after its window closed: {answer.response}")

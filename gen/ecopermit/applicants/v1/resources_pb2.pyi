@@ -228,7 +228,7 @@ class Application(_message.Message):
     def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., facility: _Optional[_Union[Facility, _Mapping]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., emission_sources: _Optional[_Iterable[_Union[EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., stage: _Optional[_Union[Stage, str]] = ..., stage_history: _Optional[_Iterable[_Union[StageTransition, _Mapping]]] = ..., open_tasks: _Optional[_Iterable[_Union[OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., permit: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transboundary_impact: _Optional[bool] = ...) -> None: ...
 
 class EmissionLimit(_message.Message):
-    __slots__ = ("source_id", "pollutant", "limit_mg_nm3", "reference_oxygen_percent", "annual_tonnes", "derogation_reason", "basis", "interim_limit_mg_nm3", "step_down_date", "eu_benchmark_mg_nm3")
+    __slots__ = ("source_id", "pollutant", "limit_mg_nm3", "reference_oxygen_percent", "annual_tonnes", "derogation_reason", "basis", "interim_limit_mg_nm3", "step_down_date", "eu_benchmark_mg_nm3", "daily_limit_mg_nm3")
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     POLLUTANT_FIELD_NUMBER: _ClassVar[int]
     LIMIT_MG_NM3_FIELD_NUMBER: _ClassVar[int]
@@ -239,6 +239,7 @@ class EmissionLimit(_message.Message):
     INTERIM_LIMIT_MG_NM3_FIELD_NUMBER: _ClassVar[int]
     STEP_DOWN_DATE_FIELD_NUMBER: _ClassVar[int]
     EU_BENCHMARK_MG_NM3_FIELD_NUMBER: _ClassVar[int]
+    DAILY_LIMIT_MG_NM3_FIELD_NUMBER: _ClassVar[int]
     source_id: str
     pollutant: _kazakhstan_pb2.Pollutant
     limit_mg_nm3: float
@@ -249,7 +250,8 @@ class EmissionLimit(_message.Message):
     interim_limit_mg_nm3: float
     step_down_date: _date_pb2.Date
     eu_benchmark_mg_nm3: float
-    def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., limit_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ..., derogation_reason: _Optional[str] = ..., basis: _Optional[_Union[_kazakhstan_pb2.LimitBasis, str]] = ..., interim_limit_mg_nm3: _Optional[float] = ..., step_down_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., eu_benchmark_mg_nm3: _Optional[float] = ...) -> None: ...
+    daily_limit_mg_nm3: float
+    def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., limit_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ..., derogation_reason: _Optional[str] = ..., basis: _Optional[_Union[_kazakhstan_pb2.LimitBasis, str]] = ..., interim_limit_mg_nm3: _Optional[float] = ..., step_down_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., eu_benchmark_mg_nm3: _Optional[float] = ..., daily_limit_mg_nm3: _Optional[float] = ...) -> None: ...
 
 class Permit(_message.Message):
     __slots__ = ("name", "permit_number", "application", "enterprise", "issue_time", "conditions", "emission_limits", "efficiency_programme", "signed_by")

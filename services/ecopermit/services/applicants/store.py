@@ -282,6 +282,7 @@ class ApplicantStore:
                     "request_id": request_id,
                     "response": answer.response,
                     "disagrees": answer.disagrees,
+                    "received_time": now.isoformat(),
                 }
                 session.add(
                     _outbox(application_id, contract.UPDATE_AMEND, request_id, now, payload)
