@@ -101,7 +101,7 @@ def procedure_rows(rules: StatutoryRules) -> list[Row]:
             "preliminary refusal: notice, objection, hearing",
             "applicant, another decision maker",
             terms.objection,
-            " to object, inside the decision's term",
+            " to object; the hearing due by the decision's deadline",
         ),
         Row(
             f"refused on grounds from the closed list ({grounds}), or approved with a permit",

@@ -477,7 +477,7 @@ class KepProcedureWorkflow:
         self, proposal: contract.TaskCompletion, negative: bool, deadline: PlannedDeadline
     ) -> contract.TaskCompletion:
         """Notice of the preliminary decision, the applicant's objection if it makes one, and
-        its hearing by another official, all inside the decision's term (APPC Art. 73)."""
+        its hearing by another official, due by the decision's deadline (APPC Art. 73)."""
         state, terms = self._state, self._rules().terms
         grounds = ", ".join(ground_name(g) for g in state.refusal_grounds)
         # The applicant keeps its full time to object; a refusal proposed too late for the
