@@ -32,17 +32,19 @@ _TYPES = frozenset("456")
 _ATTRIBUTES = frozenset("0123")
 
 
+def _twelve_digits(candidate: str) -> bool:
+    return len(candidate) == BIN_LENGTH and candidate.isascii() and candidate.isdigit()
+
+
 def has_check_digit(candidate: str) -> bool:
     """True for 12 ASCII digits whose last is the check digit of the first 11 (a rule that
     personal IINs share)."""
-    if len(candidate) != BIN_LENGTH or not (candidate.isascii() and candidate.isdigit()):
-        return False
-    return check_digit(candidate[:-1]) == int(candidate[-1])
+    return _twelve_digits(candidate) and check_digit(candidate[:-1]) == int(candidate[-1])
 
 
 def structure_problem(candidate: str) -> str:
     """What is wrong with the BIN's structure, its check digit aside, or "" when nothing is."""
-    if len(candidate) != BIN_LENGTH or not (candidate.isascii() and candidate.isdigit()):
+    if not _twelve_digits(candidate):
         return "a BIN is 12 digits"
     if not 1 <= int(candidate[2:4]) <= 12:
         return f"digits 3-4 are the month of registration, 01 to 12, not {candidate[2:4]}"

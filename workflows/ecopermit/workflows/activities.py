@@ -100,15 +100,15 @@ _instruments = _Instruments()
 WORKER_SUBJECT = "permit-workflow"
 # Inspection request ids derive from the application, so a retried activity schedules once.
 _INSPECTION_REQUEST_NAMESPACE = uuid.UUID("9a4f3c1e-7d2b-4e8a-b6f0-3c5d1e2a4b7f")
-_FINAL_CODES = frozenset(
-    {
-        grpc.StatusCode.INVALID_ARGUMENT,
-        grpc.StatusCode.NOT_FOUND,
-        grpc.StatusCode.ALREADY_EXISTS,
-        grpc.StatusCode.PERMISSION_DENIED,
-        grpc.StatusCode.FAILED_PRECONDITION,
-        grpc.StatusCode.UNAUTHENTICATED,
-    }
+# Services answer these only when retrying cannot help. In a fixed order: the workflows' retry
+# policy lists their names (activity_calls.py).
+FINAL_CODES = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.UNAUTHENTICATED,
 )
 # Refusals that another attempt can overcome, though their status says otherwise.
 _RETRIED_REASONS = frozenset({errors.REASON_PERMIT_NUMBER_CONTENDED})
@@ -150,7 +150,7 @@ def _final_errors_are_not_retried() -> Iterator[None]:
         yield
     except grpc.aio.AioRpcError as error:
         reason = reason_of(error)
-        if reason in _RETRIED_REASONS or error.code() not in _FINAL_CODES:
+        if reason in _RETRIED_REASONS or error.code() not in FINAL_CODES:
             raise
         raise ApplicationError(
             error.details() or error.code().name,

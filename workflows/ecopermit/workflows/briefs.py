@@ -5,7 +5,7 @@ from __future__ import annotations
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.type.v1 import kazakhstan_pb2
 from ecopermit.workflows import contract
-from ecopermit.workflows.activity_messages import BatFindings, SourcePollutant
+from ecopermit.workflows.activity_messages import BatFindings, Milestone, SourcePollutant
 
 
 def reasons(completion: contract.TaskCompletion) -> str:
@@ -39,9 +39,15 @@ def bat_summary(findings: BatFindings) -> str:
     )
 
 
-def programme_covers(
-    programme_source: str, programme_pollutant: int, above: SourcePollutant
-) -> bool:
-    """Whether an efficiency programme milestone covers a value above its BAT-AEL: one for the
-    source (or the whole installation) and the pollutant (or every pollutant)."""
-    return programme_source in ("", above.source_id) and programme_pollutant in (0, above.pollutant)
+def uncovered(above: list[SourcePollutant], programme: list[Milestone]) -> list[SourcePollutant]:
+    """The values above their BAT-AEL that no efficiency programme milestone covers: one
+    covers a value when it is for the source (or the whole installation) and the pollutant (or
+    every pollutant)."""
+    return [
+        value
+        for value in above
+        if not any(
+            m.source_id in ("", value.source_id) and m.pollutant in (0, value.pollutant)
+            for m in programme
+        )
+    ]

@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
-    from ecopermit.domain import stages
+    from ecopermit.domain import stages, tasks
     from ecopermit.domain.business_calendar import KAZAKHSTAN
     from ecopermit.domain.inspection_risk import RiskFacts, inspection_reasons
     from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
     from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
     from ecopermit.workflows import contract
     from ecopermit.workflows.activities import PermitActivities
+    from ecopermit.workflows.activity_calls import call, call_local
     from ecopermit.workflows.activity_messages import (
         ApplicationSnapshot,
         BatFindings,
@@ -51,41 +51,12 @@ with workflow.unsafe.imports_passed_through():
     from ecopermit.workflows.briefs import bat_summary as _bat_summary
     from ecopermit.workflows.briefs import kind_name as _kind_name
     from ecopermit.workflows.briefs import pollutant_name as _pollutant_name
-    from ecopermit.workflows.briefs import programme_covers as _programme_covers
     from ecopermit.workflows.briefs import reasons as _reasons
+    from ecopermit.workflows.briefs import uncovered as _uncovered
     from ecopermit.workflows.rules_of_procedure import RulesOfProcedure
     from ecopermit.workflows.statutory_clock import StatutoryClock, deadline_instant
 
-_ACTIVITY_TIMEOUT = timedelta(seconds=30)
-_In = TypeVar("_In")
-_Out = TypeVar("_Out")
-# Services answer these only when retrying cannot help; anything else (UNAVAILABLE, a crash)
-# is retried with backoff until the service is back.
-_FINAL_ERRORS = [
-    "INVALID_ARGUMENT",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "FAILED_PRECONDITION",
-    "UNAUTHENTICATED",
-]
-_RETRY = RetryPolicy(
-    maximum_interval=timedelta(seconds=30), non_retryable_error_types=_FINAL_ERRORS
-)
 
-# Short codes keep task ids ("{application}-{code}-{n}") within the contract's 64 characters.
-_TASK_CODES: dict[int, str] = {
-    reviews_pb.TASK_KIND_COMPLETENESS: "cmp",
-    reviews_pb.TASK_KIND_TECHNICAL_AIR: "air",
-    reviews_pb.TASK_KIND_TECHNICAL_WATER: "wat",
-    reviews_pb.TASK_KIND_TECHNICAL_WASTE: "wst",
-    reviews_pb.TASK_KIND_STATE_EXPERTISE: "see",
-    reviews_pb.TASK_KIND_BAT_REVIEW: "bat",
-    reviews_pb.TASK_KIND_COMMENT_DISPOSITION: "cdp",
-    reviews_pb.TASK_KIND_DECISION: "dec",
-    reviews_pb.TASK_KIND_REFUSAL_HEARING: "hrg",
-    reviews_pb.TASK_KIND_ESCALATION: "esc",
-}
 _OBJECTING_OUTCOMES = frozenset(
     {reviews_pb.TASK_OUTCOME_OBJECTIONS, reviews_pb.TASK_OUTCOME_NEGATIVE_CONCLUSION}
 )
@@ -167,7 +138,7 @@ class PermitApplicationWorkflow:
     async def run(self, application: contract.PermitApplicationInput) -> PermitOutcome:
         self._application_id = application.application_id
         submitted = workflow.info().start_time
-        self._procedure = await self._activity(
+        self._procedure = await call(
             PermitActivities.begin_procedure,
             Submission(self._application_id, submitted.astimezone(KAZAKHSTAN).date().isoformat()),
         )
@@ -197,7 +168,7 @@ class PermitApplicationWorkflow:
         terms = self._rules().terms
         remaining = terms.completeness
         while True:
-            snapshot = await self._activity(PermitActivities.load_application, self._application_id)
+            snapshot = await call(PermitActivities.load_application, self._application_id)
             missing = [
                 applicants_pb.DocumentKind.Name(kind)
                 for kind in self._rules().required_documents
@@ -220,7 +191,7 @@ class PermitApplicationWorkflow:
                 return snapshot
             # The statutory clock stops while the applicant revises: the re-check gets only the
             # working days that were left (at least one).
-            left = await self._local(
+            left = await call_local(
                 PermitActivities.count_working_days,
                 WorkingDaysSpan(self._today().isoformat(), deadline.due_day),
             )
@@ -253,12 +224,12 @@ class PermitApplicationWorkflow:
             deadline,
             days,
         )
-        automatic = await self._activity(PermitActivities.assess_bat, self._application_id)
+        automatic = await call(PermitActivities.assess_bat, self._application_id)
         summary = _bat_summary(automatic)
         await self._tasks(
             [(reviews_pb.TASK_KIND_BAT_REVIEW, f"Automatic assessment: {summary}")], deadline
         )
-        reviewed = await self._activity(PermitActivities.reviewed_bat, self._application_id)
+        reviewed = await call(PermitActivities.reviewed_bat, self._application_id)
         self._notes.append(f"BAT (expert-reviewed): {_bat_summary(reviewed)}")
         return reviewed
 
@@ -270,14 +241,8 @@ class PermitApplicationWorkflow:
         """
         while True:
             bat = await self._bat_assessment()
-            snapshot = await self._activity(PermitActivities.load_application, self._application_id)
-            uncovered = [
-                above
-                for above in bat.above
-                if not any(
-                    _programme_covers(m.source_id, m.pollutant, above) for m in snapshot.programme
-                )
-            ]
+            snapshot = await call(PermitActivities.load_application, self._application_id)
+            uncovered = _uncovered(bat.above, snapshot.programme)
             if not uncovered:
                 if bat.above:
                     self._notes.append(
@@ -294,7 +259,7 @@ class PermitApplicationWorkflow:
         self, snapshot: ApplicationSnapshot, bat: BatFindings
     ) -> None:
         rules = self._rules()
-        prior = await self._activity(PermitActivities.prior_violations, snapshot.enterprise_bin)
+        prior = await call(PermitActivities.prior_violations, snapshot.enterprise_bin)
         facts = RiskFacts(len(bat.above), prior.violations, prior.grave)
         self._inspection_reasons = inspection_reasons(facts, rules.risk)
         if not self._inspection_reasons:
@@ -309,7 +274,7 @@ class PermitApplicationWorkflow:
             rules.terms.site_inspection,
         )
         visit_day = self._real(deadline_instant(date.fromisoformat(visit.due_day)))
-        self._inspection_id = await self._activity(
+        self._inspection_id = await call(
             PermitActivities.schedule_inspection,
             InspectionOrder(
                 self._application_id,
@@ -331,7 +296,7 @@ class PermitApplicationWorkflow:
     async def _until_grave_violations_resolved(self) -> None:
         """Unresolved grave violations block approval: look again every statutory day."""
         while True:
-            unresolved = await self._activity(
+            unresolved = await call(
                 PermitActivities.unresolved_grave_violations, self._inspection_id
             )
             if not unresolved:
@@ -347,7 +312,7 @@ class PermitApplicationWorkflow:
         now = workflow.now()
         real_close = now + self._clock_().real_delay_until(statutory_close, now)
         # Open first: the stage is announced only once the public can comment.
-        await self._activity(
+        await call(
             PermitActivities.open_consultation, ConsultationOrder(self._application_id, real_close)
         )
         await self._enter(
@@ -362,7 +327,7 @@ class PermitApplicationWorkflow:
             [(reviews_pb.TASK_KIND_COMMENT_DISPOSITION, "Give each public comment a disposition.")],
             deadline,
         )
-        comments = await self._activity(PermitActivities.public_comments, self._application_id)
+        comments = await call(PermitActivities.public_comments, self._application_id)
         self._notes.append(f"public consultation: {len(comments)} comment(s)")
         self._notes += [
             f"  - {c.author}: {c.text[:300]} → {c.disposition}: {c.reason[:300]}" for c in comments
@@ -413,7 +378,7 @@ class PermitApplicationWorkflow:
         try:
             # The service issues the permit and enters APPROVED in one transaction, so a
             # withdrawal is either refused afterwards or, made before, refuses the permit.
-            self._permit = await self._activity(PermitActivities.issue_permit, order)
+            self._permit = await call(PermitActivities.issue_permit, order)
         except ActivityError as error:
             await self._withdrawn_meanwhile(error)
         await self._cancel_open_tasks("the permit is issued")
@@ -464,9 +429,7 @@ class PermitApplicationWorkflow:
             # Open before it exists, so a completion racing the activity's result is accepted.
             self._open[task_id] = OpenTaskView(task_id, kind, due)
             created.append(TaskOrder(task_id, self._application_id, kind, due, instructions))
-        await asyncio.gather(
-            *(self._activity(PermitActivities.create_task, order) for order in created)
-        )
+        await asyncio.gather(*(call(PermitActivities.create_task, order) for order in created))
         return [order.task_id for order in created]
 
     async def _await_tasks(
@@ -510,9 +473,7 @@ class PermitApplicationWorkflow:
         for task_id in escalations:
             if self._open.pop(task_id, None) is not None:
                 reason = f"{subject} completed after the escalation"
-                await self._activity(
-                    PermitActivities.cancel_task, TaskCancellation(task_id, reason)
-                )
+                await call(PermitActivities.cancel_task, TaskCancellation(task_id, reason))
 
     def _open_changed(self) -> bool:
         """Whether tasks were completed since the applicants service last heard."""
@@ -520,7 +481,7 @@ class PermitApplicationWorkflow:
 
     async def _remind(self, subject: str, deadline: PlannedDeadline) -> list[str]:
         self._reminders += 1
-        await self._activity(
+        await call(
             PermitActivities.send_reminder,
             Reminder(
                 self._application_id,
@@ -539,7 +500,7 @@ class PermitApplicationWorkflow:
         task_id = self._next_task_id(reviews_pb.TASK_KIND_ESCALATION)
         due = self._real(deadline_instant(date.fromisoformat(answer_by.due_day)))
         self._open[task_id] = OpenTaskView(task_id, reviews_pb.TASK_KIND_ESCALATION, due)
-        await self._activity(
+        await call(
             PermitActivities.create_task,
             TaskOrder(
                 task_id,
@@ -557,11 +518,11 @@ class PermitApplicationWorkflow:
         open_ids = list(self._open)
         self._open.clear()
         for task_id in open_ids:
-            await self._activity(PermitActivities.cancel_task, TaskCancellation(task_id, reason))
+            await call(PermitActivities.cancel_task, TaskCancellation(task_id, reason))
 
     def _next_task_id(self, kind: int) -> str:
         self._task_counts[kind] = self._task_counts.get(kind, 0) + 1
-        return f"{self._application_id}-{_TASK_CODES[kind]}-{self._task_counts[kind]}"
+        return f"{self._application_id}-{tasks.spec(kind).code}-{self._task_counts[kind]}"
 
     # Stages
 
@@ -602,7 +563,7 @@ class PermitApplicationWorkflow:
             entered,
         )
         try:
-            await self._activity(PermitActivities.record_stage, record)
+            await call(PermitActivities.record_stage, record)
         except ActivityError as error:
             await self._withdrawn_meanwhile(error)
 
@@ -664,7 +625,7 @@ class PermitApplicationWorkflow:
                     2 if planned.count(self._stage) == 2 and self._deadline.business_days else 1
                 )
             steps = [step for _, step in plan[first:]]
-        day = await self._local(
+        day = await call_local(
             PermitActivities.forecast_decision, DecisionForecast(start.isoformat(), steps)
         )
         return deadline_instant(date.fromisoformat(day))
@@ -699,7 +660,7 @@ class PermitApplicationWorkflow:
         plan = DeadlinePlan(
             self._today().isoformat(), business_days, self._rules().terms.reminder_before
         )
-        return await self._local(PermitActivities.plan_deadline, plan)
+        return await call_local(PermitActivities.plan_deadline, plan)
 
     async def _sleep_until(self, statutory: datetime) -> None:
         delay = self._clock_().real_delay_until(statutory, workflow.now())
@@ -715,22 +676,6 @@ class PermitApplicationWorkflow:
     def _check_withdrawn(self) -> None:
         if self._withdrawal is not None:
             raise _WithdrawnError()
-
-    # Activities
-
-    async def _activity(
-        self, activity: Callable[[PermitActivities, _In], Awaitable[_Out]], argument: _In
-    ) -> _Out:
-        return await workflow.execute_activity_method(
-            activity, argument, start_to_close_timeout=_ACTIVITY_TIMEOUT, retry_policy=_RETRY
-        )
-
-    async def _local(
-        self, activity: Callable[[PermitActivities, _In], Awaitable[_Out]], argument: _In
-    ) -> _Out:
-        return await workflow.execute_local_activity_method(
-            activity, argument, start_to_close_timeout=_ACTIVITY_TIMEOUT, retry_policy=_RETRY
-        )
 
     # What people tell the workflow
 

@@ -37,9 +37,6 @@ class ReceivedAnswer:
 
     answer: contract.Amendment
     statutory_instant: datetime
-    # It came after the procedure stopped waiting (an objection once its window closed), in
-    # the moment before the service heard that the stage had moved on: kept, and noted.
-    late: bool = False
 
 
 @dataclass(frozen=True)

@@ -163,15 +163,15 @@ def register(
     return Registration(day, version_in_force(day, directory))
 
 
+def _legacy_versions(directory: Path) -> list[ProcedureVersion]:
+    return [v for v in procedure_versions(directory).values() if v.workflow == LEGACY_WORKFLOW]
+
+
 @cache
 def all_rules(directory: Path = RULES_DIRECTORY) -> dict[str, RulesOfProcedure]:
     """The kep-2026.1-shaped versions, which PermitApplicationWorkflow runs."""
-    legacy = [
-        directory / f"{v.version}.toml"
-        for v in procedure_versions(directory).values()
-        if v.workflow == LEGACY_WORKFLOW
-    ]
-    rules = {r.version: r for r in map(parse_rules, legacy)}
+    legacy = _legacy_versions(directory)
+    rules = {r.version: r for r in (parse_rules(directory / f"{v.version}.toml") for v in legacy)}
     if not rules:
         raise RulesError(f"no rules of procedure in {directory}")
     return rules
@@ -181,9 +181,4 @@ def rules_in_force(on: date, directory: Path = RULES_DIRECTORY) -> RulesOfProced
     """The kep-2026.1-shaped version a PermitApplicationWorkflow submitted that day starts
     under. Such workflows start no longer once kep-2026.2 is in force; those already running
     recorded their rules in their histories."""
-    in_force = [
-        r for r in all_rules(directory).values() if date.fromisoformat(r.in_force_from) <= on
-    ]
-    if not in_force:
-        raise RulesError(f"no rules of procedure in force on {on.isoformat()}")
-    return max(in_force, key=lambda r: r.in_force_from)
+    return all_rules(directory)[_latest(_legacy_versions(directory), on).version]

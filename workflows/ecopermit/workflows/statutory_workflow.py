@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -33,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
     from ecopermit.workflows import contract
     from ecopermit.workflows.activities import PermitActivities
+    from ecopermit.workflows.activity_calls import call, call_local
     from ecopermit.workflows.activity_messages import (
         ApplicationSnapshot,
         BatFindings,
@@ -54,8 +54,8 @@ with workflow.unsafe.imports_passed_through():
         kind_name,
         outcome_name,
         pollutant_name,
-        programme_covers,
         reasons,
+        uncovered,
     )
     from ecopermit.workflows.procedure_forecast import statutory_forecast
     from ecopermit.workflows.procedure_state import (
@@ -69,23 +69,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from ecopermit.workflows.statutory_clock import StatutoryClock, deadline_instant
     from ecopermit.workflows.statutory_rules import StatutoryRules
-
-_ACTIVITY_TIMEOUT = timedelta(seconds=30)
-_In = TypeVar("_In")
-_Out = TypeVar("_Out")
-# Services answer these only when retrying cannot help; anything else (UNAVAILABLE, a crash)
-# is retried with backoff until the service is back.
-_FINAL_ERRORS = [
-    "INVALID_ARGUMENT",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "FAILED_PRECONDITION",
-    "UNAUTHENTICATED",
-]
-_RETRY = RetryPolicy(
-    maximum_interval=timedelta(seconds=30), non_retryable_error_types=_FINAL_ERRORS
-)
 
 
 @dataclass(frozen=True)
@@ -153,7 +136,7 @@ class KepProcedureWorkflow:
     @workflow.run
     async def run(self, application: contract.KepApplicationInput) -> ProcedureOutcome:
         state = self._state
-        procedure = await self._activity(
+        procedure = await call(
             PermitActivities.begin_statutory_procedure, application.rules_version
         )
         state.rules = procedure.rules
@@ -188,7 +171,7 @@ class KepProcedureWorkflow:
         again and gets a new five-day check (EC Art. 115(2))."""
         state, terms = self._state, self._rules().terms
         while True:
-            snapshot = await self._activity(PermitActivities.load_application, state.application_id)
+            snapshot = await call(PermitActivities.load_application, state.application_id)
             missing = [
                 applicants_pb.DocumentKind.Name(kind)
                 for kind in self._rules().required_documents
@@ -218,7 +201,7 @@ class KepProcedureWorkflow:
                 RESUBMISSION,
             )
             # Registered as of its arrival, not of when the workflow came to it.
-            state.registered_on = await self._local(
+            state.registered_on = await call_local(
                 PermitActivities.registration_day, resubmission.statutory_instant
             )
 
@@ -228,7 +211,7 @@ class KepProcedureWorkflow:
         state, rules = self._state, self._rules()
         days = rules.terms.state_expertise.days
         deadline = await self._plan(days)
-        automatic = await self._activity(PermitActivities.assess_bat, state.application_id)
+        automatic = await call(PermitActivities.assess_bat, state.application_id)
         hearing_closes, hearing = await self._open_hearing()
         parts = [
             TaskRequest(
@@ -254,7 +237,7 @@ class KepProcedureWorkflow:
             state.notes.append(line)
         await self._sleep_until(hearing_closes)
         await self._hearing_protocol()
-        bat = await self._activity(PermitActivities.reviewed_bat, state.application_id)
+        bat = await call(PermitActivities.reviewed_bat, state.application_id)
         state.notes.append(f"BAT (expert-reviewed): {bat_summary(bat)}")
         brief = "\n".join(["Conclude the state environmental expertise.", *state.notes])
         [conclusion] = await self._tasks(
@@ -277,7 +260,7 @@ class KepProcedureWorkflow:
             closes_on = date.fromisoformat(planned.due_day)
             line = f"public hearing: public discussion until {closes_on.isoformat()}"
         closes = deadline_instant(closes_on)
-        await self._activity(
+        await call(
             PermitActivities.open_consultation,
             ConsultationOrder(self._state.application_id, self._real(closes)),
         )
@@ -298,7 +281,7 @@ class KepProcedureWorkflow:
             ],
             deadline,
         )
-        comments = await self._activity(PermitActivities.public_comments, state.application_id)
+        comments = await call(PermitActivities.public_comments, state.application_id)
         state.protocol = [
             f"protocol item {number}: {c.author}: {c.text[:300]} → {c.disposition}: "
             f"{c.reason[:300]}"
@@ -353,7 +336,7 @@ class KepProcedureWorkflow:
         [escalation] = await self._escalate("transboundary consultation", deadline)
         await self._wait(done)
         if state.open_tasks.pop(escalation, None) is not None:
-            await self._activity(
+            await call(
                 PermitActivities.cancel_task,
                 TaskCancellation(escalation, "the consultation's end is recorded"),
             )
@@ -414,19 +397,11 @@ class KepProcedureWorkflow:
         owed = []
         if not expertise.positive:
             owed.append(f"the state environmental expertise is negative: {expertise.reasons}")
-        snapshot = await self._activity(
-            PermitActivities.load_application, self._state.application_id
-        )
+        snapshot = await call(PermitActivities.load_application, self._state.application_id)
         self._state.programme_milestones = len(snapshot.programme)
-        uncovered = [
-            above
-            for above in expertise.bat.above
-            if not any(
-                programme_covers(m.source_id, m.pollutant, above) for m in snapshot.programme
-            )
-        ]
-        if uncovered:
-            listed = ", ".join(_source_pollutant(a) for a in uncovered)
+        uncovered_values = uncovered(expertise.bat.above, snapshot.programme)
+        if uncovered_values:
+            listed = ", ".join(_source_pollutant(a) for a in uncovered_values)
             owed.append(
                 "values above the BAT-AEL need an environmental efficiency programme (ППЭЭ) "
                 f"with dated milestones: {listed}"
@@ -541,7 +516,7 @@ class KepProcedureWorkflow:
         try:
             # The service issues the permit and enters APPROVED in one transaction, so a
             # withdrawal is either refused afterwards or, made before, refuses the permit.
-            state.permit = await self._activity(PermitActivities.issue_permit, order)
+            state.permit = await call(PermitActivities.issue_permit, order)
         except ActivityError as error:
             await self._withdrawn_meanwhile(error)
         await self._cancel_open_tasks("the permit is issued")
@@ -605,9 +580,7 @@ class KepProcedureWorkflow:
                     list(request.allowed_outcomes),
                 )
             )
-        await asyncio.gather(
-            *(self._activity(PermitActivities.create_task, order) for order in orders)
-        )
+        await asyncio.gather(*(call(PermitActivities.create_task, order) for order in orders))
         return [order.task_id for order in orders]
 
     async def _await_tasks(
@@ -653,14 +626,12 @@ class KepProcedureWorkflow:
         for task_id in escalations:
             if state.open_tasks.pop(task_id, None) is not None:
                 reason = f"{subject} completed after the escalation"
-                await self._activity(
-                    PermitActivities.cancel_task, TaskCancellation(task_id, reason)
-                )
+                await call(PermitActivities.cancel_task, TaskCancellation(task_id, reason))
 
     async def _remind(self, subject: str, deadline: PlannedDeadline) -> list[str]:
         state = self._state
         state.reminders += 1
-        await self._activity(
+        await call(
             PermitActivities.send_reminder,
             Reminder(
                 state.application_id,
@@ -691,7 +662,7 @@ class KepProcedureWorkflow:
         open_ids = list(state.open_tasks)
         state.open_tasks.clear()
         for task_id in open_ids:
-            await self._activity(PermitActivities.cancel_task, TaskCancellation(task_id, reason))
+            await call(PermitActivities.cancel_task, TaskCancellation(task_id, reason))
 
     # Stages
 
@@ -732,7 +703,7 @@ class KepProcedureWorkflow:
             entered,
         )
         try:
-            await self._activity(PermitActivities.record_stage, record)
+            await call(PermitActivities.record_stage, record)
         except ActivityError as error:
             await self._withdrawn_meanwhile(error)
 
@@ -763,7 +734,7 @@ class KepProcedureWorkflow:
         if forecast is None:
             state.predicted_decision = None
         else:
-            day = await self._local(PermitActivities.forecast_decision, forecast)
+            day = await call_local(PermitActivities.forecast_decision, forecast)
             state.predicted_decision = deadline_instant(date.fromisoformat(day))
         return state.predicted_decision
 
@@ -799,7 +770,7 @@ class KepProcedureWorkflow:
             business_days,
             self._rules().terms.reminder_before.days,
         )
-        return await self._local(PermitActivities.plan_deadline, plan)
+        return await call_local(PermitActivities.plan_deadline, plan)
 
     async def _sleep_until(
         self, statutory: datetime, woken: Callable[[], bool] = lambda: False
@@ -821,22 +792,6 @@ class KepProcedureWorkflow:
         if self._state.withdrawal is not None:
             raise _WithdrawnError()
 
-    # Activities
-
-    async def _activity(
-        self, activity: Callable[[PermitActivities, _In], Awaitable[_Out]], argument: _In
-    ) -> _Out:
-        return await workflow.execute_activity_method(
-            activity, argument, start_to_close_timeout=_ACTIVITY_TIMEOUT, retry_policy=_RETRY
-        )
-
-    async def _local(
-        self, activity: Callable[[PermitActivities, _In], Awaitable[_Out]], argument: _In
-    ) -> _Out:
-        return await workflow.execute_local_activity_method(
-            activity, argument, start_to_close_timeout=_ACTIVITY_TIMEOUT, retry_policy=_RETRY
-        )
-
     # What people tell the workflow
 
     @workflow.update(name=contract.UPDATE_COMPLETE_TASK)
@@ -856,7 +811,8 @@ class KepProcedureWorkflow:
             datetime.fromisoformat(answer.received_time) if answer.received_time else workflow.now()
         )
         arrived = self._clock().now(received)
-        state.answers.append(ReceivedAnswer(answer, arrived, late=not state.awaiting))
+        state.answers.append(ReceivedAnswer(answer, arrived))
+        # Taken by the service a moment before it heard the stage moved on: kept, and noted.
         if not state.awaiting:
             state.notes.append(f"the applicant wrote after its window closed: {answer.response}")
         state.awaiting = ""

@@ -47,14 +47,7 @@ from ecopermit.workflows.rules_of_procedure import register
 # same id, and so does the permit workflow's id derived from it.
 _APPLICATION_NAMESPACE = uuid.UUID("6f1c3e0a-5b2d-4c41-9a57-0e6b8f3d2a10")
 # A permit is issued at decision, or after a hearing reverses a proposed refusal.
-_PERMIT_STAGES = frozenset(
-    {
-        pb.STAGE_DECISION,
-        pb.STAGE_REFUSAL_HEARING,
-        pb.STAGE_PRELIMINARY_DECISION,
-        pb.STAGE_APPROVED,
-    }
-)
+_PERMIT_STAGES = frozenset({pb.STAGE_DECISION, pb.STAGE_REFUSAL_HEARING, pb.STAGE_APPROVED})
 _SERIAL_RETRIES = 5
 # Real seconds an application spent in a stage, recorded as it leaves it.
 _stage_durations = metrics.get_meter(__name__).create_histogram(

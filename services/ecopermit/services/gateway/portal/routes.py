@@ -23,7 +23,7 @@ from ecopermit import trace_view
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
-from ecopermit.domain.tasks import accepted_outcomes
+from ecopermit.domain.tasks import accepted_outcomes, spec
 from ecopermit.inspections.v1 import inspection_service_pb2 as inspections_api
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
@@ -438,13 +438,17 @@ class Portal:
                     )
                 ).public_comments
             )
+        outcomes = sorted(accepted_outcomes(task.kind, task.allowed_outcomes))
         return self.render(
             request,
             "task.html",
             me,
             task=task,
-            outcomes=sorted(accepted_outcomes(task.kind, task.allowed_outcomes)),
-            grounds=[g for g in reviews_pb.RefusalGround.values() if g],
+            outcomes=outcomes,
+            grounds=[g for g in reviews_pb.RefusalGround.values() if g]
+            if reviews_pb.TASK_OUTCOME_REFUSE in outcomes
+            else [],
+            disposes_of_comments=spec(task.kind).disposes_of_comments,
             assessment=assessment,
             comments=comments,
             verdicts=[v for v in reviews_pb.BatVerdict.values() if v],
