@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
@@ -9,7 +11,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from ecopermit.runtime import tracing
-from ecopermit.runtime.grpc.handlers import UnaryBehaviour, wrap_unary
+from ecopermit.runtime.grpc.handlers import Context, wrap
 
 # The request fields that name an application (AIP: name, parent, or a reference).
 _NAMING_FIELDS = ("name", "parent", "application")
@@ -37,15 +39,15 @@ class ApplicationScopeInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
-        return wrap_unary(handler, _scoped)
+        return wrap(handler, _scoped)
 
 
-def _scoped(behaviour: UnaryBehaviour) -> UnaryBehaviour:
-    async def scoped(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
-        application_id = application_named_by(request)
-        if application_id is None:
-            return await behaviour(request, context)
-        with tracing.application_scope(application_id):
-            return await behaviour(request, context)
-
-    return scoped
+@asynccontextmanager
+async def _scoped(request: Message | None, _context: Context) -> AsyncIterator[None]:
+    # An upload names its enterprise, not an application: only a named request is scoped.
+    application_id = application_named_by(request) if request is not None else None
+    if application_id is None:
+        yield
+        return
+    with tracing.application_scope(application_id):
+        yield

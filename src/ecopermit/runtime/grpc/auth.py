@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
@@ -14,7 +15,7 @@ from google.protobuf.message import Message
 from opentelemetry import trace
 
 from ecopermit.auth.v1 import access_pb2
-from ecopermit.runtime.grpc.handlers import UnaryBehaviour, wrap_unary
+from ecopermit.runtime.grpc.handlers import Context, wrap
 from ecopermit.runtime.grpc.status import abort
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.tokens import InvalidTokenError, TokenVerifier
@@ -79,56 +80,33 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         full_method: str = handler_call_details.method
         if full_method.lstrip("/").partition("/")[0] in PUBLIC_SERVICES:
             return handler
-        if handler is not None and handler.unary_unary is None:
-            # Every ecopermit RPC is unary; a streaming one would skip the checks below.
-            return _refuse_streaming(handler, full_method)
         roles = allowed_roles(full_method)
         verifier = self._verifier
 
-        def wrapper(behaviour: UnaryBehaviour) -> UnaryBehaviour:
-            async def authenticated(
-                request: Message, context: grpc.aio.ServicerContext[Any, Any]
-            ) -> Message:
-                token = bearer_token(context.invocation_metadata())
-                if token is None:
-                    await abort(context, grpc.StatusCode.UNAUTHENTICATED, "missing bearer token")
-                try:
-                    if verifier.needs_network:
-                        principal = await asyncio.to_thread(verifier.verify, token)
-                    else:
-                        principal = verifier.verify(token)
-                except InvalidTokenError as error:
-                    await abort(context, grpc.StatusCode.UNAUTHENTICATED, str(error))
-                trace.get_current_span().set_attribute("enduser.role", principal.role.value)
-                if principal.role not in roles:
-                    await abort(
-                        context,
-                        grpc.StatusCode.PERMISSION_DENIED,
-                        f"role {principal.role.value} may not call {full_method}",
-                    )
-                reset = _current_principal.set(principal)
-                try:
-                    return await behaviour(request, context)
-                finally:
-                    _current_principal.reset(reset)
+        @asynccontextmanager
+        async def authenticated(_request: Message | None, context: Context) -> AsyncIterator[None]:
+            token = bearer_token(context.invocation_metadata())
+            if token is None:
+                await abort(context, grpc.StatusCode.UNAUTHENTICATED, "missing bearer token")
+            try:
+                if verifier.needs_network:
+                    principal = await asyncio.to_thread(verifier.verify, token)
+                else:
+                    principal = verifier.verify(token)
+            except InvalidTokenError as error:
+                await abort(context, grpc.StatusCode.UNAUTHENTICATED, str(error))
+            trace.get_current_span().set_attribute("enduser.role", principal.role.value)
+            if principal.role not in roles:
+                # A method without an access rule admits no role at all.
+                await abort(
+                    context,
+                    grpc.StatusCode.PERMISSION_DENIED,
+                    f"role {principal.role.value} may not call {full_method}",
+                )
+            reset = _current_principal.set(principal)
+            try:
+                yield
+            finally:
+                _current_principal.reset(reset)
 
-            return authenticated
-
-        return wrap_unary(handler, wrapper)
-
-
-def _refuse_streaming(
-    handler: grpc.RpcMethodHandler[Any, Any], full_method: str
-) -> grpc.RpcMethodHandler[Any, Any]:
-    async def refuse(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await abort(context, grpc.StatusCode.PERMISSION_DENIED, f"{full_method} has no access rule")
-
-    kind = "stream" if handler.request_streaming else "unary"
-    response = "stream" if handler.response_streaming else "unary"
-    make = getattr(grpc, f"{kind}_{response}_rpc_method_handler")
-    refusal: grpc.RpcMethodHandler[Any, Any] = make(
-        refuse,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
-    return refusal
+        return wrap(handler, authenticated)

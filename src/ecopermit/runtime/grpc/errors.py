@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
@@ -10,7 +12,7 @@ from google.protobuf.message import Message
 from opentelemetry import trace
 
 from ecopermit.domain import errors
-from ecopermit.runtime.grpc.handlers import UnaryBehaviour, wrap_unary
+from ecopermit.runtime.grpc.handlers import Context, wrap
 from ecopermit.runtime.grpc.status import abort, bad_request, error_info
 
 logger = logging.getLogger(__name__)
@@ -46,37 +48,29 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         method: str = handler_call_details.method
 
-        def wrapper(behaviour: UnaryBehaviour) -> UnaryBehaviour:
-            async def mapped(
-                request: Message, context: grpc.aio.ServicerContext[Any, Any]
-            ) -> Message:
-                try:
-                    return await behaviour(request, context)
-                except grpc.aio.AbortError:
-                    raise
-                except errors.InvalidArgumentError as error:
-                    await abort(
-                        context,
-                        grpc.StatusCode.INVALID_ARGUMENT,
-                        str(error),
-                        [bad_request(error.violations)],
-                    )
-                except errors.DomainError as error:
-                    await abort(context, status_code_of(error), str(error), error_info(error))
-                except NotImplementedError:
-                    await abort(
-                        context, grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented"
-                    )
-                except Exception:
-                    span_context = trace.get_current_span().get_span_context()
-                    trace_id = (
-                        format(span_context.trace_id, "032x") if span_context.is_valid else "none"
-                    )
-                    logger.exception("unexpected error in %s (trace %s)", method, trace_id)
-                    await abort(
-                        context, grpc.StatusCode.INTERNAL, f"internal error (trace {trace_id})"
-                    )
+        @asynccontextmanager
+        async def mapped(_request: Message | None, context: Context) -> AsyncIterator[None]:
+            try:
+                yield
+            except grpc.aio.AbortError:
+                raise
+            except errors.InvalidArgumentError as error:
+                await abort(
+                    context,
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    str(error),
+                    [bad_request(error.violations)],
+                )
+            except errors.DomainError as error:
+                await abort(context, status_code_of(error), str(error), error_info(error))
+            except NotImplementedError:
+                await abort(context, grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented")
+            except Exception:
+                span_context = trace.get_current_span().get_span_context()
+                trace_id = (
+                    format(span_context.trace_id, "032x") if span_context.is_valid else "none"
+                )
+                logger.exception("unexpected error in %s (trace %s)", method, trace_id)
+                await abort(context, grpc.StatusCode.INTERNAL, f"internal error (trace {trace_id})")
 
-            return mapped
-
-        return wrap_unary(handler, wrapper)
+        return wrap(handler, mapped)

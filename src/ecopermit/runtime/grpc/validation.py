@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
@@ -12,7 +14,7 @@ from google.protobuf.message import Message
 
 from ecopermit._vendor.buf.validate import validate_pb2
 from ecopermit.domain.errors import FieldViolation
-from ecopermit.runtime.grpc.handlers import UnaryBehaviour, wrap_unary
+from ecopermit.runtime.grpc.handlers import Context, wrap
 from ecopermit.runtime.grpc.status import abort, bad_request
 
 
@@ -130,24 +132,27 @@ class ValidationInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
-        return wrap_unary(handler, _validated)
+        return wrap(handler, _validated, each_request=_refuse_invalid)
 
 
-def _validated(behaviour: UnaryBehaviour) -> UnaryBehaviour:
-    async def validated(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
-        violations = request_violations(request)
-        malformed = malformed_timestamps(request)
-        if violations or malformed:
-            fields = [as_field_violation(v) for v in violations] + malformed
-            await abort(
-                context,
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"invalid request: {_summary(fields)}",
-                [
-                    bad_request(fields[:_MAX_REPORTED]),
-                    validate_pb2.Violations(violations=violations[:_MAX_REPORTED]),
-                ],
-            )
-        return await behaviour(request, context)
+@asynccontextmanager
+async def _validated(request: Message | None, context: Context) -> AsyncIterator[None]:
+    if request is not None:
+        await _refuse_invalid(request, context)
+    yield
 
-    return validated
+
+async def _refuse_invalid(request: Message, context: Context) -> None:
+    violations = request_violations(request)
+    malformed = malformed_timestamps(request)
+    if violations or malformed:
+        fields = [as_field_violation(v) for v in violations] + malformed
+        await abort(
+            context,
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"invalid request: {_summary(fields)}",
+            [
+                bad_request(fields[:_MAX_REPORTED]),
+                validate_pb2.Violations(violations=violations[:_MAX_REPORTED]),
+            ],
+        )
