@@ -31,6 +31,13 @@ class TracesExporter(enum.StrEnum):
     NONE = "none"
 
 
+class DocumentStoreKind(enum.StrEnum):
+    """Where document bytes are kept (ecopermit.runtime.object_store)."""
+
+    FILESYSTEM = "filesystem"
+    S3 = "s3"
+
+
 class TokenAlgorithm(enum.StrEnum):
     HS256 = "HS256"
     RS256 = "RS256"
@@ -77,6 +84,21 @@ class Settings(BaseSettings):
     reviews_address: str = ""
     inspections_address: str = ""
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+
+    # Document bytes: files under documents_dir (default <data_dir>/documents) in the embedded
+    # default; an S3-compatible bucket in production. Uploads are spooled to a local folder
+    # (default <data_dir>/uploads) while their hash is checked, then kept in the store.
+    document_store: DocumentStoreKind = DocumentStoreKind.FILESYSTEM
+    documents_dir: str = ""
+    uploads_dir: str = ""
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr = SecretStr("")
+    s3_secret_access_key: SecretStr = SecretStr("")
+    # The largest document accepted; the contract's own limit is 100 MiB.
+    max_document_bytes: int = Field(default=100 * 1024 * 1024, gt=0, le=100 * 1024 * 1024)
 
     # Public comments one author may post per hour, across all applications.
     public_comments_per_hour: int = Field(default=10, ge=1)
@@ -130,6 +152,8 @@ class Settings(BaseSettings):
             not self.otlp_endpoint
         ):
             raise ValueError("an OTLP traces exporter needs ECOPERMIT_OTLP_ENDPOINT")
+        if self.document_store is DocumentStoreKind.S3 and not self.s3_bucket:
+            raise ValueError("document_store s3 needs ECOPERMIT_S3_BUCKET")
         return self
 
     def database_url(self, service: ServiceName) -> str:
@@ -147,6 +171,12 @@ class Settings(BaseSettings):
         """Where clients reach a service: the configured address or this host's port."""
         configured: str = getattr(self, f"{service.value}_address")
         return configured or f"{self.host}:{self.listen_port(service)}"
+
+    def documents_path(self) -> Path:
+        return Path(self.documents_dir) if self.documents_dir else self.data_dir / "documents"
+
+    def uploads_path(self) -> Path:
+        return Path(self.uploads_dir) if self.uploads_dir else self.data_dir / "uploads"
 
     def traces_path(self) -> Path:
         return Path(self.traces_file) if self.traces_file else self.data_dir / "traces.jsonl"
