@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable, Sequence
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.demo.stand_in_documents import stand_in_pdf
+from ecopermit.runtime import document_upload
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 
 
@@ -19,13 +23,45 @@ def enterprise(bin_: str, name: str = "Pavlodar Power JSC") -> pb.Enterprise:
     )
 
 
+def document_bytes(file_name: str) -> bytes:
+    """The bytes of a sample document: a one-page PDF titled with its file name."""
+    return stand_in_pdf(file_name)
+
+
 def document(kind: int, file_name: str) -> pb.Document:
+    content = document_bytes(file_name)
     return pb.Document(
         kind=kind,  # type: ignore[arg-type]
         file_name=file_name,
-        sha256=hashlib.sha256(file_name.encode()).hexdigest(),
-        size_bytes=1024,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
     )
+
+
+async def upload_documents(
+    stub: applicant_service_pb2_grpc.ApplicantServiceStub,
+    bin_: str,
+    documents: Iterable[pb.Document],
+    metadata: Sequence[tuple[str, str]],
+) -> None:
+    """Uploads the bytes of sample documents, as an enterprise does before it submits."""
+    for sample in documents:
+        await document_upload.upload(
+            stub, bin_, sample.file_name, document_bytes(sample.file_name), metadata
+        )
+
+
+async def submit(
+    stub: applicant_service_pb2_grpc.ApplicantServiceStub,
+    request: api.SubmitApplicationRequest,
+    metadata: Sequence[tuple[str, str]],
+) -> pb.Application:
+    """Uploads the application's documents, then submits it."""
+    bin_ = request.application.enterprise.removeprefix("enterprises/")
+    await upload_documents(stub, bin_, request.application.documents, metadata)
+    response = await stub.SubmitApplication(request, metadata=metadata)
+    submitted: pb.Application = response.application
+    return submitted
 
 
 def application(bin_: str, *, nox_mg_nm3: float = 180.0) -> pb.Application:

@@ -47,11 +47,9 @@ class Actors:
         )
 
     async def submit(self, request_id: str | None = None) -> pb.Application:
-        response = await self.applicants.SubmitApplication(
-            samples.submit_request(ENTERPRISE_BIN, request_id), metadata=self.owner
+        return await samples.submit(
+            self.applicants, samples.submit_request(ENTERPRISE_BIN, request_id), self.owner
         )
-        submitted: pb.Application = response.application
-        return submitted
 
     async def transition(
         self,
@@ -380,6 +378,7 @@ async def test_an_amendment_is_accepted_only_while_returned(actors: Actors) -> N
         response="Added the waste programme",
         documents=[samples.document(pb.DOCUMENT_KIND_WASTE_PROGRAMME, "waste.pdf")],
     )
+    await samples.upload_documents(actors.applicants, ENTERPRISE_BIN, amend.documents, actors.owner)
     early = await rpc_error(actors.applicants.AmendApplication(amend, metadata=actors.owner))
     assert early.code() is grpc.StatusCode.FAILED_PRECONDITION
     await actors.transition(application, 1, pb.STAGE_RETURNED_FOR_REVISION, reason="no waste plan")

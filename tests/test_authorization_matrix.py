@@ -4,12 +4,13 @@ as the policy a ministry signs off, and checked against the running servers."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import grpc
 import pytest
 from google.protobuf import message_factory
-from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.type import date_pb2
 
@@ -54,6 +55,11 @@ POLICY: dict[str, set[Role]] = {
     "ApplicantService/AmendApplication": {APPLICANT},
     "ApplicantService/WithdrawApplication": {APPLICANT},
     "ApplicantService/GetPermit": EVERYONE,
+    # An enterprise uploads its documents; who reads them the service decides per document
+    # (the applicant its own, officials all, the public what a hearing published).
+    "ApplicantService/UploadDocument": {APPLICANT},
+    "ApplicantService/DownloadDocument": EVERYONE,
+    "ApplicantService/GetDossier": EVERYONE,
     # Only the permit workflow moves an application or issues its permit.
     "ApplicantWorkflowService/RecordStageTransition": {WORKER},
     "ApplicantWorkflowService/IssuePermit": {WORKER},
@@ -119,23 +125,45 @@ def test_the_policy_names_every_rpc_of_the_contract() -> None:
 
 
 async def _error(
-    channel: grpc.aio.Channel, path: str, request: Message, metadata: tuple[tuple[str, str], ...]
+    channel: grpc.aio.Channel,
+    path: str,
+    request: Message,
+    metadata: tuple[tuple[str, str], ...],
+    method: MethodDescriptor | None = None,
 ) -> grpc.aio.AioRpcError | None:
-    """The error a call ends in, or None when it succeeds."""
-    call: grpc.aio.UnaryUnaryMultiCallable[Message, bytes] = channel.unary_unary(
-        path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=bytes
-    )
+    """The error a call ends in, or None when it succeeds; an upload sends the request as its
+    one message, a download is read to its end."""
+    codec: dict[str, Any] = {
+        "request_serializer": lambda m: m.SerializeToString(),
+        "response_deserializer": bytes,
+    }
     try:
-        await call(request, metadata=metadata, timeout=10)
+        if method is not None and method.client_streaming:
+
+            async def one() -> AsyncIterator[Message]:
+                yield request
+
+            await channel.stream_unary(path, **codec)(one(), metadata=metadata, timeout=10)
+        elif method is not None and method.server_streaming:
+            async for _ in channel.unary_stream(path, **codec)(
+                request, metadata=metadata, timeout=10
+            ):
+                pass
+        else:
+            await channel.unary_unary(path, **codec)(request, metadata=metadata, timeout=10)
     except grpc.aio.AioRpcError as error:
         return error
     return None
 
 
 async def _code(
-    channel: grpc.aio.Channel, path: str, request: Message, metadata: tuple[tuple[str, str], ...]
+    channel: grpc.aio.Channel,
+    path: str,
+    request: Message,
+    metadata: tuple[tuple[str, str], ...],
+    method: MethodDescriptor,
 ) -> grpc.StatusCode:
-    error = await _error(channel, path, request, metadata)
+    error = await _error(channel, path, request, metadata, method)
     return grpc.StatusCode.OK if error is None else error.code()
 
 
@@ -155,11 +183,14 @@ async def test_every_role_reaches_exactly_the_rpcs_the_policy_gives_it(
             request = message_factory.GetMessageClass(method.input_type)()
             if rpc == "ApplicantService/ListApplications":
                 request.stage = applicants_pb.STAGE_PUBLIC_CONSULTATION  # type: ignore[attr-defined]
-            if await _code(channel, path, request, ()) is not grpc.StatusCode.UNAUTHENTICATED:
+            if (
+                await _code(channel, path, request, (), method)
+                is not grpc.StatusCode.UNAUTHENTICATED
+            ):
                 wrong.append(f"{rpc} without a token is not UNAUTHENTICATED")
             for role in Role:
                 token = bearer(issuer, role, f"matrix-{role.value}", ENTERPRISE_BIN)
-                code = await _code(channel, path, request, token)
+                code = await _code(channel, path, request, token, method)
                 admitted = code not in REFUSED
                 if admitted != (role in POLICY[rpc]):
                     wrong.append(f"{rpc} as {role.value}: {code.name}")
@@ -186,10 +217,11 @@ async def test_an_applicant_cannot_tell_that_another_enterprises_records_exist(
         ),
         metadata=owner_b,
     )
-    submitted = await applicant_stub.SubmitApplication(
-        samples.submit_request(OTHER_ENTERPRISE_BIN), metadata=owner_b
+    submitted = await samples.submit(
+        applicant_stub, samples.submit_request(OTHER_ENTERPRISE_BIN), owner_b
     )
-    application = submitted.application.name
+    application = submitted.name
+    their_document = submitted.documents[0].sha256
     assessment = reviews_pb.BatAssessment(
         name=f"{application}/batAssessment",
         application=application,
@@ -266,9 +298,29 @@ async def test_an_applicant_cannot_tell_that_another_enterprises_records_exist(
             "inspections/no-such-inspection",
         ),
     ]
+    probes += [
+        (
+            applicants,
+            "/ecopermit.applicants.v1.ApplicantService/GetDossier",
+            lambda name: applicant_service_pb2.GetDossierRequest(name=f"{name}/dossier"),
+            application,
+            missing_application,
+        ),
+        (
+            applicants,
+            "/ecopermit.applicants.v1.ApplicantService/DownloadDocument",
+            lambda name: applicant_service_pb2.DownloadDocumentRequest(
+                name=f"{name}/documents/{their_document}"
+            ),
+            application,
+            missing_application,
+        ),
+    ]
+    applicant_service = applicant_service_pb2.DESCRIPTOR.services_by_name["ApplicantService"]
     for channel, path, naming, theirs, nobodys in probes:
-        refused = await _error(channel, path, naming(theirs), applicant_a)
-        absent = await _error(channel, path, naming(nobodys), applicant_a)
+        method = applicant_service.methods_by_name.get(path.rpartition("/")[2])
+        refused = await _error(channel, path, naming(theirs), applicant_a, method)
+        absent = await _error(channel, path, naming(nobodys), applicant_a, method)
         assert refused is not None, f"{path}: enterprise A reached B's record"
         assert absent is not None
         assert refused.code() is absent.code(), path

@@ -107,8 +107,14 @@ def application_json(bin_: str) -> dict[str, Any]:
 async def test_every_annotated_rpc_is_reachable_at_its_http_route(
     gateway: httpx.AsyncClient, binding: HttpBinding
 ) -> None:
-    body: dict[str, Any] | None = {} if binding.body else None
-    response = await gateway.request(binding.http_method, example_path(binding), json=body)
+    if binding.method.client_streaming:  # an upload: a multipart form, the file last
+        form = {"sha256": "0" * 64, "size_bytes": "5"}
+        response = await gateway.post(
+            example_path(binding), data=form, files={"file": ("a.pdf", b"%PDF-")}
+        )
+    else:
+        body: dict[str, Any] | None = {} if binding.body else None
+        response = await gateway.request(binding.http_method, example_path(binding), json=body)
     # The service itself answered (no token: UNAUTHENTICATED), so the route reached its RPC.
     assert response.status_code == 401, response.text
     assert response.json()["code"] == 16

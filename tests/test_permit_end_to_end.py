@@ -214,13 +214,14 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
         applicants_api.RegisterEnterpriseRequest(enterprise=samples.enterprise(ENTERPRISE_BIN)),
         metadata=owner,
     )
-    submitted = await desk.applicants.SubmitApplication(
+    submitted = await samples.submit(
+        desk.applicants,
         applicants_api.SubmitApplicationRequest(
             request_id=str(uuid.uuid4()), application=coal_plant_above_bat()
         ),
-        metadata=owner,
+        owner,
     )
-    name = submitted.application.name
+    name = submitted.name
 
     at_completeness = await reaches(desk, name, applicants_pb.STAGE_COMPLETENESS)
     assert at_completeness.rules_version == "kep-2026.2"
@@ -352,6 +353,15 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
         )
     ).permit
     assert permit.signed_by == "head-1"
+    # The permit names the dossier it was decided on, and a reviewer reads every document.
+    assert [d.sha256 for d in permit.dossier] == [d.sha256 for d in submitted.documents]
+    project = permit.dossier[0]
+    read = desk.applicants.DownloadDocument(
+        applicants_api.DownloadDocumentRequest(name=f"{name}/documents/{project.sha256}"),
+        metadata=desk.token(*reviewer),
+    )
+    content = b"".join([m.chunk async for m in read])
+    assert content == samples.document_bytes(project.file_name)
     limits = {(limit.source_id, limit.pollutant): limit for limit in permit.emission_limits}
     # NOx above range, and a programme: the declared value until its milestone, then the
     # yearly BAT level (an EU benchmark here, which the programme commits the plant to).

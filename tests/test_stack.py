@@ -60,10 +60,8 @@ async def _submission_reaches_the_completeness_check(environment: dict[str, str]
             api.RegisterEnterpriseRequest(enterprise=samples.enterprise(ENTERPRISE_BIN)),
             metadata=owner,
         )
-        submitted = await stub.SubmitApplication(
-            samples.submit_request(ENTERPRISE_BIN), metadata=owner
-        )
-        request = api.GetApplicationRequest(name=submitted.application.name)
+        submitted = await samples.submit(stub, samples.submit_request(ENTERPRISE_BIN), owner)
+        request = api.GetApplicationRequest(name=submitted.name)
         for _ in range(300):
             current = (await stub.GetApplication(request, metadata=owner)).application
             if current.stage == pb.STAGE_COMPLETENESS and current.open_tasks:

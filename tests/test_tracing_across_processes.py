@@ -82,7 +82,11 @@ async def test_one_trace_runs_from_the_request_through_the_workflow_to_the_revie
             metadata=authorization,
         )
         # The enterprise's browser or ERP submits over HTTP, through the gateway.
-        submission = json_format.MessageToDict(samples.submit_request(ENTERPRISE_BIN))
+        submission_request = samples.submit_request(ENTERPRISE_BIN)
+        await samples.upload_documents(
+            applicants, ENTERPRISE_BIN, submission_request.application.documents, authorization
+        )
+        submission = json_format.MessageToDict(submission_request)
         gateway_url = f"http://{stack.address('GATEWAY')}/v1/applications:submit"
         with client.start_as_current_span("ERP submits") as root:
             carrier: dict[str, str] = {}

@@ -23,10 +23,15 @@ from ecopermit.reviews.v1 import (
 )
 from ecopermit.runtime.gauges import DatabaseGauge
 from ecopermit.runtime.grpc.server import ServiceRegistration
+from ecopermit.runtime.object_store import object_store
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.temporal import connect_temporal
 from ecopermit.services.applicants.models import WorkflowOutboxRecord
-from ecopermit.services.applicants.servicer import ApplicantServicer, ApplicantWorkflowServicer
+from ecopermit.services.applicants.servicer import (
+    ApplicantServicer,
+    ApplicantWorkflowServicer,
+    DocumentStorage,
+)
 from ecopermit.services.applicants.store import ApplicantStore
 from ecopermit.services.inspections.models import FindingsOutboxRecord
 from ecopermit.services.inspections.servicer import InspectionServicer
@@ -50,7 +55,14 @@ def registrations(
         return [
             ServiceRegistration(
                 _full_name(applicant_service_pb2, "ApplicantService"),
-                ApplicantServicer(store),
+                ApplicantServicer(
+                    store,
+                    DocumentStorage(
+                        object_store(settings),
+                        settings.uploads_path(),
+                        settings.max_document_bytes,
+                    ),
+                ),
                 applicant_service_pb2_grpc.add_ApplicantServiceServicer_to_server,
             ),
             ServiceRegistration(

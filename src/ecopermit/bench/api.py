@@ -20,6 +20,7 @@ from ecopermit.bench.echo_server import SERVICE
 from ecopermit.bench.latency import Latency
 from ecopermit.bench.load import Throughput, drive
 from ecopermit.bench.stacks import module_process
+from ecopermit.demo.actors import upload_documents
 from ecopermit.demo.dataset import Pending, pending_applications
 from ecopermit.domain.stages import stage_name
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
@@ -78,6 +79,8 @@ async def _registered_applicant(
             applicants_api.RegisterEnterpriseRequest(enterprise=pending.enterprise_message()),
             metadata=metadata,
         )
+    # Every submission cites the same documents, uploaded once here.
+    await upload_documents(stub, pending, pending.sent_documents(), metadata)
     return _Applicant(pending, metadata)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -23,6 +23,7 @@ from ecopermit.domain.stages import AWAITING_APPLICANT_STAGES, DECIDED_STAGES
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime import document_upload
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.tokens import TokenIssuer
 
@@ -59,6 +60,20 @@ def _application_id(name: str) -> str:
     return name.removeprefix("applications/")
 
 
+async def upload_documents(
+    applicants: applicant_service_pb2_grpc.ApplicantServiceStub,
+    pending: Pending,
+    kinds: list[str],
+    me: Sequence[tuple[str, str]],
+) -> None:
+    """The enterprise uploads the documents it is about to cite (again, on a second run:
+    the same bytes return the same document)."""
+    for kind, document in zip(kinds, pending.documents(kinds), strict=True):
+        await document_upload.upload(
+            applicants, pending.bin, document.file_name, pending.document_content(kind), me
+        )
+
+
 async def enterprise(office: Office, pending: Pending) -> None:
     """One enterprise: registers, submits, answers returns, withdraws if it means to."""
     me = office.token(Role.APPLICANT, f"{pending.key}-officer", pending.bin)
@@ -71,6 +86,7 @@ async def enterprise(office: Office, pending: Pending) -> None:
         if error.code() is not grpc.StatusCode.ALREADY_EXISTS:  # a second run of the demo
             raise
     with _tracer.start_as_current_span(f"demo submits {pending.key}") as span:
+        await upload_documents(office.applicants, pending, pending.sent_documents(), me)
         submitted = await office.applicants.SubmitApplication(
             applicants_api.SubmitApplicationRequest(
                 request_id=pending.request_id, application=pending.application()
@@ -148,6 +164,7 @@ async def _answer(
         response="Added as requested.",
     )
     if current.stage == applicants_pb.STAGE_NOT_ACCEPTED:
+        await upload_documents(office.applicants, pending, pending.missing, me)
         amendment.documents.extend(pending.documents(pending.missing))
     elif current.stage == applicants_pb.STAGE_PRELIMINARY_DECISION:
         amendment.response = "We object: the SO2 control of the heaters is in the revised design."

@@ -15,6 +15,7 @@ from typing import Any
 from google.type import date_pb2
 
 from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.demo.stand_in_documents import stand_in_pdf
 from ecopermit.domain.business_id import check_digit, complete_bin, is_valid_bin
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 
@@ -84,11 +85,16 @@ class Pending:
             bin=self.bin, display_name=self.enterprise, region=self.region, sector=self.sector
         )
 
+    def document_content(self, kind: str) -> bytes:
+        """A stand-in for the scanned document: a one-page PDF of its own."""
+        return stand_in_pdf(f"{self.key}: {kind}")
+
     def documents(self, kinds: list[str]) -> list[pb.Document]:
-        """Stand-ins for the scanned documents: their names, hashes and sizes are real."""
+        """The documents of these kinds as the application cites them, by the stand-ins'
+        real hashes and sizes."""
         documents = []
         for kind in kinds:
-            content = f"{self.key}:{kind}".encode() * 64
+            content = self.document_content(kind)
             documents.append(
                 pb.Document(
                     kind=kind,
@@ -98,6 +104,10 @@ class Pending:
                 )
             )
         return documents
+
+    def sent_documents(self) -> list[str]:
+        """The kinds the application is submitted with; the missing ones come later."""
+        return [kind for kind in REQUIRED_DOCUMENTS if kind not in self.missing]
 
     def programme_milestones(self) -> list[pb.ProgrammeMilestone]:
         """One dated measure for each declared source: the ППЭЭ the law asks for."""
@@ -111,7 +121,7 @@ class Pending:
         ]
 
     def application(self) -> pb.Application:
-        sent = [kind for kind in REQUIRED_DOCUMENTS if kind not in self.missing]
+        sent = self.sent_documents()
         return pb.Application(
             enterprise=f"enterprises/{self.bin}",
             facility=pb.Facility(

@@ -19,6 +19,11 @@ AWAITING_APPLICANT_STAGES = frozenset(
     }
 )
 
+# The stages a public hearing is opened in, its documents posted for everyone: the state
+# expertise (kep-2026.2, Order 286) and the public consultation (kep-2026.1). The dossier as it
+# stood on entering one of them is public from then on.
+HEARING_STAGES = frozenset({pb.STAGE_STATE_EXPERTISE, pb.STAGE_PUBLIC_CONSULTATION})
+
 
 def stage_name(stage: int) -> str:
     """ "public_consultation" for STAGE_PUBLIC_CONSULTATION: the name in spans, metrics, logs."""

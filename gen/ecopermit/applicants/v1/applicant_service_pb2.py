@@ -28,9 +28,10 @@ from ecopermit.auth.v1 import access_pb2 as ecopermit_dot_auth_dot_v1_dot_access
 from ecopermit.type.v1 import kazakhstan_pb2 as ecopermit_dot_type_dot_v1_dot_kazakhstan__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/ecopermit/applicants/v1/applicant_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"`\n\x19RegisterEnterpriseRequest\x12\x43\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.EnterpriseB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"U\n\x1aRegisterEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"H\n\x14GetEnterpriseRequest\x12\x30\n\x04name\x18\x01 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^enterprises/[0-9]{12}$\"P\n\x15GetEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"\x83\x01\n\x18SubmitApplicationRequest\x12 \n\nrequest_id\x18\x01 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x45\n\x0b\x61pplication\x18\x02 \x01(\x0b\x32$.ecopermit.applicants.v1.ApplicationB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"V\n\x19SubmitApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"S\n\x15GetApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\"S\n\x16GetApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\xfb\x01\n\x17ListApplicationsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x37\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x35\n\nenterprise\x18\x04 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^(enterprises/[0-9]{12})?$\x12\x33\n\x06sector\x18\x05 \x01(\x0e\x32\x19.ecopermit.type.v1.SectorB\x08\xbaH\x05\x82\x01\x02\x10\x01\"o\n\x18ListApplicationsResponse\x12:\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32$.ecopermit.applicants.v1.Application\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x8a\x03\n\x17\x41mendApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12 \n\nrequest_id\x18\x02 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x1c\n\x08response\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\x12L\n\x10\x65mission_sources\x18\x04 \x03(\x0b\x32\'.ecopermit.applicants.v1.EmissionSourceB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12>\n\tdocuments\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.DocumentB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12S\n\x14\x65\x66\x66iciency_programme\x18\x06 \x03(\x0b\x32+.ecopermit.applicants.v1.ProgrammeMilestoneB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12\x10\n\x08\x64isagree\x18\x07 \x01(\x08\"U\n\x18\x41mendApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"t\n\x1aWithdrawApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1a\n\x06reason\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0f\"X\n\x1bWithdrawApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"I\n\x10GetPermitRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^permits/[A-Za-z0-9-]{1,64}$\"D\n\x11GetPermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit2\xc2\n\n\x10\x41pplicantService\x12\xa9\x01\n\x12RegisterEnterprise\x12\x32.ecopermit.applicants.v1.RegisterEnterpriseRequest\x1a\x33.ecopermit.applicants.v1.RegisterEnterpriseResponse\"*\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1d\"\x0f/v1/enterprises:\nenterprise\x12\x9d\x01\n\rGetEnterprise\x12-.ecopermit.applicants.v1.GetEnterpriseRequest\x1a..ecopermit.applicants.v1.GetEnterpriseResponse\"-\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=enterprises/*}\x12\xa5\x01\n\x11SubmitApplication\x12\x31.ecopermit.applicants.v1.SubmitApplicationRequest\x1a\x32.ecopermit.applicants.v1.SubmitApplicationResponse\")\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/applications:submit:\x01*\x12\xa1\x01\n\x0eGetApplication\x12..ecopermit.applicants.v1.GetApplicationRequest\x1a/.ecopermit.applicants.v1.GetApplicationResponse\".\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12\x9e\x01\n\x10ListApplications\x12\x30.ecopermit.applicants.v1.ListApplicationsRequest\x1a\x31.ecopermit.applicants.v1.ListApplicationsResponse\"%\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x07\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/applications\x12\xaa\x01\n\x10\x41mendApplication\x12\x30.ecopermit.applicants.v1.AmendApplicationRequest\x1a\x31.ecopermit.applicants.v1.AmendApplicationResponse\"1\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02$\"\x1f/v1/{name=applications/*}:amend:\x01*\x12\xb6\x01\n\x13WithdrawApplication\x12\x33.ecopermit.applicants.v1.WithdrawApplicationRequest\x1a\x34.ecopermit.applicants.v1.WithdrawApplicationResponse\"4\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\'\"\"/v1/{name=applications/*}:withdraw:\x01*\x12\x8e\x01\n\tGetPermit\x12).ecopermit.applicants.v1.GetPermitRequest\x1a*.ecopermit.applicants.v1.GetPermitResponse\"*\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=permits/*}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/ecopermit/applicants/v1/applicant_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"`\n\x19RegisterEnterpriseRequest\x12\x43\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.EnterpriseB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"U\n\x1aRegisterEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"H\n\x14GetEnterpriseRequest\x12\x30\n\x04name\x18\x01 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^enterprises/[0-9]{12}$\"P\n\x15GetEnterpriseResponse\x12\x37\n\nenterprise\x18\x01 \x01(\x0b\x32#.ecopermit.applicants.v1.Enterprise\"\x83\x01\n\x18SubmitApplicationRequest\x12 \n\nrequest_id\x18\x01 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x45\n\x0b\x61pplication\x18\x02 \x01(\x0b\x32$.ecopermit.applicants.v1.ApplicationB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"V\n\x19SubmitApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"S\n\x15GetApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\"S\n\x16GetApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\xfb\x01\n\x17ListApplicationsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x37\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x35\n\nenterprise\x18\x04 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^(enterprises/[0-9]{12})?$\x12\x33\n\x06sector\x18\x05 \x01(\x0e\x32\x19.ecopermit.type.v1.SectorB\x08\xbaH\x05\x82\x01\x02\x10\x01\"o\n\x18ListApplicationsResponse\x12:\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32$.ecopermit.applicants.v1.Application\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x8a\x03\n\x17\x41mendApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12 \n\nrequest_id\x18\x02 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\x12\x1c\n\x08response\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\x12L\n\x10\x65mission_sources\x18\x04 \x03(\x0b\x32\'.ecopermit.applicants.v1.EmissionSourceB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12>\n\tdocuments\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.DocumentB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12S\n\x14\x65\x66\x66iciency_programme\x18\x06 \x03(\x0b\x32+.ecopermit.applicants.v1.ProgrammeMilestoneB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12\x10\n\x08\x64isagree\x18\x07 \x01(\x08\"U\n\x18\x41mendApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"t\n\x1aWithdrawApplicationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1a\n\x06reason\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xd0\x0f\"X\n\x1bWithdrawApplicationResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"I\n\x10GetPermitRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^permits/[A-Za-z0-9-]{1,64}$\"D\n\x11GetPermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit\"\xd0\x01\n\x0e\x44ocumentUpload\x12\x32\n\x06parent\x18\x01 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^enterprises/[0-9]{12}$\x12\x39\n\tfile_name\x18\x02 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x10\x01\x18\xff\x01\x32\x16^[^/\\\\\\x00-\\x1f\\x7f]+$\x12)\n\x06sha256\x18\x03 \x01(\tB\x19\xe2\x41\x01\x02\xbaH\x12r\x10\x32\x0e^[0-9a-f]{64}$\x12$\n\nsize_bytes\x18\x04 \x01(\x03\x42\x10\xe2\x41\x01\x02\xbaH\t\"\x07\x18\x80\x80\x80\x32 \x00\"\x87\x01\n\x15UploadDocumentRequest\x12>\n\x0b\x64\x65\x63laration\x18\x01 \x01(\x0b\x32\'.ecopermit.applicants.v1.DocumentUploadH\x00\x12\x1c\n\x05\x63hunk\x18\x02 \x01(\x0c\x42\x0b\xbaH\x08z\x06\x10\x01\x18\x80\x80@H\x00\x42\x10\n\x07\x63ontent\x12\x05\xbaH\x02\x08\x01\"S\n\x16UploadDocumentResponse\x12\x39\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\'.ecopermit.applicants.v1.StoredDocument\"\xa7\x01\n\x17\x44ownloadDocumentRequest\x12Q\n\x04name\x18\x01 \x01(\tBC\xe2\x41\x01\x02\xbaH<r:28^applications/[A-Za-z0-9-]{1,64}/documents/[0-9a-f]{64}$\x12\x1c\n\x0bread_offset\x18\x02 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00\x12\x1b\n\nread_limit\x18\x03 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00\"m\n\x18\x44ownloadDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32!.ecopermit.applicants.v1.DocumentH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07\x63ontent\"\x86\x01\n\x11GetDossierRequest\x12\x42\n\x04name\x18\x01 \x01(\tB4\xe2\x41\x01\x02\xbaH-r+2)^applications/[A-Za-z0-9-]{1,64}/dossier$\x12-\n\tread_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"G\n\x12GetDossierResponse\x12\x31\n\x07\x64ossier\x18\x01 \x01(\x0b\x32 .ecopermit.applicants.v1.Dossier2\xda\x0e\n\x10\x41pplicantService\x12\xa9\x01\n\x12RegisterEnterprise\x12\x32.ecopermit.applicants.v1.RegisterEnterpriseRequest\x1a\x33.ecopermit.applicants.v1.RegisterEnterpriseResponse\"*\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1d\"\x0f/v1/enterprises:\nenterprise\x12\x9d\x01\n\rGetEnterprise\x12-.ecopermit.applicants.v1.GetEnterpriseRequest\x1a..ecopermit.applicants.v1.GetEnterpriseResponse\"-\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=enterprises/*}\x12\xa5\x01\n\x11SubmitApplication\x12\x31.ecopermit.applicants.v1.SubmitApplicationRequest\x1a\x32.ecopermit.applicants.v1.SubmitApplicationResponse\")\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/applications:submit:\x01*\x12\xa1\x01\n\x0eGetApplication\x12..ecopermit.applicants.v1.GetApplicationRequest\x1a/.ecopermit.applicants.v1.GetApplicationResponse\".\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12\x9e\x01\n\x10ListApplications\x12\x30.ecopermit.applicants.v1.ListApplicationsRequest\x1a\x31.ecopermit.applicants.v1.ListApplicationsResponse\"%\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x07\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/applications\x12\xaa\x01\n\x10\x41mendApplication\x12\x30.ecopermit.applicants.v1.AmendApplicationRequest\x1a\x31.ecopermit.applicants.v1.AmendApplicationResponse\"1\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02$\"\x1f/v1/{name=applications/*}:amend:\x01*\x12\xb6\x01\n\x13WithdrawApplication\x12\x33.ecopermit.applicants.v1.WithdrawApplicationRequest\x1a\x34.ecopermit.applicants.v1.WithdrawApplicationResponse\"4\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\'\"\"/v1/{name=applications/*}:withdraw:\x01*\x12\xb2\x01\n\x0eUploadDocument\x12..ecopermit.applicants.v1.UploadDocumentRequest\x1a/.ecopermit.applicants.v1.UploadDocumentResponse\"=\xa2\x90\x19\x03\n\x01\x01\x82\xd3\xe4\x93\x02\x30\"+/v1/{parent=enterprises/*}/documents:upload:\x01*(\x01\x12\xbf\x01\n\x10\x44ownloadDocument\x12\x30.ecopermit.applicants.v1.DownloadDocumentRequest\x1a\x31.ecopermit.applicants.v1.DownloadDocumentResponse\"D\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02\x30\x12./v1/{name=applications/*/documents/*}:download0\x01\x12\x9e\x01\n\nGetDossier\x12*.ecopermit.applicants.v1.GetDossierRequest\x1a+.ecopermit.applicants.v1.GetDossierResponse\"7\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02#\x12!/v1/{name=applications/*/dossier}\x12\x8e\x01\n\tGetPermit\x12).ecopermit.applicants.v1.GetPermitRequest\x1a*.ecopermit.applicants.v1.GetPermitResponse\"*\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=permits/*}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -75,6 +76,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WITHDRAWAPPLICATIONREQUEST'].fields_by_name['reason']._serialized_options = b'\272H\007r\005\020\001\030\320\017'
   _globals['_GETPERMITREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_GETPERMITREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H r\0362\034^permits/[A-Za-z0-9-]{1,64}$'
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['parent']._loaded_options = None
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\033r\0312\027^enterprises/[0-9]{12}$'
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['file_name']._loaded_options = None
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['file_name']._serialized_options = b'\342A\001\002\272H\037r\035\020\001\030\377\0012\026^[^/\\\\\\x00-\\x1f\\x7f]+$'
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['sha256']._loaded_options = None
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['sha256']._serialized_options = b'\342A\001\002\272H\022r\0202\016^[0-9a-f]{64}$'
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['size_bytes']._loaded_options = None
+  _globals['_DOCUMENTUPLOAD'].fields_by_name['size_bytes']._serialized_options = b'\342A\001\002\272H\t\"\007\030\200\200\2002 \000'
+  _globals['_UPLOADDOCUMENTREQUEST'].oneofs_by_name['content']._loaded_options = None
+  _globals['_UPLOADDOCUMENTREQUEST'].oneofs_by_name['content']._serialized_options = b'\272H\002\010\001'
+  _globals['_UPLOADDOCUMENTREQUEST'].fields_by_name['chunk']._loaded_options = None
+  _globals['_UPLOADDOCUMENTREQUEST'].fields_by_name['chunk']._serialized_options = b'\272H\010z\006\020\001\030\200\200@'
+  _globals['_DOWNLOADDOCUMENTREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_DOWNLOADDOCUMENTREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H<r:28^applications/[A-Za-z0-9-]{1,64}/documents/[0-9a-f]{64}$'
+  _globals['_DOWNLOADDOCUMENTREQUEST'].fields_by_name['read_offset']._loaded_options = None
+  _globals['_DOWNLOADDOCUMENTREQUEST'].fields_by_name['read_offset']._serialized_options = b'\272H\004\"\002(\000'
+  _globals['_DOWNLOADDOCUMENTREQUEST'].fields_by_name['read_limit']._loaded_options = None
+  _globals['_DOWNLOADDOCUMENTREQUEST'].fields_by_name['read_limit']._serialized_options = b'\272H\004\"\002(\000'
+  _globals['_GETDOSSIERREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETDOSSIERREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H-r+2)^applications/[A-Za-z0-9-]{1,64}/dossier$'
   _globals['_APPLICANTSERVICE'].methods_by_name['RegisterEnterprise']._loaded_options = None
   _globals['_APPLICANTSERVICE'].methods_by_name['RegisterEnterprise']._serialized_options = b'\242\220\031\003\n\001\001\202\323\344\223\002\035\"\017/v1/enterprises:\nenterprise'
   _globals['_APPLICANTSERVICE'].methods_by_name['GetEnterprise']._loaded_options = None
@@ -89,40 +110,60 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPLICANTSERVICE'].methods_by_name['AmendApplication']._serialized_options = b'\242\220\031\003\n\001\001\202\323\344\223\002$\"\037/v1/{name=applications/*}:amend:\001*'
   _globals['_APPLICANTSERVICE'].methods_by_name['WithdrawApplication']._loaded_options = None
   _globals['_APPLICANTSERVICE'].methods_by_name['WithdrawApplication']._serialized_options = b'\242\220\031\003\n\001\001\202\323\344\223\002\'\"\"/v1/{name=applications/*}:withdraw:\001*'
+  _globals['_APPLICANTSERVICE'].methods_by_name['UploadDocument']._loaded_options = None
+  _globals['_APPLICANTSERVICE'].methods_by_name['UploadDocument']._serialized_options = b'\242\220\031\003\n\001\001\202\323\344\223\0020\"+/v1/{parent=enterprises/*}/documents:upload:\001*'
+  _globals['_APPLICANTSERVICE'].methods_by_name['DownloadDocument']._loaded_options = None
+  _globals['_APPLICANTSERVICE'].methods_by_name['DownloadDocument']._serialized_options = b'\242\220\031\n\n\010\001\002\003\004\005\006\007\010\202\323\344\223\0020\022./v1/{name=applications/*/documents/*}:download'
+  _globals['_APPLICANTSERVICE'].methods_by_name['GetDossier']._loaded_options = None
+  _globals['_APPLICANTSERVICE'].methods_by_name['GetDossier']._serialized_options = b'\242\220\031\n\n\010\001\002\003\004\005\006\007\010\202\323\344\223\002#\022!/v1/{name=applications/*/dossier}'
   _globals['_APPLICANTSERVICE'].methods_by_name['GetPermit']._loaded_options = None
   _globals['_APPLICANTSERVICE'].methods_by_name['GetPermit']._serialized_options = b'\242\220\031\n\n\010\001\002\003\004\005\006\007\010\202\323\344\223\002\026\022\024/v1/{name=permits/*}'
-  _globals['_REGISTERENTERPRISEREQUEST']._serialized_start=277
-  _globals['_REGISTERENTERPRISEREQUEST']._serialized_end=373
-  _globals['_REGISTERENTERPRISERESPONSE']._serialized_start=375
-  _globals['_REGISTERENTERPRISERESPONSE']._serialized_end=460
-  _globals['_GETENTERPRISEREQUEST']._serialized_start=462
-  _globals['_GETENTERPRISEREQUEST']._serialized_end=534
-  _globals['_GETENTERPRISERESPONSE']._serialized_start=536
-  _globals['_GETENTERPRISERESPONSE']._serialized_end=616
-  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=619
-  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=750
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=752
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=838
-  _globals['_GETAPPLICATIONREQUEST']._serialized_start=840
-  _globals['_GETAPPLICATIONREQUEST']._serialized_end=923
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=925
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=1008
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=1011
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=1262
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=1264
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=1375
-  _globals['_AMENDAPPLICATIONREQUEST']._serialized_start=1378
-  _globals['_AMENDAPPLICATIONREQUEST']._serialized_end=1772
-  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_start=1774
-  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_end=1859
-  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_start=1861
-  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_end=1977
-  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_start=1979
-  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_end=2067
-  _globals['_GETPERMITREQUEST']._serialized_start=2069
-  _globals['_GETPERMITREQUEST']._serialized_end=2142
-  _globals['_GETPERMITRESPONSE']._serialized_start=2144
-  _globals['_GETPERMITRESPONSE']._serialized_end=2212
-  _globals['_APPLICANTSERVICE']._serialized_start=2215
-  _globals['_APPLICANTSERVICE']._serialized_end=3561
+  _globals['_REGISTERENTERPRISEREQUEST']._serialized_start=310
+  _globals['_REGISTERENTERPRISEREQUEST']._serialized_end=406
+  _globals['_REGISTERENTERPRISERESPONSE']._serialized_start=408
+  _globals['_REGISTERENTERPRISERESPONSE']._serialized_end=493
+  _globals['_GETENTERPRISEREQUEST']._serialized_start=495
+  _globals['_GETENTERPRISEREQUEST']._serialized_end=567
+  _globals['_GETENTERPRISERESPONSE']._serialized_start=569
+  _globals['_GETENTERPRISERESPONSE']._serialized_end=649
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=652
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=783
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=785
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=871
+  _globals['_GETAPPLICATIONREQUEST']._serialized_start=873
+  _globals['_GETAPPLICATIONREQUEST']._serialized_end=956
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=958
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=1041
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=1044
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=1295
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=1297
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=1408
+  _globals['_AMENDAPPLICATIONREQUEST']._serialized_start=1411
+  _globals['_AMENDAPPLICATIONREQUEST']._serialized_end=1805
+  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_start=1807
+  _globals['_AMENDAPPLICATIONRESPONSE']._serialized_end=1892
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_start=1894
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_end=2010
+  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_start=2012
+  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_end=2100
+  _globals['_GETPERMITREQUEST']._serialized_start=2102
+  _globals['_GETPERMITREQUEST']._serialized_end=2175
+  _globals['_GETPERMITRESPONSE']._serialized_start=2177
+  _globals['_GETPERMITRESPONSE']._serialized_end=2245
+  _globals['_DOCUMENTUPLOAD']._serialized_start=2248
+  _globals['_DOCUMENTUPLOAD']._serialized_end=2456
+  _globals['_UPLOADDOCUMENTREQUEST']._serialized_start=2459
+  _globals['_UPLOADDOCUMENTREQUEST']._serialized_end=2594
+  _globals['_UPLOADDOCUMENTRESPONSE']._serialized_start=2596
+  _globals['_UPLOADDOCUMENTRESPONSE']._serialized_end=2679
+  _globals['_DOWNLOADDOCUMENTREQUEST']._serialized_start=2682
+  _globals['_DOWNLOADDOCUMENTREQUEST']._serialized_end=2849
+  _globals['_DOWNLOADDOCUMENTRESPONSE']._serialized_start=2851
+  _globals['_DOWNLOADDOCUMENTRESPONSE']._serialized_end=2960
+  _globals['_GETDOSSIERREQUEST']._serialized_start=2963
+  _globals['_GETDOSSIERREQUEST']._serialized_end=3097
+  _globals['_GETDOSSIERRESPONSE']._serialized_start=3099
+  _globals['_GETDOSSIERRESPONSE']._serialized_end=3170
+  _globals['_APPLICANTSERVICE']._serialized_start=3173
+  _globals['_APPLICANTSERVICE']._serialized_end=5055
 # @@protoc_insertion_point(module_scope)

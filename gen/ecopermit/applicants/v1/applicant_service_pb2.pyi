@@ -1,9 +1,12 @@
+import datetime
+
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.applicants.v1 import resources_pb2 as _resources_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -133,3 +136,61 @@ class GetPermitResponse(_message.Message):
     PERMIT_FIELD_NUMBER: _ClassVar[int]
     permit: _resources_pb2.Permit
     def __init__(self, permit: _Optional[_Union[_resources_pb2.Permit, _Mapping]] = ...) -> None: ...
+
+class DocumentUpload(_message.Message):
+    __slots__ = ("parent", "file_name", "sha256", "size_bytes")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    file_name: str
+    sha256: str
+    size_bytes: int
+    def __init__(self, parent: _Optional[str] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+
+class UploadDocumentRequest(_message.Message):
+    __slots__ = ("declaration", "chunk")
+    DECLARATION_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    declaration: DocumentUpload
+    chunk: bytes
+    def __init__(self, declaration: _Optional[_Union[DocumentUpload, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
+
+class UploadDocumentResponse(_message.Message):
+    __slots__ = ("document",)
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    document: _resources_pb2.StoredDocument
+    def __init__(self, document: _Optional[_Union[_resources_pb2.StoredDocument, _Mapping]] = ...) -> None: ...
+
+class DownloadDocumentRequest(_message.Message):
+    __slots__ = ("name", "read_offset", "read_limit")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    READ_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    READ_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    read_offset: int
+    read_limit: int
+    def __init__(self, name: _Optional[str] = ..., read_offset: _Optional[int] = ..., read_limit: _Optional[int] = ...) -> None: ...
+
+class DownloadDocumentResponse(_message.Message):
+    __slots__ = ("document", "chunk")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    document: _resources_pb2.Document
+    chunk: bytes
+    def __init__(self, document: _Optional[_Union[_resources_pb2.Document, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
+
+class GetDossierRequest(_message.Message):
+    __slots__ = ("name", "read_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    READ_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    read_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetDossierResponse(_message.Message):
+    __slots__ = ("dossier",)
+    DOSSIER_FIELD_NUMBER: _ClassVar[int]
+    dossier: _resources_pb2.Dossier
+    def __init__(self, dossier: _Optional[_Union[_resources_pb2.Dossier, _Mapping]] = ...) -> None: ...

@@ -70,6 +70,21 @@ class ApplicantServiceStub:
                 request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.WithdrawApplicationRequest.SerializeToString,
                 response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.WithdrawApplicationResponse.FromString,
                 _registered_method=True)
+        self.UploadDocument = channel.stream_unary(
+                '/ecopermit.applicants.v1.ApplicantService/UploadDocument',
+                request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.UploadDocumentRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.UploadDocumentResponse.FromString,
+                _registered_method=True)
+        self.DownloadDocument = channel.unary_stream(
+                '/ecopermit.applicants.v1.ApplicantService/DownloadDocument',
+                request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.DownloadDocumentRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.DownloadDocumentResponse.FromString,
+                _registered_method=True)
+        self.GetDossier = channel.unary_unary(
+                '/ecopermit.applicants.v1.ApplicantService/GetDossier',
+                request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetDossierRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetDossierResponse.FromString,
+                _registered_method=True)
         self.GetPermit = channel.unary_unary(
                 '/ecopermit.applicants.v1.ApplicantService/GetPermit',
                 request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetPermitRequest.SerializeToString,
@@ -130,6 +145,38 @@ class ApplicantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadDocument(self, request_iterator, context):
+        """Uploads a document's bytes: the first message declares the file, the following ones carry
+        its bytes in order. The bytes are kept by their SHA-256 and never overwritten; sending the
+        same bytes again returns the same document. A hash or size that does not match the
+        declaration, an empty file, a type outside the allowed list or a file over the limit is
+        INVALID_ARGUMENT, and nothing is kept. Over HTTP: a multipart/form-data body with the fields
+        sha256 and size_bytes first, then the file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DownloadDocument(self, request, context):
+        """Reads a document of an application's dossier: first its description, then its bytes in
+        chunks, or the range read_offset and read_limit select. The applicant reads its own
+        enterprise's documents, the Committee's staff every application's, the public those
+        published for a public hearing, from the moment they are published. Over HTTP: the bytes
+        with their Content-Type, and Range requests answered with 206.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDossier(self, request, context):
+        """An application's documents as they stand, or as they stood at read_time: the dossier a
+        decision was taken on is its state at the decision's time. The public reads the dossier
+        published for the public hearing only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPermit(self, request, context):
         """Returns an issued permit; permits are public register entries.
         """
@@ -174,6 +221,21 @@ def add_ApplicantServiceServicer_to_server(servicer, server):
                     servicer.WithdrawApplication,
                     request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.WithdrawApplicationRequest.FromString,
                     response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.WithdrawApplicationResponse.SerializeToString,
+            ),
+            'UploadDocument': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadDocument,
+                    request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.UploadDocumentRequest.FromString,
+                    response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.UploadDocumentResponse.SerializeToString,
+            ),
+            'DownloadDocument': grpc.unary_stream_rpc_method_handler(
+                    servicer.DownloadDocument,
+                    request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.DownloadDocumentRequest.FromString,
+                    response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.DownloadDocumentResponse.SerializeToString,
+            ),
+            'GetDossier': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDossier,
+                    request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetDossierRequest.FromString,
+                    response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetDossierResponse.SerializeToString,
             ),
             'GetPermit': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPermit,
@@ -371,6 +433,87 @@ class ApplicantService:
             '/ecopermit.applicants.v1.ApplicantService/WithdrawApplication',
             ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.WithdrawApplicationRequest.SerializeToString,
             ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.WithdrawApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadDocument(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/ecopermit.applicants.v1.ApplicantService/UploadDocument',
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.UploadDocumentRequest.SerializeToString,
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.UploadDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DownloadDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ecopermit.applicants.v1.ApplicantService/DownloadDocument',
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.DownloadDocumentRequest.SerializeToString,
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.DownloadDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDossier(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ecopermit.applicants.v1.ApplicantService/GetDossier',
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetDossierRequest.SerializeToString,
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetDossierResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -134,16 +134,52 @@ class EmissionSource(_message.Message):
     def __init__(self, source_id: _Optional[str] = ..., source_type: _Optional[str] = ..., description: _Optional[str] = ..., emissions: _Optional[_Iterable[_Union[DeclaredEmission, _Mapping]]] = ...) -> None: ...
 
 class Document(_message.Message):
-    __slots__ = ("kind", "file_name", "sha256", "size_bytes")
+    __slots__ = ("kind", "file_name", "sha256", "size_bytes", "media_type", "version", "add_time", "replace_time")
     KIND_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ADD_TIME_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_TIME_FIELD_NUMBER: _ClassVar[int]
     kind: DocumentKind
     file_name: str
     sha256: str
     size_bytes: int
-    def __init__(self, kind: _Optional[_Union[DocumentKind, str]] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+    media_type: str
+    version: int
+    add_time: _timestamp_pb2.Timestamp
+    replace_time: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[DocumentKind, str]] = ..., file_name: _Optional[str] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ..., media_type: _Optional[str] = ..., version: _Optional[int] = ..., add_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replace_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StoredDocument(_message.Message):
+    __slots__ = ("name", "sha256", "size_bytes", "media_type", "file_name", "create_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    sha256: str
+    size_bytes: int
+    media_type: str
+    file_name: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ..., media_type: _Optional[str] = ..., file_name: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Dossier(_message.Message):
+    __slots__ = ("name", "read_time", "documents", "replaced")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    READ_TIME_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    read_time: _timestamp_pb2.Timestamp
+    documents: _containers.RepeatedCompositeFieldContainer[Document]
+    replaced: _containers.RepeatedCompositeFieldContainer[Document]
+    def __init__(self, name: _Optional[str] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., replaced: _Optional[_Iterable[_Union[Document, _Mapping]]] = ...) -> None: ...
 
 class ProgrammeMilestone(_message.Message):
     __slots__ = ("description", "due_date", "source_id", "pollutant")
@@ -254,7 +290,7 @@ class EmissionLimit(_message.Message):
     def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., limit_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ..., derogation_reason: _Optional[str] = ..., basis: _Optional[_Union[_kazakhstan_pb2.LimitBasis, str]] = ..., interim_limit_mg_nm3: _Optional[float] = ..., step_down_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., eu_benchmark_mg_nm3: _Optional[float] = ..., daily_limit_mg_nm3: _Optional[float] = ...) -> None: ...
 
 class Permit(_message.Message):
-    __slots__ = ("name", "permit_number", "application", "enterprise", "issue_time", "conditions", "emission_limits", "efficiency_programme", "signed_by")
+    __slots__ = ("name", "permit_number", "application", "enterprise", "issue_time", "conditions", "emission_limits", "efficiency_programme", "signed_by", "dossier")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PERMIT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +300,7 @@ class Permit(_message.Message):
     EMISSION_LIMITS_FIELD_NUMBER: _ClassVar[int]
     EFFICIENCY_PROGRAMME_FIELD_NUMBER: _ClassVar[int]
     SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    DOSSIER_FIELD_NUMBER: _ClassVar[int]
     name: str
     permit_number: str
     application: str
@@ -273,4 +310,5 @@ class Permit(_message.Message):
     emission_limits: _containers.RepeatedCompositeFieldContainer[EmissionLimit]
     efficiency_programme: _containers.RepeatedCompositeFieldContainer[ProgrammeMilestone]
     signed_by: str
-    def __init__(self, name: _Optional[str] = ..., permit_number: _Optional[str] = ..., application: _Optional[str] = ..., enterprise: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conditions: _Optional[_Iterable[str]] = ..., emission_limits: _Optional[_Iterable[_Union[EmissionLimit, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., signed_by: _Optional[str] = ...) -> None: ...
+    dossier: _containers.RepeatedCompositeFieldContainer[Document]
+    def __init__(self, name: _Optional[str] = ..., permit_number: _Optional[str] = ..., application: _Optional[str] = ..., enterprise: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conditions: _Optional[_Iterable[str]] = ..., emission_limits: _Optional[_Iterable[_Union[EmissionLimit, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., signed_by: _Optional[str] = ..., dossier: _Optional[_Iterable[_Union[Document, _Mapping]]] = ...) -> None: ...

@@ -39,7 +39,8 @@ class ApplicationRecord(ApplicantsTable, table=True):
     request_id: str = Field(max_length=36)
     sector: int = Field(index=True)
     stage: int = Field(index=True)
-    # The Application message's input fields: facility, sources, documents, programme.
+    # The Application message's input fields: facility, sources, programme. The documents are
+    # in dossier_entries, by version.
     content: str = Field(sa_column=Column(Text, nullable=False))
     # The workflow's view of the current stage: open tasks and deadlines (Application JSON).
     progress: str = Field(default="{}", sa_column=Column(Text, nullable=False))
@@ -79,6 +80,41 @@ class PermitRecord(ApplicantsTable, table=True):
     issue_time: datetime = Field(sa_type=UtcDateTime)
 
     __table_args__ = (UniqueConstraint("year", "serial"),)
+
+
+class StoredDocumentRecord(ApplicantsTable, table=True):
+    """An enterprise's upload: its bytes are in the object store under sha256. The record is
+    what lets the enterprise cite the hash in an application."""
+
+    __tablename__ = "stored_documents"
+
+    enterprise_bin: str = Field(foreign_key="enterprises.bin", primary_key=True, max_length=12)
+    sha256: str = Field(primary_key=True, max_length=64)
+    size_bytes: int
+    media_type: str = Field(max_length=100)
+    file_name: str = Field(max_length=255)
+    uploaded_by: str = Field(max_length=200)
+    create_time: datetime = Field(sa_type=UtcDateTime)
+
+
+class DossierEntryRecord(ApplicantsTable, table=True):
+    """One version of one document in an application's dossier. Rows are only added, and
+    replace_time set once when a later version of the same kind and file name arrives, so the
+    dossier as it stood at any moment (a decision's, say) is the rows current at that moment."""
+
+    __tablename__ = "dossier_entries"
+    __table_args__ = (UniqueConstraint("application_id", "kind", "file_name", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="applications.id", index=True, max_length=64)
+    kind: int
+    file_name: str = Field(max_length=255)
+    version: int
+    sha256: str = Field(max_length=64)
+    size_bytes: int
+    media_type: str = Field(max_length=100)
+    add_time: datetime = Field(sa_type=UtcDateTime)
+    replace_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class WorkflowOutboxRecord(ApplicantsTable, table=True):

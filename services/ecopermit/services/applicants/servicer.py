@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
@@ -17,17 +21,30 @@ from ecopermit.applicants.v1 import (
     applicant_workflow_service_pb2 as workflow_api,
 )
 from ecopermit.applicants.v1 import resources_pb2 as pb
-from ecopermit.domain.errors import PermissionDeniedError
+from ecopermit.domain.errors import (
+    FieldViolation,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.grpc.auth import current_principal
 from ecopermit.runtime.identity import Role
-from ecopermit.services.applicants.models import EnterpriseRecord, PermitRecord
+from ecopermit.runtime.object_store import ObjectNotFoundError, ObjectStore
+from ecopermit.services.applicants import uploads
+from ecopermit.services.applicants.models import (
+    EnterpriseRecord,
+    PermitRecord,
+    StoredDocumentRecord,
+)
 from ecopermit.services.applicants.store import (
     Answer,
     ApplicantStore,
     ApplicationFilters,
     ApplicationView,
+    DossierView,
     application_id_for,
+    document_message,
 )
 
 # What the public may list: applications whose public hearing may be open (the expertise under
@@ -67,6 +84,29 @@ def application_message(view: ApplicationView) -> pb.Application:
         entry = message.stage_history.add(reason=transition.reason)
         entry.stage = transition.stage  # type: ignore[assignment]
         entry.enter_time.FromDatetime(transition.enter_time)
+    message.documents.extend(document_message(d) for d in view.documents)
+    return message
+
+
+def stored_document_message(record: StoredDocumentRecord) -> pb.StoredDocument:
+    message = pb.StoredDocument(
+        name=f"enterprises/{record.enterprise_bin}/documents/{record.sha256}",
+        sha256=record.sha256,
+        size_bytes=record.size_bytes,
+        media_type=record.media_type,
+        file_name=record.file_name,
+    )
+    message.create_time.FromDatetime(record.create_time)
+    return message
+
+
+def dossier_message(application_id: str, view: DossierView) -> pb.Dossier:
+    message = pb.Dossier(
+        name=f"applications/{application_id}/dossier",
+        documents=[document_message(e) for e in view.current],
+        replaced=[document_message(e) for e in view.replaced],
+    )
+    message.read_time.FromDatetime(view.read_time)
     return message
 
 
@@ -87,9 +127,36 @@ def _id(name: str) -> str:
     return name.rpartition("/")[2]
 
 
+@dataclass(frozen=True)
+class DocumentStorage:
+    """Where uploads are spooled and kept, and how large one may be."""
+
+    objects: ObjectStore
+    spool_dir: Path
+    max_bytes: int
+
+
+async def _upload_chunks(
+    requests: AsyncIterator[api.UploadDocumentRequest],
+) -> AsyncIterator[bytes]:
+    async for request in requests:
+        if request.WhichOneof("content") != "chunk":
+            raise InvalidArgumentError(
+                [
+                    FieldViolation(
+                        "declaration",
+                        "only the first message declares the file",
+                        "upload.declaration_first",
+                    )
+                ]
+            )
+        yield request.chunk
+
+
 class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
-    def __init__(self, store: ApplicantStore) -> None:
+    def __init__(self, store: ApplicantStore, documents: DocumentStorage) -> None:
         self._store = store
+        self._documents = documents
 
     async def RegisterEnterprise(  # noqa: N802 - gRPC method name
         self, request: api.RegisterEnterpriseRequest, context: Any
@@ -166,6 +233,68 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     ) -> api.WithdrawApplicationResponse:
         view = await self._store.withdraw(_id(request.name), request.reason, current_principal())
         return api.WithdrawApplicationResponse(application=application_message(view))
+
+    async def UploadDocument(  # noqa: N802
+        self, requests: AsyncIterator[api.UploadDocumentRequest], context: Any
+    ) -> api.UploadDocumentResponse:
+        first = await anext(aiter(requests), None)
+        if first is None or first.WhichOneof("content") != "declaration":
+            raise InvalidArgumentError(
+                [
+                    FieldViolation(
+                        "declaration",
+                        "the first message must declare the file",
+                        "upload.declaration_first",
+                    )
+                ]
+            )
+        declaration = first.declaration
+        enterprise_bin = _id(declaration.parent)
+        principal = current_principal()
+        await self._store.check_uploader(enterprise_bin, principal)
+        storage = self._documents
+        received = await uploads.receive(
+            declaration, _upload_chunks(requests), storage.spool_dir, storage.max_bytes
+        )
+        try:
+            await storage.objects.put(received.sha256, received.path)
+        finally:
+            received.path.unlink(missing_ok=True)
+        record = await self._store.record_upload(
+            enterprise_bin, declaration.file_name, received, principal
+        )
+        return api.UploadDocumentResponse(document=stored_document_message(record))
+
+    async def DownloadDocument(  # noqa: N802
+        self, request: api.DownloadDocumentRequest, context: Any
+    ) -> AsyncIterator[api.DownloadDocumentResponse]:
+        application_id = request.name.split("/")[1]
+        sha256 = _id(request.name)
+        entry = await self._store.document_to_read(application_id, sha256, current_principal())
+        if request.read_offset >= entry.size_bytes:
+            # Nothing to read there; the description still says how large the document is.
+            yield api.DownloadDocumentResponse(document=document_message(entry))
+            return
+        chunks = self._documents.objects.read(sha256, request.read_offset, request.read_limit)
+        try:
+            first = await anext(chunks, None)
+        except ObjectNotFoundError:
+            raise NotFoundError(
+                f"{request.name}: its bytes are not stored (submitted before documents were kept)"
+            ) from None
+        yield api.DownloadDocumentResponse(document=document_message(entry))
+        if first is not None:
+            yield api.DownloadDocumentResponse(chunk=first)
+        async for chunk in chunks:
+            yield api.DownloadDocumentResponse(chunk=chunk)
+
+    async def GetDossier(  # noqa: N802
+        self, request: api.GetDossierRequest, context: Any
+    ) -> api.GetDossierResponse:
+        application_id = request.name.split("/")[1]
+        read_time = request.read_time.ToDatetime(UTC) if request.HasField("read_time") else None
+        view = await self._store.dossier(application_id, read_time, current_principal())
+        return api.GetDossierResponse(dossier=dossier_message(application_id, view))
 
     async def GetPermit(  # noqa: N802
         self, request: api.GetPermitRequest, context: Any

@@ -28,17 +28,25 @@ from ecopermit.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from ecopermit.domain.stages import AWAITING_APPLICANT_STAGES, DECIDED_STAGES, stage_name
+from ecopermit.domain.stages import (
+    AWAITING_APPLICANT_STAGES,
+    DECIDED_STAGES,
+    HEARING_STAGES,
+    stage_name,
+)
 from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
-from ecopermit.runtime.identity import Principal
+from ecopermit.runtime.identity import Principal, Role
 from ecopermit.services.applicants.models import (
     ApplicationRecord,
+    DossierEntryRecord,
     EnterpriseRecord,
     PermitRecord,
     StageTransitionRecord,
+    StoredDocumentRecord,
     WorkflowOutboxRecord,
 )
+from ecopermit.services.applicants.uploads import ReceivedFile
 from ecopermit.services.workflow_relay import Delivery
 from ecopermit.workflows import contract
 from ecopermit.workflows.rules_of_procedure import register
@@ -74,6 +82,30 @@ class ApplicationFilters:
 class ApplicationView:
     record: ApplicationRecord
     history: Sequence[StageTransitionRecord]
+    # The current version of each document.
+    documents: Sequence[DossierEntryRecord]
+
+
+@dataclass(frozen=True)
+class DossierView:
+    read_time: datetime
+    current: Sequence[DossierEntryRecord]
+    replaced: Sequence[DossierEntryRecord]
+
+
+def document_message(entry: DossierEntryRecord) -> pb.Document:
+    message = pb.Document(
+        kind=entry.kind,  # type: ignore[arg-type]
+        file_name=entry.file_name,
+        sha256=entry.sha256,
+        size_bytes=entry.size_bytes,
+        media_type=entry.media_type,
+        version=entry.version,
+    )
+    message.add_time.FromDatetime(entry.add_time)
+    if entry.replace_time is not None:
+        message.replace_time.FromDatetime(entry.replace_time)
+    return message
 
 
 def application_id_for(enterprise_bin: str, request_id: str) -> str:
@@ -81,13 +113,13 @@ def application_id_for(enterprise_bin: str, request_id: str) -> str:
 
 
 def _inputs_of(application: pb.Application) -> pb.Application:
-    """The fields the applicant supplies; stage, history and the rest are the system's."""
+    """The fields the applicant supplies and the content column keeps; the documents are kept
+    apart, by version, and stage, history and the rest are the system's."""
     return pb.Application(
         enterprise=application.enterprise,
         facility=application.facility,
         sector=application.sector,
         emission_sources=application.emission_sources,
-        documents=application.documents,
         efficiency_programme=application.efficiency_programme,
         transboundary_impact=application.transboundary_impact,
     )
@@ -181,6 +213,14 @@ class ApplicantStore:
                     )
                 )
                 await session.flush()
+                await _add_versions(
+                    session,
+                    application_id,
+                    enterprise_bin,
+                    application.documents,
+                    "application.documents",
+                    now,
+                )
                 registration = register(now, kazakhstan_calendar())
                 registered = (
                     f"submitted; registered on {registration.day.isoformat()} under the rules "
@@ -269,6 +309,14 @@ class ApplicantStore:
                 json_format.Parse(record.content, content)
                 _apply_amendment(content, amendment)
                 record.content = _as_json(content)
+                await _add_versions(
+                    session,
+                    application_id,
+                    record.enterprise_bin,
+                    amendment.documents,
+                    "documents",
+                    now,
+                )
                 record.update_time = now
                 session.add(record)
                 payload = {
@@ -419,6 +467,8 @@ class ApplicantStore:
             content = pb.Application()
             json_format.Parse(record.content, content)
             permit.efficiency_programme.extend(content.efficiency_programme)
+            dossier = await _dossier_at(session, application_id, now)
+            permit.dossier.extend(document_message(e) for e in dossier.current)
             issued_record = PermitRecord(
                 id=permit_id,
                 application_id=application_id,
@@ -446,6 +496,111 @@ class ApplicantStore:
         if record is None or not principal.sees_enterprise(record.enterprise_bin):
             raise NotFoundError(f"permits/{permit_id} not found")
         return record
+
+    async def check_uploader(self, enterprise_bin: str, principal: Principal) -> None:
+        """Refuses an upload for another enterprise, or an unregistered one, before a byte of
+        it is read."""
+        if not principal.sees_enterprise(enterprise_bin):
+            raise PermissionDeniedError("an applicant uploads for its own enterprise only")
+        async with self._sessions() as session:
+            if await session.get(EnterpriseRecord, enterprise_bin) is None:
+                raise FailedPreconditionError(
+                    f"enterprises/{enterprise_bin} is not registered; register it first"
+                )
+
+    async def record_upload(
+        self, enterprise_bin: str, file_name: str, received: ReceivedFile, principal: Principal
+    ) -> StoredDocumentRecord:
+        """Records that the enterprise uploaded these bytes, already in the object store
+        (check_uploader has admitted the caller); the same bytes again return the first
+        record."""
+        key = (enterprise_bin, received.sha256)
+        try:
+            async with self._sessions() as session, session.begin():
+                existing = await session.get(StoredDocumentRecord, key)
+                if existing is not None:
+                    return existing
+                record = StoredDocumentRecord(
+                    enterprise_bin=enterprise_bin,
+                    sha256=received.sha256,
+                    size_bytes=received.size_bytes,
+                    media_type=received.media_type,
+                    file_name=file_name,
+                    uploaded_by=principal.subject,
+                    create_time=utc_now(),
+                )
+                session.add(record)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            # A concurrent upload of the same bytes won the insert: answer with its record.
+            async with self._sessions() as session:
+                won = await session.get(StoredDocumentRecord, key)
+            assert won is not None
+            return won
+        return record
+
+    async def dossier(
+        self, application_id: str, read_time: datetime | None, principal: Principal
+    ) -> DossierView:
+        """The dossier as it stood at read_time (now when None). The public sees the dossier
+        published for the public hearing, as it stood then, and nothing before it is
+        published."""
+        async with self._sessions() as session:
+            record = await self._visible(session, application_id, principal)
+            moment = read_time or utc_now()
+            if principal.role is Role.PUBLIC:
+                published = await self._published_time(session, record.id)
+                if published is None:
+                    raise NotFoundError(
+                        f"applications/{application_id} has no documents published for a "
+                        "public hearing"
+                    )
+                moment = published
+            return await _dossier_at(session, application_id, moment)
+
+    async def document_to_read(
+        self, application_id: str, sha256: str, principal: Principal
+    ) -> DossierEntryRecord:
+        """The dossier entry with these bytes that the caller may read: any version for the
+        applicant and staff, one in the published dossier for the public."""
+        async with self._sessions() as session:
+            await self._visible(session, application_id, principal)
+            query = (
+                select(DossierEntryRecord)
+                .where(
+                    DossierEntryRecord.application_id == application_id,
+                    DossierEntryRecord.sha256 == sha256,
+                )
+                .order_by(col(DossierEntryRecord.id).desc())
+            )
+            if principal.role is Role.PUBLIC:
+                published = await self._published_time(session, application_id)
+                visible = (
+                    set()
+                    if published is None
+                    else {
+                        e.id
+                        for e in (await _dossier_at(session, application_id, published)).current
+                    }
+                )
+                query = query.where(col(DossierEntryRecord.id).in_(visible))
+            entry = (await session.exec(query)).first()
+        if entry is None:
+            raise NotFoundError(f"applications/{application_id}/documents/{sha256} not found")
+        return entry
+
+    async def _published_time(self, session: AsyncSession, application_id: str) -> datetime | None:
+        """When the application's documents were posted for its public hearing, if they were."""
+        published: datetime | None = (
+            await session.exec(
+                select(func.min(StageTransitionRecord.enter_time)).where(
+                    StageTransitionRecord.application_id == application_id,
+                    col(StageTransitionRecord.stage).in_(HEARING_STAGES),
+                )
+            )
+        ).one()
+        return published
 
     async def applications_by_stage(self) -> dict[str, int]:
         """How many applications are in each stage, by stage name."""
@@ -508,7 +663,33 @@ class ApplicantStore:
             .where(StageTransitionRecord.application_id == application_id)
             .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id))
         )
-        return ApplicationView(record, list(history.all()))
+        documents = await session.exec(
+            select(DossierEntryRecord)
+            .where(
+                DossierEntryRecord.application_id == application_id,
+                col(DossierEntryRecord.replace_time).is_(None),
+            )
+            .order_by(col(DossierEntryRecord.id))
+        )
+        return ApplicationView(record, list(history.all()), list(documents.all()))
+
+
+async def _dossier_at(session: AsyncSession, application_id: str, moment: datetime) -> DossierView:
+    entries = await session.exec(
+        select(DossierEntryRecord)
+        .where(
+            DossierEntryRecord.application_id == application_id,
+            col(DossierEntryRecord.add_time) <= moment,
+        )
+        .order_by(col(DossierEntryRecord.id))
+    )
+    current, replaced = [], []
+    for entry in entries.all():
+        if entry.replace_time is not None and entry.replace_time <= moment:
+            replaced.append(entry)
+        else:
+            current.append(entry)
+    return DossierView(moment, current, replaced)
 
 
 def _application_not_found(application_id: str) -> NotFoundError:
@@ -555,11 +736,81 @@ def _apply_amendment(content: pb.Application, amendment: pb.Application) -> None
     if amendment.efficiency_programme:
         del content.efficiency_programme[:]
         content.efficiency_programme.extend(amendment.efficiency_programme)
-    for document in amendment.documents:
-        kept = [
-            d
-            for d in content.documents
-            if (d.kind, d.file_name) != (document.kind, document.file_name)
-        ]
-        del content.documents[:]
-        content.documents.extend([*kept, document])
+
+
+async def _add_versions(
+    session: AsyncSession,
+    application_id: str,
+    enterprise_bin: str,
+    documents: Sequence[pb.Document],
+    field: str,
+    now: datetime,
+) -> None:
+    """Adds each document to the dossier: version 1 of a new kind and file name, the next
+    version of one already there (which is replaced from now), nothing for the same bytes
+    again. Each must cite an upload of the enterprise's own, by hash and size."""
+    cited = {d.sha256 for d in documents}
+    uploads = {
+        u.sha256: u
+        for u in (
+            await session.exec(
+                select(StoredDocumentRecord).where(
+                    StoredDocumentRecord.enterprise_bin == enterprise_bin,
+                    col(StoredDocumentRecord.sha256).in_(cited),
+                )
+            )
+        ).all()
+    }
+    violations = []
+    for index, document in enumerate(documents):
+        upload = uploads.get(document.sha256)
+        if upload is None:
+            violations.append(
+                FieldViolation(
+                    f"{field}[{index}].sha256",
+                    f"no document with this SHA-256 was uploaded for enterprises/"
+                    f"{enterprise_bin}; upload it first (UploadDocument)",
+                    "document.uploaded",
+                )
+            )
+        elif upload.size_bytes != document.size_bytes:
+            violations.append(
+                FieldViolation(
+                    f"{field}[{index}].size_bytes",
+                    f"the upload with this SHA-256 has {upload.size_bytes} bytes",
+                    "document.size_mismatch",
+                )
+            )
+    if violations:
+        raise InvalidArgumentError(violations)
+    current = {
+        (e.kind, e.file_name): e
+        for e in (
+            await session.exec(
+                select(DossierEntryRecord).where(
+                    DossierEntryRecord.application_id == application_id,
+                    col(DossierEntryRecord.replace_time).is_(None),
+                )
+            )
+        ).all()
+    }
+    for document in documents:
+        earlier = current.get((document.kind, document.file_name))
+        if earlier is not None and earlier.sha256 == document.sha256:
+            continue
+        if earlier is not None:
+            earlier.replace_time = now
+            session.add(earlier)
+        upload = uploads[document.sha256]
+        entry = DossierEntryRecord(
+            application_id=application_id,
+            kind=document.kind,
+            file_name=document.file_name,
+            version=earlier.version + 1 if earlier is not None else 1,
+            sha256=document.sha256,
+            size_bytes=upload.size_bytes,
+            media_type=upload.media_type,
+            add_time=now,
+        )
+        current[(document.kind, document.file_name)] = entry
+        session.add(entry)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecopermit.runtime import tracing
 from ecopermit.runtime.grpc.application_scope import application_named_by
 from ecopermit.runtime.settings import ServiceName, Settings
-from ecopermit.services.gateway import openapi
+from ecopermit.services.gateway import documents, openapi
 from ecopermit.services.gateway.http_rules import match
 from ecopermit.services.gateway.portal.routes import Portal
 from ecopermit.services.gateway.span_names import route_span_details
@@ -32,7 +32,7 @@ from ecopermit.services.gateway.transcoding import (
     transcoding_error_json,
 )
 
-# The largest JSON body the contract can need; uploads go elsewhere.
+# The largest JSON body the contract can need; uploads stream (gateway.documents).
 MAX_BODY_BYTES = 8 * 1024 * 1024
 _CALL_TIMEOUT_SECONDS = 30.0
 SECURITY_HEADERS = {
@@ -119,6 +119,14 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
         if found is None:
             return _error(404, 5, f"no RPC is bound to {request.method} {request.url.path}")
         binding, path_variables = found
+        metadata = []
+        if "authorization" in request.headers:
+            metadata.append(("authorization", request.headers["authorization"]))
+        channel = channels[binding.owner]
+        if binding.method.client_streaming:
+            return await documents.upload(request, channel, path_variables["parent"], metadata)
+        if binding.method.server_streaming:
+            return await documents.download(request, channel, path_variables["name"], metadata)
         try:
             raw = await _read_body(request)
             body = _json(raw) if binding.body else None
@@ -129,10 +137,7 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
             )
         except TranscodingError as error:
             return JSONResponse(transcoding_error_json(error), status_code=400)
-        metadata = []
-        if "authorization" in request.headers:
-            metadata.append(("authorization", request.headers["authorization"]))
-        call: grpc.aio.UnaryUnaryMultiCallable[Any, Any] = channels[binding.owner].unary_unary(
+        call: grpc.aio.UnaryUnaryMultiCallable[Any, Any] = channel.unary_unary(
             binding.grpc_path,
             request_serializer=lambda m: m.SerializeToString(),
             response_deserializer=response_class(binding).FromString,

@@ -141,6 +141,8 @@ def _operation(binding: HttpBinding, schemas: _Schemas) -> dict[str, Any]:
             },
         },
     }
+    if binding.method.client_streaming or binding.method.server_streaming:
+        return _with_document_bytes(operation, binding, schemas)
     path_fields = {v.field_path.split(".")[0] for v in binding.variables}
     if binding.body == "*":
         body_schema = schemas.message(request)
@@ -159,6 +161,54 @@ def _operation(binding: HttpBinding, schemas: _Schemas) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": body_schema}},
         }
+    return operation
+
+
+def _with_document_bytes(
+    operation: dict[str, Any], binding: HttpBinding, schemas: _Schemas
+) -> dict[str, Any]:
+    """The streaming RPCs as the gateway serves them (gateway.documents): an upload is a
+    multipart form, a download is the bytes themselves."""
+    if binding.method.client_streaming:
+        declaration = binding.method.input_type.fields_by_name["declaration"].message_type
+        assert declaration is not None
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["sha256", "size_bytes", "file"],
+                        "properties": {
+                            "sha256": schemas.field(declaration.fields_by_name["sha256"]),
+                            "size_bytes": {"type": "integer", "minimum": 1},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    },
+                    "encoding": {"file": {"contentType": "application/octet-stream"}},
+                }
+            },
+            "description": "The fields sha256 and size_bytes first, then the file.",
+        }
+        return operation
+    operation["parameters"] += [
+        {
+            "name": "disposition",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["attachment", "inline"]},
+            "description": "inline to show the document in the browser (a PDF, an image).",
+        },
+        {
+            "name": "Range",
+            "in": "header",
+            "schema": {"type": "string", "pattern": r"^bytes=\d*-\d*$"},
+            "description": "One byte range, e.g. bytes=0-1023; answered with 206.",
+        },
+    ]
+    binary = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    operation["responses"]["200"] = {"description": "The document's bytes", "content": binary}
+    operation["responses"]["206"] = {"description": "The range asked for", "content": binary}
+    operation["responses"]["416"] = {"description": "The range lies outside the document"}
     return operation
 
 

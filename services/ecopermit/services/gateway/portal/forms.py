@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -36,26 +35,30 @@ class FormError(ValueError):
 
 @dataclass(frozen=True)
 class Upload:
+    """A file of the form, as the browser sent it: its field, name, hash and size. The bytes
+    stay in the form's spooled file until they are uploaded."""
+
     field: str
     file_name: str
-    content: bytes
+    sha256: str
+    size_bytes: int
 
 
 def document_of(kind: int, upload: Upload) -> pb.Document:
-    """The document's record: name, SHA-256 and size; the bytes themselves are not kept here."""
+    """The document as the application cites it: kind, name, SHA-256 and size."""
     name = PurePath(upload.file_name).name
     if PurePath(name).suffix.lower() not in ALLOWED_SUFFIXES:
         allowed = ", ".join(sorted(ALLOWED_SUFFIXES))
         raise FormError(f"{name}: only {allowed} files are accepted")
-    if not upload.content:
+    if not upload.size_bytes:
         raise FormError(f"{name} is empty")
-    if len(upload.content) > MAX_UPLOAD_BYTES:
+    if upload.size_bytes > MAX_UPLOAD_BYTES:
         raise FormError(f"{name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     return pb.Document(
         kind=kind,  # type: ignore[arg-type]
         file_name=name,
-        sha256=hashlib.sha256(upload.content).hexdigest(),
-        size_bytes=len(upload.content),
+        sha256=upload.sha256,
+        size_bytes=upload.size_bytes,
     )
 
 

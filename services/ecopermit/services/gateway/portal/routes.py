@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
 from ecopermit.runtime import tracing
+from ecopermit.runtime.document_upload import upload_requests
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
@@ -317,6 +319,7 @@ class Portal:
         uploads = await _uploads(form)
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
         application = forms.application_of(fields, me.enterprise_bin, uploads)
+        await self._store_files(form, me.enterprise_bin, application.documents, md)
         request_id = fields.get("request_id") or str(uuid.uuid4())
         submitted = await self.applicants.SubmitApplication(
             applicants_api.SubmitApplicationRequest(request_id=request_id, application=application),
@@ -360,7 +363,9 @@ class Portal:
 
     async def amend(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         name = f"applications/{request.path_params['id']}"
+        assert me.enterprise_bin is not None
         documents = forms.documents_of(await _uploads(form))
+        await self._store_files(form, me.enterprise_bin, documents, md)
         await self.applicants.AmendApplication(
             applicants_api.AmendApplicationRequest(
                 name=name,
@@ -372,6 +377,24 @@ class Portal:
             metadata=md,
         )
         return RedirectResponse(f"/portal/{name}", status_code=303)
+
+    async def _store_files(
+        self, form: Any, enterprise_bin: str, documents: Sequence[applicants_pb.Document], md: Any
+    ) -> None:
+        """Uploads the form's files, streamed from the form's spooled copies, before the
+        application that cites them."""
+        files = [v for _, v in form.multi_items() if isinstance(v, UploadFile) and v.filename]
+        for document, upload in zip(documents, files, strict=True):
+            await upload.seek(0)
+            declaration = applicants_api.DocumentUpload(
+                parent=f"enterprises/{enterprise_bin}",
+                file_name=document.file_name,
+                sha256=document.sha256,
+                size_bytes=document.size_bytes,
+            )
+            await self.applicants.UploadDocument(
+                upload_requests(declaration, _spooled_chunks(upload)), metadata=md
+            )
 
     async def permit(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         permit_id = request.path_params["id"]
@@ -748,12 +771,24 @@ def _too_big(request: Request, limit: int) -> str:
     return ""
 
 
+_SPOOL_CHUNK_BYTES = 256 * 1024
+
+
+async def _spooled_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(_SPOOL_CHUNK_BYTES):
+        yield chunk
+
+
 async def _uploads(form: Any) -> list[forms.Upload]:
+    """The form's files by hash and size, read from their spooled copies a chunk at a time."""
     uploads = []
     for key, value in form.multi_items():
         if isinstance(value, UploadFile) and value.filename:
-            content = await value.read(forms.MAX_UPLOAD_BYTES + 1)
-            uploads.append(forms.Upload(key, value.filename, content))
+            digest, size = hashlib.sha256(), 0
+            async for chunk in _spooled_chunks(value):
+                digest.update(chunk)
+                size += len(chunk)
+            uploads.append(forms.Upload(key, value.filename, digest.hexdigest(), size))
     return uploads
 
 

@@ -1,0 +1,126 @@
+"""The dossier through the gateway, as a browser or an enterprise's own system meets it: a
+multipart upload streamed to the service, the document read back with its type, a safe file
+name and byte ranges (a PDF viewer's requests)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from typing import Any
+
+import httpx
+
+from ecopermit.runtime.identity import Role
+from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.services.gateway.documents import content_disposition
+from tests.conftest import ENTERPRISE_BIN
+from tests.test_dossier import pdf_of_size
+from tests.test_gateway import application_json, bearer, enterprise_json, gateway
+
+__all__ = ["gateway"]  # the fixture, served here too
+
+UPLOAD = f"/v1/enterprises/{ENTERPRISE_BIN}/documents:upload"
+
+
+def form(content: bytes) -> dict[str, str]:
+    return {"sha256": hashlib.sha256(content).hexdigest(), "size_bytes": str(len(content))}
+
+
+async def submitted_with(
+    gateway: httpx.AsyncClient, owner: dict[str, str], stored: dict[str, Any]
+) -> dict[str, Any]:
+    application = application_json(ENTERPRISE_BIN)
+    application["documents"] = [
+        {
+            "kind": "DOCUMENT_KIND_PROJECT_DOCUMENTATION",
+            "fileName": stored["fileName"],
+            "sha256": stored["sha256"],
+            "sizeBytes": stored["sizeBytes"],
+        }
+    ]
+    submission = {"requestId": str(uuid.uuid4()), "application": application}
+    response = await gateway.post("/v1/applications:submit", json=submission, headers=owner)
+    assert response.status_code == 200, response.text
+    submitted: dict[str, Any] = response.json()["application"]
+    return submitted
+
+
+async def test_twenty_mebibytes_uploaded_through_the_gateway_come_back_byte_for_byte(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    reviewer = bearer(issuer, Role.REVIEWER, "rustam")
+    await gateway.post("/v1/enterprises", json=enterprise_json(ENTERPRISE_BIN), headers=owner)
+    content = pdf_of_size("project documentation", 20 * 1024 * 1024)
+    file_name = 'Проект "ТЭЦ-2"; том 1.pdf'
+    uploaded = await gateway.post(
+        UPLOAD,
+        data=form(content),
+        files={"file": (file_name, io.BytesIO(content), "application/pdf")},
+        headers=owner,
+        timeout=120,
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    stored = uploaded.json()["document"]
+    assert stored["sha256"] == hashlib.sha256(content).hexdigest()
+    assert (stored["sizeBytes"], stored["mediaType"]) == (str(len(content)), "application/pdf")
+    application = await submitted_with(gateway, owner, stored)
+    url = f"/v1/{application['name']}/documents/{stored['sha256']}:download"
+
+    whole = await gateway.get(url, headers=reviewer, timeout=120)
+    assert whole.status_code == 200, whole.text
+    assert whole.content == content
+    assert whole.headers["content-type"] == "application/pdf"
+    assert whole.headers["content-length"] == str(len(content))
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["content-disposition"] == content_disposition(file_name, inline=False)
+    assert whole.headers["x-content-type-options"] == "nosniff"
+
+    viewed = await gateway.get(
+        url, params={"disposition": "inline"}, headers={**reviewer, "range": "bytes=100-199"}
+    )
+    assert viewed.status_code == 206
+    assert viewed.content == content[100:200]
+    assert viewed.headers["content-range"] == f"bytes 100-199/{len(content)}"
+    assert viewed.headers["content-disposition"].startswith("inline;")
+    tail = await gateway.get(url, headers={**owner, "range": "bytes=-10"})
+    assert (tail.status_code, tail.content) == (206, content[-10:])
+    start = await gateway.get(url, headers={**owner, "range": "bytes=0-3"})
+    assert (start.status_code, start.content) == (206, b"%PDF")
+    past = await gateway.get(url, headers={**owner, "range": f"bytes={len(content)}-"})
+    assert past.status_code == 416
+    assert past.headers["content-range"] == f"bytes */{len(content)}"
+
+
+async def test_an_upload_that_is_not_its_declared_self_is_refused_with_the_field(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    await gateway.post("/v1/enterprises", json=enterprise_json(ENTERPRISE_BIN), headers=owner)
+    content = pdf_of_size("standards", 300_000)
+    wrong = {**form(content), "sha256": hashlib.sha256(b"something else").hexdigest()}
+    mismatch = await gateway.post(
+        UPLOAD, data=wrong, files={"file": ("standards.pdf", content)}, headers=owner
+    )
+    assert mismatch.status_code == 400
+    [violation] = mismatch.json()["details"][0]["fieldViolations"]
+    assert violation["field"] == "declaration.sha256"
+
+    as_json = await gateway.post(UPLOAD, json={"sha256": "0" * 64}, headers=owner)
+    assert as_json.status_code == 415
+    assert as_json.json()["code"] == 3
+    file_first = await gateway.post(UPLOAD, files={"file": ("a.pdf", content)}, headers=owner)
+    assert file_first.status_code == 400
+    assert "sha256" in file_first.json()["message"]
+
+
+def test_a_download_names_its_file_safely_for_every_client() -> None:
+    header = content_disposition('Проект "ТЭЦ-2"; том\\1.pdf', inline=False)
+    plain, encoded = header.split("; filename*=")
+    # Old clients get ASCII with nothing that could end the quoted name or the header.
+    assert plain == 'attachment; filename="______ ____-2__ ____1.pdf"'
+    assert encoded == (
+        "UTF-8''%D0%9F%D1%80%D0%BE%D0%B5%D0%BA%D1%82%20%22%D0%A2%D0%AD%D0%A6-2%22%3B%20"
+        "%D1%82%D0%BE%D0%BC%5C1.pdf"
+    )
