@@ -181,6 +181,16 @@ def test_only_the_gateway_is_reachable_and_services_only_from_gateway_and_worker
             {"app.kubernetes.io/name": "temporal"}, {"kubernetes.io/metadata.name": "temporal"}
         )
         assert allowed(temporal, "postgresql", 5432)
+    # Only the applicants service, which keeps the dossier, reaches the object store.
+    object_store = Peer({"app": "s3"}, {"kubernetes.io/metadata.name": "storage"})
+    for component in COMPONENTS:
+        reaches_store = connection_allowed(policies, pods[component], object_store, 443, namespace)
+        assert reaches_store == (component == "applicants"), component
+    if "minio" in pods:  # the dev overlay's own store
+        for component in COMPONENTS:
+            assert allowed(pods[component], "minio", 9000) == (component == "applicants")
+        assert allowed(pods["minio-bucket"], "minio", 9000)
+        assert not allowed(stranger_here, "minio", 9000)
     for component in COMPONENTS:
         assert allowed(pods[component], "otel-collector", 4317), component
     assert not allowed(outsider, "otel-collector", 4317)
@@ -318,6 +328,15 @@ def test_every_process_gets_production_settings_ecopermit_accepts(
             assert service_port["port"] == int(port)
         collector = settings.otlp_endpoint.removeprefix("http://").partition(":")[0]
         assert named(objects, "Service", collector)
+        # Document bytes go to object storage, never to the pod's ephemeral disk.
+        assert settings.document_store.value == "s3"
+        assert settings.s3_bucket and settings.s3_endpoint_url.startswith(("http://", "https://"))
+        if overlay == "dev":
+            store, _, port = settings.s3_endpoint_url.removeprefix("http://").partition(":")
+            (store_port,) = named(objects, "Service", store)["spec"]["ports"]
+            assert store_port["port"] == int(port)
+            bucket_job = named(objects, "Job", "minio-bucket")
+            assert settings.s3_bucket in str(bucket_job["spec"]["template"]["spec"])
 
 
 @every_overlay

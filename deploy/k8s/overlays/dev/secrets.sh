@@ -8,6 +8,7 @@ random_key() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n'; }
 
 password=$(random_key)
 token_secret=$(random_key)
+object_store_key=$(random_key)
 
 secret() {  # secret NAMESPACE NAME KEY=VALUE...
   local namespace=$1 name=$2
@@ -26,3 +27,5 @@ for service in applicants reviews inspections; do
     "url=postgresql+asyncpg://ecopermit:$password@postgresql:5432/$service"
 done
 secret ecopermit-dev ecopermit-token "secret=$token_secret"
+secret ecopermit-dev ecopermit-object-store "access-key-id=ecopermit" \
+  "secret-access-key=$object_store_key"
