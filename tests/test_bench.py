@@ -89,7 +89,7 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
     output = tmp_path / "out"
     command = [
         *(sys.executable, "-m", "ecopermit", "bench", "--n", "3", "--day-seconds", "0.05"),
-        *("--requests", "40", "--concurrency", "4", "--lag-samples", "3"),
+        *("--requests", "40", "--concurrency", "4", "--lag-samples", "3", "--upload-mib", "2"),
         *("--output-dir", str(output)),
     ]
     finished = await asyncio.to_thread(
@@ -131,6 +131,13 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
     # 3: every probe saw the completeness check give way to the technical review.
     assert report["visibility"]["lag_seconds"]["count"] == 3
     assert report["visibility"]["stages_seen"] == {"state_expertise": 3}
+    # 5: the upload streamed whole through the gateway, its memory sampled before and during.
+    upload = report["upload"]
+    assert upload["upload_bytes"] == 2 * 1024 * 1024
+    assert 0 < upload["gateway_rss_before_mib"] <= upload["gateway_rss_peak_mib"]
+    assert report["upload_rise_ratio"] == pytest.approx(
+        report["upload_rise_mib"] * 1024 * 1024 / upload["upload_bytes"]
+    )
     markdown = (output / "bench.md").read_text()
     assert "| bare workflows, same steps | 3 |" in markdown
     assert "| SubmitApplication |" in markdown

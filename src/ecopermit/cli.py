@@ -238,6 +238,12 @@ def bench(
     lag_samples: Annotated[
         int, typer.Option(help="Completed tasks timed for the visibility lag.", min=1)
     ] = 50,
+    upload_mib: Annotated[
+        int,
+        typer.Option(
+            help="MiB of the document streamed through the gateway for its memory.", min=1
+        ),
+    ] = 20,
     timeout: Annotated[
         float | None,
         typer.Option(
@@ -257,6 +263,8 @@ def bench(
     2. SubmitApplication and GetApplication against a bare gRPC echo server.
     3. The lag from CompleteTask returning to the new stage showing.
     4. Run 1 again with no span exported.
+    5. The gateway's memory while one large document streams through its upload route,
+       against its own size just before.
 
     Writes bench.json and bench.md. At the default 1000 on two cores this takes about 70
     minutes; try --n 100 first. A running `ecopermit up` is neither used nor disturbed.
@@ -270,6 +278,7 @@ def bench(
         requests=requests,
         concurrency=concurrency,
         lag_samples=lag_samples,
+        upload_mib=upload_mib,
         timeout_seconds=timeout if timeout is not None else 600 + 6 * n,
     )
     report = asyncio.run(run_bench(options, console))

@@ -51,7 +51,7 @@ class ApiComparison:
 
 
 @dataclass
-class _Applicant:
+class BenchApplicant:
     """One enterprise of the data set that submits complete applications, and its token."""
 
     pending: Pending
@@ -67,9 +67,9 @@ def _bearer(issuer: TokenIssuer, principal: Principal) -> Metadata:
     return (("authorization", f"Bearer {issuer.mint(principal)}"),)
 
 
-async def _registered_applicant(
+async def registered_applicant(
     settings: Settings, stub: applicant_service_pb2_grpc.ApplicantServiceStub
-) -> _Applicant:
+) -> BenchApplicant:
     # The first that nobody returns, refuses or withdraws: its completeness check just passes.
     pending = next(p for p in pending_applications() if not p.missing and p.expected == "approved")
     issuer = TokenIssuer.from_settings(settings)
@@ -81,7 +81,7 @@ async def _registered_applicant(
         )
     # Every submission cites the same documents, uploaded once here.
     await upload_documents(stub, pending, pending.sent_documents(), metadata)
-    return _Applicant(pending, metadata)
+    return BenchApplicant(pending, metadata)
 
 
 @contextlib.asynccontextmanager
@@ -103,7 +103,7 @@ async def compare_with_echo(
     afterwards), `requests` each at `concurrency`, then the same sizes against the echo."""
     async with service_channel(settings, ServiceName.APPLICANTS) as channel:
         stub = applicant_service_pb2_grpc.ApplicantServiceStub(channel)
-        applicant = await _registered_applicant(settings, stub)
+        applicant = await registered_applicant(settings, stub)
         sample = applicant.submission()
         submitted = await stub.SubmitApplication(sample, metadata=applicant.metadata)
         read = applicants_api.GetApplicationRequest(name=submitted.application.name)
@@ -172,7 +172,7 @@ async def visibility_lag(settings: Settings, samples: int) -> VisibilityLag:
     ):
         applicants = applicant_service_pb2_grpc.ApplicantServiceStub(applicants_channel)
         reviews = review_service_pb2_grpc.ReviewServiceStub(reviews_channel)
-        applicant = await _registered_applicant(settings, applicants)
+        applicant = await registered_applicant(settings, applicants)
         for _ in range(samples):
             lag, stage = await _probe_once(applicants, reviews, applicant, reviewer)
             lags.append(lag)
@@ -183,7 +183,7 @@ async def visibility_lag(settings: Settings, samples: int) -> VisibilityLag:
 async def _probe_once(
     applicants: applicant_service_pb2_grpc.ApplicantServiceStub,
     reviews: review_service_pb2_grpc.ReviewServiceStub,
-    applicant: _Applicant,
+    applicant: BenchApplicant,
     reviewer: Metadata,
 ) -> tuple[float, int]:
     """Seconds from CompleteTask returning until the application leaves its completeness

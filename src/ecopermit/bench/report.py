@@ -13,6 +13,7 @@ import psutil
 from ecopermit.bench.api import ApiComparison, VisibilityLag
 from ecopermit.bench.latency import Latency
 from ecopermit.bench.pipeline import BareRun, PipelineRun
+from ecopermit.bench.upload_memory import UploadMemory
 
 
 def machine() -> dict[str, str | int | float]:
@@ -33,6 +34,7 @@ class BenchReport:
     bare: BareRun
     api: list[ApiComparison]
     visibility: VisibilityLag
+    upload: UploadMemory
     machine: dict[str, str | int | float] = field(default_factory=machine)
 
     @property
@@ -49,6 +51,8 @@ class BenchReport:
         document = asdict(self) | {
             "pipeline_ratio": self.pipeline_ratio,
             "tracing_cost": self.tracing_cost,
+            "upload_rise_mib": self.upload.rise_mib,
+            "upload_rise_ratio": self.upload.rise_ratio,
         }
         return json.dumps(document, indent=2)
 
@@ -120,6 +124,16 @@ class BenchReport:
             "",
             f"**4. Tracing cost**: tracing off carries {self.tracing_cost:.2f}× the applications"
             " per second of tracing on.",
+            "",
+            "**5. Upload memory** (one document streamed through the gateway's multipart route to"
+            " the applicant service, beside the gateway's own size just before)",
+            "",
+            "| upload MiB | seconds | gateway RSS before MiB | peak MiB | rise MiB"
+            " | rise ÷ upload |",
+            "|---:|---:|---:|---:|---:|---:|",
+            f"| {self.upload.upload_bytes / 2**20:.0f} | {self.upload.seconds:.1f} |"
+            f" {self.upload.gateway_rss_before_mib:.1f} | {self.upload.gateway_rss_peak_mib:.1f} |"
+            f" {self.upload.rise_mib:.1f} | {self.upload.rise_ratio:.3f} |",
         ]
         return "\n".join(lines) + "\n"
 

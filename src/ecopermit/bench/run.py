@@ -12,6 +12,7 @@ from ecopermit.bench.api import compare_with_echo, visibility_lag
 from ecopermit.bench.pipeline import carry_pipeline, run_bare
 from ecopermit.bench.report import BenchReport
 from ecopermit.bench.stacks import bench_stack
+from ecopermit.bench.upload_memory import gateway_upload_memory
 from ecopermit.demo.dataset import scaled_applications
 
 
@@ -23,12 +24,13 @@ class BenchOptions:
     concurrency: int
     lag_samples: int
     timeout_seconds: float
+    upload_mib: int
 
     def command(self) -> str:
         return (
             f"ecopermit bench --n {self.applications} --day-seconds {self.day_seconds}"
             f" --requests {self.requests} --concurrency {self.concurrency}"
-            f" --lag-samples {self.lag_samples}"
+            f" --lag-samples {self.lag_samples} --upload-mib {self.upload_mib}"
         )
 
 
@@ -46,6 +48,10 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
                 f"2. gRPC: {options.requests} requests a method at {options.concurrency} at once"
             ):
                 api = await compare_with_echo(stack.settings, options.requests, options.concurrency)
+            with console.status(f"5. upload memory: {options.upload_mib} MiB through the gateway"):
+                upload = await gateway_upload_memory(
+                    stack.settings, stack.up.pid, options.upload_mib * 1024 * 1024
+                )
         console.rule("Stack with tracing off")
         async with bench_stack(work / "untraced", options.day_seconds, tracing=False) as stack:
             console.print(f"4. pipeline: {len(pending)} applications, tracing off")
@@ -61,4 +67,5 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
         bare=bare,
         api=api,
         visibility=lag,
+        upload=upload,
     )
