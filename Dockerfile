@@ -14,6 +14,11 @@ WORKDIR /src
 # The environment has no pip of its own: the build stage's pip installs into it, so the final
 # image carries no installer.
 RUN python -m venv --without-pip /opt/ecopermit
+# The permit certificate is set in DejaVu Sans, which covers every Kazakh letter; the final
+# stage copies the fonts rather than running a package manager.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY src src
 COPY services services
@@ -33,6 +38,7 @@ RUN python -m pip uninstall --yes --quiet pip setuptools wheel \
     && useradd --system --uid 10001 --gid ecopermit --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin ecopermit
 COPY --from=build /opt/ecopermit /opt/ecopermit
+COPY --from=build /usr/share/fonts/truetype/dejavu /usr/share/fonts/truetype/dejavu
 # Kubernetes mounts an emptyDir at /tmp; nothing else is written.
 ENV PATH=/opt/ecopermit/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \

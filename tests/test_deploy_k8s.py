@@ -330,7 +330,8 @@ def test_every_process_gets_production_settings_ecopermit_accepts(
         assert named(objects, "Service", collector)
         # Document bytes go to object storage, never to the pod's ephemeral disk.
         assert settings.document_store.value == "s3"
-        assert settings.s3_bucket and settings.s3_endpoint_url.startswith(("http://", "https://"))
+        assert settings.s3_bucket
+        assert settings.s3_endpoint_url.startswith(("http://", "https://"))
         if overlay == "dev":
             store, _, port = settings.s3_endpoint_url.removeprefix("http://").partition(":")
             (store_port,) = named(objects, "Service", store)["spec"]["ports"]

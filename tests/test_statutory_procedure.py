@@ -393,7 +393,9 @@ async def test_a_resubmitted_application_gets_a_new_five_day_check(procedure: St
     # The statute knows "accepted" or "not accepted": no clock stops.
     assert returned.clock_running
     assert returned.deadline is None
-    await app.environment.sleep(timedelta(days=9))  # the applicant takes its time
+    # The applicant takes its time: three weeks, past the first check's due day whatever the
+    # weekday and holidays the run starts on (nine days once ended exactly on it).
+    await app.environment.sleep(timedelta(days=21))
     services.documents = list(ALL_DOCUMENTS)
     await app.answer("Waste programme added.")
     await app.until("opened a second check", lambda s: len(services.tasks_of(1)) == 2)
