@@ -12,7 +12,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko_certvalidator import ValidationContext
 
 from ecopermit.runtime.esign.identity import SignerIdentity, identity_of
 from ecopermit.runtime.esign.verification import RevocationMode, TrustStore
@@ -69,12 +68,8 @@ async def verify_pdf(
     (embedded,) = signatures
     status = await async_validate_pdf_signature(
         embedded,
-        signer_validation_context=ValidationContext(
-            trust_roots=list(trust.roots),
-            other_certs=list(trust.intermediates),
-            crls=list(trust.crls),
-            allow_fetching=fetch_revocation,
-            revocation_mode=revocation_mode.value,
+        signer_validation_context=trust.validation_context(
+            revocation_mode, fetch_revocation=fetch_revocation
         ),
         key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
     )

@@ -94,6 +94,24 @@ class TrustStore:
             crls=tuple(asn1_crl.CertificateList.load(d) for d in _ders(crl_dir, "X509 CRL")),
         )
 
+    def validation_context(
+        self,
+        revocation_mode: RevocationMode,
+        *,
+        fetch_revocation: bool,
+        moment: dt.datetime | None = None,
+    ) -> ValidationContext:
+        """What pyhanko-certvalidator checks a signer's certificate against (at `moment`,
+        default now)."""
+        return ValidationContext(
+            trust_roots=list(self.roots),
+            other_certs=list(self.intermediates),
+            crls=list(self.crls),
+            allow_fetching=fetch_revocation,
+            revocation_mode=revocation_mode.value,
+            moment=moment,
+        )
+
 
 def _ders(directory: Path, pem_label: str) -> Iterable[bytes]:
     """The DER of every file in `directory`, PEM or DER, in name order."""
@@ -145,13 +163,8 @@ class SignatureVerifier:
         status = await async_validate_detached_cms(
             content,
             signed_data,
-            signer_validation_context=ValidationContext(
-                trust_roots=list(self._trust.roots),
-                other_certs=list(self._trust.intermediates),
-                crls=list(self._trust.crls),
-                allow_fetching=self._fetch_revocation,
-                revocation_mode=self._revocation_mode.value,
-                moment=moment,
+            signer_validation_context=self._trust.validation_context(
+                self._revocation_mode, fetch_revocation=self._fetch_revocation, moment=moment
             ),
             key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
         )
