@@ -267,7 +267,7 @@ class ApplicantStore:
         query = query.order_by(col(ApplicationRecord.create_time), col(ApplicationRecord.id))
         async with self._sessions() as session:
             records = list((await session.exec(query.limit(page_size + 1))).all())
-            views = [await self._view(session, r.id) for r in records[:page_size]]
+            views = await _views(session, records[:page_size])
         if len(records) <= page_size:
             return views, ""
         last = records[page_size - 1]
@@ -658,20 +658,43 @@ class ApplicantStore:
         record = await session.get(ApplicationRecord, application_id)
         if record is None:
             raise _application_not_found(application_id)
-        history = await session.exec(
-            select(StageTransitionRecord)
-            .where(StageTransitionRecord.application_id == application_id)
-            .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id))
+        (view,) = await _views(session, [record])
+        return view
+
+
+async def _views(
+    session: AsyncSession, records: Sequence[ApplicationRecord]
+) -> list[ApplicationView]:
+    """The applications with their stage histories and current documents: one query for
+    each, whatever the number of applications (a page of ListApplications)."""
+    ids = [r.id for r in records]
+    history = await session.exec(
+        select(StageTransitionRecord)
+        .where(col(StageTransitionRecord.application_id).in_(ids))
+        .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id))
+    )
+    histories: dict[str, list[StageTransitionRecord]] = {i: [] for i in ids}
+    for transition in history.all():
+        histories[transition.application_id].append(transition)
+    documents: dict[str, list[DossierEntryRecord]] = {i: [] for i in ids}
+    for entry in await _current_entries(session, ids):
+        documents[entry.application_id].append(entry)
+    return [ApplicationView(r, histories[r.id], documents[r.id]) for r in records]
+
+
+async def _current_entries(
+    session: AsyncSession, application_ids: Sequence[str]
+) -> Sequence[DossierEntryRecord]:
+    """The current version of every document of these applications, in the order added."""
+    entries = await session.exec(
+        select(DossierEntryRecord)
+        .where(
+            col(DossierEntryRecord.application_id).in_(application_ids),
+            col(DossierEntryRecord.replace_time).is_(None),
         )
-        documents = await session.exec(
-            select(DossierEntryRecord)
-            .where(
-                DossierEntryRecord.application_id == application_id,
-                col(DossierEntryRecord.replace_time).is_(None),
-            )
-            .order_by(col(DossierEntryRecord.id))
-        )
-        return ApplicationView(record, list(history.all()), list(documents.all()))
+        .order_by(col(DossierEntryRecord.id))
+    )
+    return entries.all()
 
 
 async def _dossier_at(session: AsyncSession, application_id: str, moment: datetime) -> DossierView:
@@ -783,17 +806,7 @@ async def _add_versions(
             )
     if violations:
         raise InvalidArgumentError(violations)
-    current = {
-        (e.kind, e.file_name): e
-        for e in (
-            await session.exec(
-                select(DossierEntryRecord).where(
-                    DossierEntryRecord.application_id == application_id,
-                    col(DossierEntryRecord.replace_time).is_(None),
-                )
-            )
-        ).all()
-    }
+    current = {(e.kind, e.file_name): e for e in await _current_entries(session, [application_id])}
     for document in documents:
         earlier = current.get((document.kind, document.file_name))
         if earlier is not None and earlier.sha256 == document.sha256:
