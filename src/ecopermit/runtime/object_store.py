@@ -12,6 +12,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -67,8 +68,7 @@ class FileObjectStore:
         # whole or not at all, and never replaces a file that is already there.
         staged = target.with_name(f".{sha256}.{os.getpid()}.{id(source)}")
         with source.open("rb") as reading, staged.open("wb") as writing:
-            while chunk := reading.read(READ_CHUNK_BYTES * 4):
-                writing.write(chunk)
+            shutil.copyfileobj(reading, writing, READ_CHUNK_BYTES * 4)
             writing.flush()
             os.fsync(writing.fileno())
         staged.chmod(0o444)

@@ -136,20 +136,18 @@ class DocumentStorage:
     max_bytes: int
 
 
+def _declaration_out_of_place(description: str) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        [FieldViolation("declaration", description, "upload.declaration_first")]
+    )
+
+
 async def _upload_chunks(
     requests: AsyncIterator[api.UploadDocumentRequest],
 ) -> AsyncIterator[bytes]:
     async for request in requests:
         if request.WhichOneof("content") != "chunk":
-            raise InvalidArgumentError(
-                [
-                    FieldViolation(
-                        "declaration",
-                        "only the first message declares the file",
-                        "upload.declaration_first",
-                    )
-                ]
-            )
+            raise _declaration_out_of_place("only the first message declares the file")
         yield request.chunk
 
 
@@ -239,15 +237,7 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     ) -> api.UploadDocumentResponse:
         first = await anext(aiter(requests), None)
         if first is None or first.WhichOneof("content") != "declaration":
-            raise InvalidArgumentError(
-                [
-                    FieldViolation(
-                        "declaration",
-                        "the first message must declare the file",
-                        "upload.declaration_first",
-                    )
-                ]
-            )
+            raise _declaration_out_of_place("the first message must declare the file")
         declaration = first.declaration
         enterprise_bin = _id(declaration.parent)
         principal = current_principal()
@@ -257,7 +247,10 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
             declaration, _upload_chunks(requests), storage.spool_dir, storage.max_bytes
         )
         try:
-            await storage.objects.put(received.sha256, received.path)
+            # Idempotent by hash: bytes already kept (this or another enterprise's upload)
+            # are not written again.
+            if not await storage.objects.contains(received.sha256):
+                await storage.objects.put(received.sha256, received.path)
         finally:
             received.path.unlink(missing_ok=True)
         record = await self._store.record_upload(
