@@ -210,7 +210,7 @@ def render_certificate(facts: CertificateFacts, font_dir: Path = FONT_DIR) -> by
         story += [
             Paragraph(
                 f"{_date(m.due_date)} — {m.source_id} "
-                f"{_POLLUTANT_NAMES.get(m.pollutant, '') if m.pollutant else ''}: {m.description}",
+                f"{_POLLUTANT_NAMES.get(m.pollutant, '')}: {m.description}",
                 body,
             )
             for m in permit.efficiency_programme

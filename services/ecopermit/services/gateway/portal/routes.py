@@ -383,8 +383,7 @@ class Portal:
     ) -> None:
         """Uploads the form's files, streamed from the form's spooled copies, before the
         application that cites them."""
-        files = [v for _, v in form.multi_items() if isinstance(v, UploadFile) and v.filename]
-        for document, upload in zip(documents, files, strict=True):
+        for document, (_, upload) in zip(documents, _files(form), strict=True):
             await upload.seek(0)
             declaration = applicants_api.DocumentUpload(
                 parent=f"enterprises/{enterprise_bin}",
@@ -779,16 +778,25 @@ async def _spooled_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
+def _files(form: Any) -> list[tuple[str, UploadFile]]:
+    """The form's chosen files with their field names, in form order: what _uploads hashes
+    and _store_files sends, so the two always pair up."""
+    return [
+        (key, value)
+        for key, value in form.multi_items()
+        if isinstance(value, UploadFile) and value.filename
+    ]
+
+
 async def _uploads(form: Any) -> list[forms.Upload]:
     """The form's files by hash and size, read from their spooled copies a chunk at a time."""
     uploads = []
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile) and value.filename:
-            digest, size = hashlib.sha256(), 0
-            async for chunk in _spooled_chunks(value):
-                digest.update(chunk)
-                size += len(chunk)
-            uploads.append(forms.Upload(key, value.filename, digest.hexdigest(), size))
+    for key, upload in _files(form):
+        digest, size = hashlib.sha256(), 0
+        async for chunk in _spooled_chunks(upload):
+            digest.update(chunk)
+            size += len(chunk)
+        uploads.append(forms.Upload(key, str(upload.filename), digest.hexdigest(), size))
     return uploads
 
 
