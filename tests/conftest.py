@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from ecopermit.bench.stacks import free_port
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.esign.local_authority import LocalAuthority
 from ecopermit.runtime.grpc.server import RunningServer, ServiceRegistration, start_server
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, get_settings
@@ -189,3 +190,9 @@ def stack_environment(tmp_path: Path) -> dict[str, str]:
         "ECOPERMIT_GATEWAY_PORT": str(free_port()),
         "ECOPERMIT_WORKFLOW_RELAY_INTERVAL_SECONDS": "0.2",
     }
+
+
+@pytest.fixture(scope="module")
+def local_authority(tmp_path_factory: pytest.TempPathFactory) -> LocalAuthority:
+    """A certification authority shaped like NCA RK's, and the trust store naming it."""
+    return LocalAuthority.in_directory(tmp_path_factory.mktemp("esign"))

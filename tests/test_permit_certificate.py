@@ -10,14 +10,12 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.type.date_pb2 import Date
 
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.runtime.esign.local_authority import LocalAuthority, Person
 from ecopermit.runtime.esign.pades import sign_pdf, verify_pdf
-from ecopermit.runtime.esign.verification import TrustStore
 from ecopermit.services.applicants.certificate import CertificateFacts, render_certificate
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from tests.conftest import ENTERPRISE_BIN
@@ -25,16 +23,6 @@ from tests.conftest import ENTERPRISE_BIN
 # A stand-in BIN for the Committee in the local authority's certificates (not its real one).
 COMMITTEE_BIN = "050140000656"
 PASSWORD = "committee-test-key"
-
-
-@pytest.fixture(scope="module")
-def authority(tmp_path_factory: pytest.TempPathFactory) -> LocalAuthority:
-    root = tmp_path_factory.mktemp("pades")
-    return LocalAuthority(root / "authority", root / "trust", root / "crl")
-
-
-def trust_of(authority: LocalAuthority) -> TrustStore:
-    return TrustStore.read(authority.trust_dir, authority.crl_dir)
 
 
 def issued_permit() -> pb.Permit:
@@ -88,21 +76,21 @@ def facts() -> CertificateFacts:
     )
 
 
-def committee_key(authority: LocalAuthority) -> bytes:
+def committee_key(local_authority: LocalAuthority) -> bytes:
     person = Person("ЖҰМАБАЕВ ҒАЛЫМ", "770303300125", COMMITTEE_BIN)
-    return authority.issue_pkcs12(person, PASSWORD)
+    return local_authority.issue_pkcs12(person, PASSWORD)
 
 
-async def signed_certificate(authority: LocalAuthority) -> bytes:
+async def signed_certificate(local_authority: LocalAuthority) -> bytes:
     pdf = render_certificate(facts())
-    return await sign_pdf(pdf, committee_key(authority), PASSWORD, reason="KEP issued")
+    return await sign_pdf(pdf, committee_key(local_authority), PASSWORD, reason="KEP issued")
 
 
 async def test_the_signed_certificate_validates_offline_as_the_committees(
-    authority: LocalAuthority,
+    local_authority: LocalAuthority,
 ) -> None:
-    pdf = await signed_certificate(authority)
-    verdict = await verify_pdf(pdf, trust_of(authority))
+    pdf = await signed_certificate(local_authority)
+    verdict = await verify_pdf(pdf, local_authority.trust_store())
     assert verdict.valid, verdict.explanation
     assert verdict.intact
     assert verdict.unmodified_after_signing
@@ -111,44 +99,46 @@ async def test_the_signed_certificate_validates_offline_as_the_committees(
 
 
 async def test_a_certificate_changed_after_signing_no_longer_verifies(
-    authority: LocalAuthority,
+    local_authority: LocalAuthority,
 ) -> None:
-    pdf = await signed_certificate(authority)
+    pdf = await signed_certificate(local_authority)
     # A limit "edited" inside the signed bytes.
     forged = pdf.replace(b"KZ-KEP-2026-000007", b"KZ-KEP-2026-000008", 1)
     assert forged != pdf
-    edited = await verify_pdf(forged, trust_of(authority))
+    edited = await verify_pdf(forged, local_authority.trust_store())
     assert not edited.valid
     # Something appended after the signature: an incremental update a reader would show.
-    appended = await verify_pdf(pdf + b"\n% a later change\n", trust_of(authority))
+    appended = await verify_pdf(pdf + b"\n% a later change\n", local_authority.trust_store())
     assert not appended.valid
     assert not appended.unmodified_after_signing
     assert "changed after" in appended.explanation
 
 
 async def test_a_certificate_signed_by_a_key_outside_the_trust_store_is_not_valid(
-    authority: LocalAuthority, tmp_path: Path
+    local_authority: LocalAuthority, tmp_path: Path
 ) -> None:
-    rogue = LocalAuthority(tmp_path / "rogue", tmp_path / "rogue-trust", tmp_path / "rogue-crl")
+    rogue = LocalAuthority.in_directory(tmp_path / "rogue")
     pdf = await sign_pdf(
         render_certificate(facts()), committee_key(rogue), PASSWORD, reason="KEP issued"
     )
-    verdict = await verify_pdf(pdf, trust_of(authority))
+    verdict = await verify_pdf(pdf, local_authority.trust_store())
     assert not verdict.valid
     assert not verdict.trusted
 
 
-async def test_a_file_that_is_not_a_signed_pdf_is_not_valid(authority: LocalAuthority) -> None:
-    assert not (await verify_pdf(b"not a pdf", trust_of(authority))).valid
-    unsigned = await verify_pdf(render_certificate(facts()), trust_of(authority))
+async def test_a_file_that_is_not_a_signed_pdf_is_not_valid(
+    local_authority: LocalAuthority,
+) -> None:
+    assert not (await verify_pdf(b"not a pdf", local_authority.trust_store())).valid
+    unsigned = await verify_pdf(render_certificate(facts()), local_authority.trust_store())
     assert not unsigned.valid
 
 
 async def test_the_certificate_renders_with_its_kazakh_and_russian_text(
-    authority: LocalAuthority, tmp_path: Path
+    local_authority: LocalAuthority, tmp_path: Path
 ) -> None:
     pdf_path = tmp_path / "permit.pdf"
-    pdf_path.write_bytes(await signed_certificate(authority))
+    pdf_path.write_bytes(await signed_certificate(local_authority))
     # Fonts are embedded: a reader without DejaVu shows the same letters.
     assert pdf_path.read_bytes().count(b"/FontFile2") >= 2
     text = await asyncio.to_thread(

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from ecopermit.runtime.esign.verification import TrustStore
+
 _KEY_BITS = 2048
 _ROOT_NAME = "ecopermit local test authority (not NCA RK)"
 # Certificates name a distribution point, as NCA RK's do; revocation is then checked against
@@ -79,6 +81,16 @@ class LocalAuthority:
                 self.certificate.public_bytes(serialization.Encoding.PEM)
             )
             self._write_crl()
+
+    @classmethod
+    def in_directory(cls, root: Path) -> LocalAuthority:
+        """The authority kept under `root`: its own files in authority/, the trust store in
+        trust/ and crl/."""
+        return cls(root / "authority", root / "trust", root / "crl")
+
+    def trust_store(self) -> TrustStore:
+        """The trust store it writes, as a verifier reads it."""
+        return TrustStore.read(self.trust_dir, self.crl_dir)
 
     def _root_certificate(self) -> x509.Certificate:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, _ROOT_NAME)])
