@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as workflow_api
 from ecopermit.applicants.v1 import resources_pb2 as pb
-from ecopermit.demo.stand_in_documents import stand_in_pdf
+from ecopermit.demo.stand_in_documents import scanned_pdf_pieces, stand_in_pdf
 from ecopermit.domain.errors import InvalidArgumentError
 from ecopermit.runtime import document_upload, migrations
 from ecopermit.runtime.database import create_engine, session_factory
@@ -45,8 +44,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def pdf_of_size(title: str, size: int) -> bytes:
     """A PDF of about the size a scanned dossier has: the stand-in, padded with noise."""
-    head = stand_in_pdf(title)
-    return head + os.urandom(max(size - len(head), 0))
+    return b"".join(scanned_pdf_pieces(title, size))
 
 
 def declared(content: bytes, file_name: str = "project.pdf") -> api.DocumentUpload:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import os
 import statistics
 import tempfile
 import time
@@ -20,7 +19,7 @@ import psutil
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.bench.api import registered_applicant
 from ecopermit.bench.memory import role_of
-from ecopermit.demo.stand_in_documents import stand_in_pdf
+from ecopermit.demo.stand_in_documents import scanned_pdf_pieces
 from ecopermit.runtime.grpc.channels import service_channel
 from ecopermit.runtime.settings import ServiceName, Settings
 
@@ -56,15 +55,10 @@ def _gateway(stack_pid: int) -> psutil.Process:
 
 
 def _scanned_pdf(path: Path, size: int) -> Path:
-    """A stand-in PDF padded to `size` bytes with noise, written in pieces to disk."""
+    """A stand-in scan of `size` bytes, written to disk in pieces."""
     with path.open("wb") as out:
-        head = stand_in_pdf(f"bench upload {size}")
-        out.write(head)
-        left = size - len(head)
-        while left > 0:
-            piece = os.urandom(min(left, _MIB))
+        for piece in scanned_pdf_pieces(f"bench upload {size}", size):
             out.write(piece)
-            left -= len(piece)
     return path
 
 

@@ -3,6 +3,12 @@ differ by their title, so each has its own SHA-256."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
+# Noise is made and handed on in pieces this large.
+_PIECE_BYTES = 1024 * 1024
+
 
 def stand_in_pdf(title: str) -> bytes:
     """A one-page PDF 1.4 file with the title in its metadata; readers open it, and the
@@ -28,3 +34,15 @@ def stand_in_pdf(title: str) -> bytes:
         f"startxref\n{xref}\n%%EOF\n"
     ).encode()
     return bytes(body)
+
+
+def scanned_pdf_pieces(title: str, size: int) -> Iterator[bytes]:
+    """A PDF of about the size a scanned dossier has, in pieces: the stand-in, then noise up
+    to `size` bytes (a large scan, for uploads that must stream)."""
+    head = stand_in_pdf(title)
+    yield head
+    left = size - len(head)
+    while left > 0:
+        piece = os.urandom(min(left, _PIECE_BYTES))
+        left -= len(piece)
+        yield piece
