@@ -48,7 +48,7 @@ def issued_permit() -> pb.Permit:
                 pollutant=kz.POLLUTANT_DUST,
                 limit_mg_nm3=20,
                 reference_oxygen_percent=6,
-                annual_tonnes=160,
+                annual_tonnes=1234567.25,
                 interim_limit_mg_nm3=50,
                 step_down_date=Date(year=2029, month=1, day=1),
             ),
@@ -156,6 +156,9 @@ async def test_the_certificate_renders_with_its_kazakh_and_russian_text(
         "Экологиялық тиімділікті арттыру бағдарламасы",
         "31.12.2028",
         "50 (01.01.2029)",
+        # Tonnes a year as the permit holds them: every digit, no exponent, a decimal comma.
+        "1234567,25",
+        "1450,5",
         ENTERPRISE_BIN,
     ):
         assert words in text.stdout, words

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -75,7 +76,9 @@ def _both(kazakh: str, russian: str) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+    """Every digit the permit holds, never rounded or in exponent form (a legal figure), with
+    a decimal comma."""
+    return format(Decimal(repr(value)).normalize(), "f").replace(".", ",")
 
 
 def _date(value: object) -> str:
@@ -129,7 +132,8 @@ def _limits_table(limits: Sequence[pb.EmissionLimit], cell: ParagraphStyle) -> T
     table = Table(
         rows,
         repeatRows=1,
-        colWidths=[22 * mm, 28 * mm, 22 * mm, 20 * mm, 34 * mm, 32 * mm, 18 * mm],
+        # 176 mm across; the tonnes column holds a seven-digit figure with decimals on one line.
+        colWidths=[18 * mm, 28 * mm, 22 * mm, 20 * mm, 34 * mm, 32 * mm, 22 * mm],
     )
     table.setStyle(
         TableStyle(
