@@ -20,17 +20,20 @@ import asyncpg
 import grpc
 import hypothesis
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 from temporalio.testing import WorkflowEnvironment
 
 from ecopermit.bench.stacks import free_port
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
-from ecopermit.runtime.esign.local_authority import LocalAuthority
+from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
 from ecopermit.runtime.grpc.server import RunningServer, ServiceRegistration, start_server
-from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings, get_settings
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.registry import registrations
+from tests import samples
 
 # CI examines the same examples on every run, so that a red build is the change's doing;
 # HYPOTHESIS_PROFILE=explore (make fuzz) searches afresh with many more.
@@ -86,6 +89,11 @@ def settings(
         url = request.getfixturevalue("fresh_postgres_url")
         for service in ServiceName:
             monkeypatch.setenv(f"ECOPERMIT_{service.value.upper()}_DATABASE_URL", url)
+    # One test authority for the whole run, so that people's keys are issued once; a test of
+    # the embedded default's own authority uses stack_environment or its own settings.
+    authority = samples.test_authority()
+    monkeypatch.setenv("ECOPERMIT_SIGNATURE_TRUST_DIR", str(authority.trust_dir))
+    monkeypatch.setenv("ECOPERMIT_SIGNATURE_CRL_DIR", str(authority.crl_dir))
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
@@ -102,12 +110,21 @@ def bearer(
     subject: str = "tester",
     enterprise_bin: str = ENTERPRISE_BIN,
 ) -> Metadata:
-    principal = Principal(
-        subject=subject,
-        role=role,
-        enterprise_bin=enterprise_bin if role is Role.APPLICANT else None,
-    )
+    """A token for `subject` with its stand-in IIN, as the dev sign-in mints it."""
+    principal = local_principal(subject, role, enterprise_bin)
     return (("authorization", f"Bearer {issuer.mint(principal)}"),)
+
+
+def violation_reasons(error: grpc.aio.AioRpcError) -> list[str]:
+    """The reasons of the field violations in a refusal's BadRequest detail."""
+    status = rpc_status.from_call(error)
+    reasons: list[str] = []
+    for detail in status.details if status is not None else ():
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            reasons.extend(v.reason for v in bad_request.field_violations)
+    return reasons
 
 
 async def serve_on_loopback(

@@ -13,7 +13,8 @@ from typing import Any
 
 import psutil
 
-from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
+from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.stack_process import stack_running
@@ -25,6 +26,8 @@ from tests.conftest import ENTERPRISE_BIN
 class Stack:
     environment: dict[str, str]
     issuer: TokenIssuer
+    # The stack's own local signing authority (<data_dir>/esign), which its services trust.
+    authority: LocalAuthority
 
     @property
     def spans_file(self) -> Path:
@@ -58,7 +61,7 @@ class Stack:
 
     def token(self, role: Role, subject: str) -> str:
         enterprise = ENTERPRISE_BIN if role is Role.APPLICANT else None
-        return self.issuer.mint(Principal(subject=subject, role=role, enterprise_bin=enterprise))
+        return self.issuer.mint(local_principal(subject, role, enterprise))
 
     async def spans_until(
         self, ready: Callable[[list[SpanLine]], bool], what: str
@@ -76,7 +79,11 @@ async def running_stack(environment: dict[str, str]) -> AsyncIterator[Stack]:
     """`ecopermit up` until every component is healthy; Ctrl-C (SIGINT) when done."""
     async with stack_running(environment, start_timeout=90):
         settings = Settings(data_dir=Path(environment["ECOPERMIT_DATA_DIR"]))
-        yield Stack(environment, TokenIssuer.from_settings(settings))
+        yield Stack(
+            environment,
+            TokenIssuer.from_settings(settings),
+            LocalAuthority.in_directory(settings.esign_path()),
+        )
 
 
 def component_process(up_pid: int, *command_words: str) -> psutil.Process:

@@ -2,16 +2,81 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
+import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.demo.stand_in_documents import stand_in_pdf
 from ecopermit.runtime import document_upload
+from ecopermit.runtime.esign.checks import SignatureCheck, SignedStatement, WatchedTrustStore
+from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
+from ecopermit.runtime.esign.requests import SignedRequest
+from ecopermit.runtime.esign.statements import Purpose
+from ecopermit.runtime.esign.verification import RevocationMode
+from ecopermit.runtime.identity import Principal, Role
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
+
+
+@functools.cache
+def test_authority() -> LocalAuthority:
+    """The test run's certification authority, which the `settings` fixture makes the trust
+    store; its people's keys are issued once per run."""
+    return LocalAuthority.in_directory(Path(tempfile.mkdtemp(prefix="ecopermit-esign-")))
+
+
+def signed(
+    request: SignedRequest,
+    purpose: Purpose,
+    subject: str = "tester",
+    enterprise_bin: str | None = None,
+    role: Role = Role.APPLICANT,
+    authority: LocalAuthority | None = None,
+) -> SignedRequest:
+    """`request` signed by the person whose token `conftest.bearer(issuer, role, subject,
+    enterprise_bin)` makes (an applicant for the enterprise the request names by default),
+    with a key from `authority` (default: the test run's)."""
+    if enterprise_bin is None and role is Role.APPLICANT:
+        application = getattr(request, "application", None)
+        enterprise_bin = application.enterprise.removeprefix("enterprises/") if application else ""
+    return (authority or test_authority()).sign(
+        request, purpose, local_principal(subject, role, enterprise_bin)
+    )
+
+
+async def verified(
+    request: SignedRequest, purpose: Purpose, signer: Principal, organisation_bin: str
+) -> SignedStatement:
+    """`request` signed by `signer` and verified as the service verifies it, for a test that
+    calls a store directly."""
+    signed = test_authority().sign(request, purpose, signer)
+    trust = WatchedTrustStore(test_authority().trust_dir, test_authority().crl_dir)
+    check = SignatureCheck(trust, RevocationMode.REQUIRE, fetch_revocation=False)
+    return await check.verified(signed, purpose, signer, organisation_bin=organisation_bin)
+
+
+def signed_json(
+    body: dict[str, Any],
+    message: type[Message],
+    purpose: Purpose,
+    subject: str = "tester",
+    **who: Any,
+) -> dict[str, Any]:
+    """A JSON request body with its "signature" (base64) set, as a client of the gateway signs
+    it: the statement is of the message the JSON maps to, as the service reads it."""
+    request = json_format.ParseDict(body, message())
+    signature = signed(request, purpose, subject, **who).signature  # type: ignore[attr-defined]
+    return {**body, "signature": base64.b64encode(signature).decode()}
 
 
 def enterprise(bin_: str, name: str = "Pavlodar Power JSC") -> pb.Enterprise:
@@ -55,11 +120,16 @@ async def submit(
     stub: applicant_service_pb2_grpc.ApplicantServiceStub,
     request: api.SubmitApplicationRequest,
     metadata: Sequence[tuple[str, str]],
+    subject: str = "tester",
+    authority: LocalAuthority | None = None,
 ) -> pb.Application:
-    """Uploads the application's documents, then submits it."""
+    """Uploads the application's documents, then submits it signed by `subject` (the name the
+    metadata's token was minted for)."""
     bin_ = request.application.enterprise.removeprefix("enterprises/")
     await upload_documents(stub, bin_, request.application.documents, metadata)
-    response = await stub.SubmitApplication(request, metadata=metadata)
+    response = await stub.SubmitApplication(
+        signed(request, Purpose.SUBMISSION, subject, authority=authority), metadata=metadata
+    )
     submitted: pb.Application = response.application
     return submitted
 

@@ -18,6 +18,7 @@ from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as workflow_a
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.domain import errors
 from ecopermit.runtime.database import create_engine
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.grpc.status import reason_of
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
@@ -48,7 +49,10 @@ class Actors:
 
     async def submit(self, request_id: str | None = None) -> pb.Application:
         return await samples.submit(
-            self.applicants, samples.submit_request(ENTERPRISE_BIN, request_id), self.owner
+            self.applicants,
+            samples.submit_request(ENTERPRISE_BIN, request_id),
+            self.owner,
+            subject="aliya",
         )
 
     async def transition(
@@ -224,7 +228,7 @@ async def test_an_unregistered_enterprise_cannot_submit(
     stranger_bin = "120840001239"
     refused = await rpc_error(
         actors.applicants.SubmitApplication(
-            samples.submit_request(stranger_bin),
+            samples.signed(samples.submit_request(stranger_bin), Purpose.SUBMISSION, "s"),
             metadata=bearer(issuer, Role.APPLICANT, "s", stranger_bin),
         )
     )
@@ -235,7 +239,8 @@ async def test_an_unregistered_enterprise_cannot_submit(
 async def test_an_applicant_cannot_submit_for_another_enterprise(actors: Actors) -> None:
     refused = await rpc_error(
         actors.applicants.SubmitApplication(
-            samples.submit_request(ENTERPRISE_BIN), metadata=actors.competitor
+            samples.signed(samples.submit_request(ENTERPRISE_BIN), Purpose.SUBMISSION, "bolat"),
+            metadata=actors.competitor,
         )
     )
     assert refused.code() is grpc.StatusCode.PERMISSION_DENIED
@@ -244,11 +249,13 @@ async def test_an_applicant_cannot_submit_for_another_enterprise(actors: Actors)
 async def test_bad_input_is_refused_with_field_paths_and_nothing_written(actors: Actors) -> None:
     request = samples.submit_request(ENTERPRISE_BIN)
     request.application.emission_sources.append(request.application.emission_sources[0])
+    samples.signed(request, Purpose.SUBMISSION, "aliya")
     duplicate = await rpc_error(actors.applicants.SubmitApplication(request, metadata=actors.owner))
     assert duplicate.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "emission_sources[1].source_id" in (duplicate.details() or "")
     request = samples.submit_request(ENTERPRISE_BIN)
     request.application.documents[0].sha256 = "not-a-digest"
+    samples.signed(request, Purpose.SUBMISSION, "aliya")
     malformed = await rpc_error(actors.applicants.SubmitApplication(request, metadata=actors.owner))
     assert malformed.code() is grpc.StatusCode.INVALID_ARGUMENT
     listed = await actors.applicants.ListApplications(
@@ -378,6 +385,7 @@ async def test_an_amendment_is_accepted_only_while_returned(actors: Actors) -> N
         response="Added the waste programme",
         documents=[samples.document(pb.DOCUMENT_KIND_WASTE_PROGRAMME, "waste.pdf")],
     )
+    samples.signed(amend, Purpose.ANSWER, "aliya", ENTERPRISE_BIN)
     await samples.upload_documents(actors.applicants, ENTERPRISE_BIN, amend.documents, actors.owner)
     early = await rpc_error(actors.applicants.AmendApplication(amend, metadata=actors.owner))
     assert early.code() is grpc.StatusCode.FAILED_PRECONDITION
@@ -396,9 +404,10 @@ async def test_an_answer_to_remarks_is_taken_once_and_may_disagree_only_with_rem
     application = await actors.submit()
 
     def answer(text: str, *, disagree: bool = False) -> api.AmendApplicationRequest:
-        return api.AmendApplicationRequest(
+        request = api.AmendApplicationRequest(
             name=application.name, request_id=str(uuid.uuid4()), response=text, disagree=disagree
         )
+        return samples.signed(request, Purpose.ANSWER, "aliya", ENTERPRISE_BIN)
 
     await actors.transition(application, 1, pb.STAGE_NOT_ACCEPTED, reason="no waste plan")
     no_remarks = await rpc_error(

@@ -218,7 +218,7 @@ async def test_an_applicant_cannot_tell_that_another_enterprises_records_exist(
         metadata=owner_b,
     )
     submitted = await samples.submit(
-        applicant_stub, samples.submit_request(OTHER_ENTERPRISE_BIN), owner_b
+        applicant_stub, samples.submit_request(OTHER_ENTERPRISE_BIN), owner_b, subject="boris"
     )
     application = submitted.name
     their_document = submitted.documents[0].sha256

@@ -31,6 +31,7 @@ from ecopermit.demo.stand_in_documents import scanned_pdf_pieces, stand_in_pdf
 from ecopermit.domain.errors import InvalidArgumentError
 from ecopermit.runtime import document_upload, migrations
 from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import DocumentStoreKind, ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
@@ -145,7 +146,9 @@ async def test_an_uploaded_dossier_is_read_back_byte_for_byte_by_a_reviewer(
         size_bytes=stored.size_bytes,
     )
     application = (
-        await parties.stub.SubmitApplication(request, metadata=parties.owner)
+        await parties.stub.SubmitApplication(
+            samples.signed(request, Purpose.SUBMISSION, "aliya"), metadata=parties.owner
+        )
     ).application
     [listed] = application.documents
     assert (listed.version, listed.media_type) == (1, "application/pdf")
@@ -267,7 +270,11 @@ async def test_an_upload_unlike_its_declaration_is_refused_with_its_field_and_no
         sha256=declaration.sha256,
         size_bytes=min(declaration.size_bytes, 100 * 1024 * 1024),
     )
-    not_uploaded = await refusal(parties.stub.SubmitApplication(cited, metadata=parties.owner))
+    not_uploaded = await refusal(
+        parties.stub.SubmitApplication(
+            samples.signed(cited, Purpose.SUBMISSION, "aliya"), metadata=parties.owner
+        )
+    )
     assert not_uploaded.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "application.documents[0].sha256" in (not_uploaded.details() or "")
 
@@ -296,7 +303,11 @@ async def test_an_application_cites_only_its_own_enterprises_uploads(parties: Pa
         parties.competitor,
     )
     request = samples.submit_request(ENTERPRISE_BIN)
-    refused = await refusal(parties.stub.SubmitApplication(request, metadata=parties.owner))
+    refused = await refusal(
+        parties.stub.SubmitApplication(
+            samples.signed(request, Purpose.SUBMISSION, "aliya"), metadata=parties.owner
+        )
+    )
     assert refused.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert theirs.sha256 == request.application.documents[0].sha256
     assert "application.documents[0].sha256" in (refused.details() or "")
@@ -310,7 +321,7 @@ async def test_another_enterprise_can_neither_upload_for_nor_read_an_enterprises
     parties: Parties,
 ) -> None:
     application = await samples.submit(
-        parties.stub, samples.submit_request(ENTERPRISE_BIN), parties.owner
+        parties.stub, samples.submit_request(ENTERPRISE_BIN), parties.owner, subject="aliya"
     )
     content = stand_in_pdf("forged")
     forged = document_upload.upload(
@@ -330,7 +341,7 @@ async def test_the_public_reads_the_documents_a_hearing_published_from_its_publi
     parties: Parties,
 ) -> None:
     application = await samples.submit(
-        parties.stub, samples.submit_request(ENTERPRISE_BIN), parties.owner
+        parties.stub, samples.submit_request(ENTERPRISE_BIN), parties.owner, subject="aliya"
     )
     project = document_name(application, application.documents[0].sha256)
     dossier_request = api.GetDossierRequest(name=f"{application.name}/dossier")
@@ -348,14 +359,14 @@ async def test_the_public_reads_the_documents_a_hearing_published_from_its_publi
     await parties.move(application, 2, pb.STAGE_APPLICANT_ANSWER)
     later = samples.document(pb.DOCUMENT_KIND_WASTE_PROGRAMME, "waste.pdf")
     await samples.upload_documents(parties.stub, ENTERPRISE_BIN, [later], parties.owner)
+    answer = api.AmendApplicationRequest(
+        name=application.name,
+        request_id=str(uuid.uuid4()),
+        response="The waste programme, as the remarks ask.",
+        documents=[later],
+    )
     await parties.stub.AmendApplication(
-        api.AmendApplicationRequest(
-            name=application.name,
-            request_id=str(uuid.uuid4()),
-            response="The waste programme, as the remarks ask.",
-            documents=[later],
-        ),
-        metadata=parties.owner,
+        samples.signed(answer, Purpose.ANSWER, "aliya", ENTERPRISE_BIN), metadata=parties.owner
     )
     added = document_name(application, later.sha256)
     assert await parties.read(added, parties.reviewer) == samples.document_bytes("waste.pdf")
@@ -369,28 +380,29 @@ async def test_an_amendment_adds_a_version_and_the_permit_keeps_the_dossier_it_w
     parties: Parties,
 ) -> None:
     application = await samples.submit(
-        parties.stub, samples.submit_request(ENTERPRISE_BIN), parties.owner
+        parties.stub, samples.submit_request(ENTERPRISE_BIN), parties.owner, subject="aliya"
     )
     submitted_at = application.create_time.ToDatetime() + timedelta(microseconds=1)
     first = application.documents[0]
     await parties.move(application, 1, pb.STAGE_RETURNED_FOR_REVISION)
     revised_bytes = stand_in_pdf("project documentation, revised after the remarks")
     revised = await parties.upload(revised_bytes, "project.pdf")
+    answer = api.AmendApplicationRequest(
+        name=application.name,
+        request_id=str(uuid.uuid4()),
+        response="The project documentation, revised.",
+        documents=[
+            pb.Document(
+                kind=first.kind,
+                file_name=first.file_name,
+                sha256=revised.sha256,
+                size_bytes=revised.size_bytes,
+            )
+        ],
+    )
     amended = (
         await parties.stub.AmendApplication(
-            api.AmendApplicationRequest(
-                name=application.name,
-                request_id=str(uuid.uuid4()),
-                response="The project documentation, revised.",
-                documents=[
-                    pb.Document(
-                        kind=first.kind,
-                        file_name=first.file_name,
-                        sha256=revised.sha256,
-                        size_bytes=revised.size_bytes,
-                    )
-                ],
-            ),
+            samples.signed(answer, Purpose.ANSWER, "aliya", ENTERPRISE_BIN),
             metadata=parties.owner,
         )
     ).application
@@ -489,7 +501,9 @@ async def test_documents_are_kept_in_an_s3_compatible_store_over_real_http(
         request.application.documents[0].sha256 = stored.sha256
         request.application.documents[0].size_bytes = stored.size_bytes
         application = (
-            await parties.stub.SubmitApplication(request, metadata=parties.owner)
+            await parties.stub.SubmitApplication(
+                samples.signed(request, Purpose.SUBMISSION, "aliya"), metadata=parties.owner
+            )
         ).application
         name = document_name(application, stored.sha256)
         assert await parties.read(name, parties.reviewer) == content

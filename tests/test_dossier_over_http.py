@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.gateway.documents import content_disposition
+from tests import samples
 from tests.conftest import ENTERPRISE_BIN
 from tests.test_dossier import pdf_of_size
 from tests.test_gateway import application_json, bearer, enterprise_json, gateway
@@ -39,7 +42,12 @@ async def submitted_with(
             "sizeBytes": stored["sizeBytes"],
         }
     ]
-    submission = {"requestId": str(uuid.uuid4()), "application": application}
+    submission = samples.signed_json(
+        {"requestId": str(uuid.uuid4()), "application": application},
+        applicants_api.SubmitApplicationRequest,
+        Purpose.SUBMISSION,
+        "aliya",
+    )
     response = await gateway.post("/v1/applications:submit", json=submission, headers=owner)
     assert response.status_code == 200, response.text
     submitted: dict[str, Any] = response.json()["application"]

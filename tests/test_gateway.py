@@ -14,11 +14,15 @@ import pytest
 import uvicorn
 from openapi_spec_validator import validate
 
-from ecopermit.runtime.identity import Principal, Role
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.runtime.esign.local_authority import local_principal
+from ecopermit.runtime.esign.statements import Purpose
+from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.gateway.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
 from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
+from tests import samples
 from tests.conftest import ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN, ServiceChannel
 
 _WILDCARD = re.compile(r"\{([a-z_.]+)(?:=([^}]*))?\}")
@@ -53,7 +57,7 @@ async def gateway(
 def bearer(
     issuer: TokenIssuer, role: Role, subject: str, bin_: str = ENTERPRISE_BIN
 ) -> dict[str, str]:
-    principal = Principal(subject, role, bin_ if role is Role.APPLICANT else None)
+    principal = local_principal(subject, role, bin_)
     return {"authorization": f"Bearer {issuer.mint(principal)}"}
 
 
@@ -135,7 +139,12 @@ async def test_an_enterprise_registers_submits_and_reads_its_application_over_ht
     assert again.status_code == 409
     assert again.json()["code"] == 6  # ALREADY_EXISTS
 
-    submission = {"requestId": str(uuid.uuid4()), "application": application_json(ENTERPRISE_BIN)}
+    submission = samples.signed_json(
+        {"requestId": str(uuid.uuid4()), "application": application_json(ENTERPRISE_BIN)},
+        applicants_api.SubmitApplicationRequest,
+        Purpose.SUBMISSION,
+        "aliya",
+    )
     submitted = await gateway.post("/v1/applications:submit", json=submission, headers=owner)
     assert submitted.status_code == 200, submitted.text
     application = submitted.json()["application"]

@@ -22,12 +22,14 @@ from temporalio.testing import WorkflowEnvironment
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
+from ecopermit.domain import tasks
 from ecopermit.domain.business_calendar import kazakhstan_calendar
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
 from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
@@ -177,10 +179,10 @@ async def work_task(
 
     task = await eventually(open_task, f"an open {reviews_pb.TaskKind.Name(kind)} task")
     await desk.reviews.ClaimTask(reviews_api.ClaimTaskRequest(name=task.name), metadata=who)
-    done = await desk.reviews.CompleteTask(
-        reviews_api.CompleteTaskRequest(name=task.name, outcome=outcome, **completion),  # type: ignore[arg-type]
-        metadata=who,
-    )
+    request = reviews_api.CompleteTaskRequest(name=task.name, outcome=outcome, **completion)  # type: ignore[arg-type]
+    if tasks.spec(kind).signed_decision:
+        samples.signed(request, Purpose.DECISION, subject, role=role)
+    done = await desk.reviews.CompleteTask(request, metadata=who)
     completed: reviews_pb.Task = done.task
     return completed
 
@@ -220,6 +222,7 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
             request_id=str(uuid.uuid4()), application=coal_plant_above_bat()
         ),
         owner,
+        subject="aliya",
     )
     name = submitted.name
 
@@ -308,20 +311,20 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
     assert "ППЭЭ" in remarks.instructions
     assert list(remarks.allowed_outcomes) == [reviews_pb.TASK_OUTCOME_REMARKS_SENT]
     await reaches(desk, name, applicants_pb.STAGE_APPLICANT_ANSWER)
+    answer = applicants_api.AmendApplicationRequest(
+        name=name,
+        request_id=str(uuid.uuid4()),
+        response="The efficiency programme is attached.",
+        efficiency_programme=[
+            applicants_pb.ProgrammeMilestone(
+                description="Low-NOx burners on stack-1",
+                due_date=date_pb2.Date(year=2029, month=12, day=31),
+                source_id="stack-1",
+            )
+        ],
+    )
     await desk.applicants.AmendApplication(
-        applicants_api.AmendApplicationRequest(
-            name=name,
-            request_id=str(uuid.uuid4()),
-            response="The efficiency programme is attached.",
-            efficiency_programme=[
-                applicants_pb.ProgrammeMilestone(
-                    description="Low-NOx burners on stack-1",
-                    due_date=date_pb2.Date(year=2029, month=12, day=31),
-                    source_id="stack-1",
-                )
-            ],
-        ),
-        metadata=owner,
+        samples.signed(answer, Purpose.ANSWER, "aliya", ENTERPRISE_BIN), metadata=owner
     )
 
     await reaches(desk, name, applicants_pb.STAGE_DECISION)

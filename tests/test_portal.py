@@ -146,10 +146,37 @@ async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
             "application/pdf",
         )
     }
-    accepted = await gateway.post("/portal/applications", data=form, files=good)
+    accepted = await signed_with_the_local_key(
+        gateway, await gateway.post("/portal/applications", data=form, files=good)
+    )
     assert accepted.status_code == 303
-    again = await gateway.post("/portal/applications", data=form, files=good)  # double click
+    again = await signed_with_the_local_key(  # a double click
+        gateway, await gateway.post("/portal/applications", data=form, files=good)
+    )
     assert again.headers["location"] == accepted.headers["location"]
+
+
+async def signed_with_the_local_key(
+    client: httpx.AsyncClient, sign_page: httpx.Response
+) -> httpx.Response:
+    """The signing page's form sent back with "sign with the local test key"."""
+    assert sign_page.status_code == 200, sign_page.text
+    fields = dict(
+        re.findall(r'name="(purpose|request|csrf_token)" value="([^"]*)"', sign_page.text)
+    )
+    return await client.post("/portal/sign", data={**fields, "local_key": "1"})
+
+
+async def test_a_signing_page_without_a_signature_sends_nothing(
+    gateway: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    await sign_in(gateway, "decision_maker", "dm-1")
+    csrf = await csrf_of(gateway, "/portal/inbox")
+    forged = await gateway.post(
+        "/portal/sign", data={"csrf_token": csrf, "purpose": "ecopermit.kep.decision"}
+    )
+    assert forged.status_code == 400
+    assert "does not carry a request" in forged.text
 
 
 async def test_each_role_opens_its_own_pages_only(gateway: httpx.AsyncClient) -> None:  # noqa: F811

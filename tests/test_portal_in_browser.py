@@ -6,6 +6,7 @@ screenshot under test-artifacts/portal/."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from ecopermit.runtime.esign.local_authority import local_principal, person_of
+from ecopermit.runtime.esign.signing import sign_detached
+from ecopermit.runtime.identity import Role
 from tests.running_stack import Stack, running_stack
 
 # The whole stack as processes, over its own SQLite files: once per `make test`.
@@ -91,6 +95,10 @@ class Person:
             await reason.fill("Taken into the permit conditions.")
         await self.shot(f"task-{kind.replace(' ', '-')}")
         await self.page.click("button >> text=Complete")
+        if kind == "decision":  # a decision is signed with the decision maker's ЭЦП
+            await self.page.wait_for_selector("#sign-form")
+            await self.shot("sign-decision")
+            await self.page.click("#sign-local")
         await self.page.wait_for_url(f"{self.base}/portal/inbox")
 
 
@@ -149,6 +157,11 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
         await page.set_input_files(f"input[name=document_DOCUMENT_KIND_{kind}]", str(document))
     await enterprise.shot("new-application")
     await page.click("button >> text=/Подать|Submit/")
+    # The signing page: what is signed, by its digest; the embedded stack's test key signs.
+    await page.wait_for_selector("#sign-form")
+    assert len((await page.inner_text("#statement-sha256")).strip()) == 64
+    await enterprise.shot("sign-submission")
+    await page.click("#sign-local")
     await page.wait_for_selector("#stage")
     application_url = page.url
     await enterprise.shot("submitted")
@@ -188,6 +201,16 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     await enterprise.shot("remarks")
     await enterprise.page.fill("textarea[name=response]", "The stack height is on sheet 3.")
     await enterprise.page.click("#expected ~ form button[type=submit]")
+    # Signed elsewhere (NCALayer, or `ecopermit sign`): a detached .cms over the statement the
+    # page shows, uploaded.
+    await enterprise.page.wait_for_selector("#sign-form")
+    statement = base64.b64decode(await enterprise.page.input_value("#statement"))
+    key = stack.authority.signing_key(person_of(local_principal("aliya", Role.APPLICANT, BIN)))
+    cms = tmp_path / "answer.cms"
+    cms.write_bytes(sign_detached(statement, key))
+    await enterprise.page.set_input_files("input[name=cms]", str(cms))
+    await enterprise.shot("sign-answer")
+    await enterprise.page.click("#send-signed")
     await until_stage(enterprise, application_url, "decision")
 
     head = await person("head-1")

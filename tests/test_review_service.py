@@ -16,17 +16,21 @@ from ecopermit.reviews.v1 import review_service_pb2 as api
 from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
 from ecopermit.reviews.v1 import review_workflow_service_pb2 as workflow_api
 from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.esign.local_authority import stand_in_iin
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.reviews.store import ReviewStore
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
+from tests import samples
 from tests.conftest import (
     ENTERPRISE_BIN,
     OTHER_ENTERPRISE_BIN,
     Metadata,
     ServiceChannel,
     bearer,
+    violation_reasons,
 )
 
 APPLICATION = "applications/a-1"
@@ -60,9 +64,18 @@ class Desk:
         return claimed
 
     async def complete(
-        self, task: pb.Task, who: Metadata, outcome: pb.TaskOutcome, **extra: object
+        self,
+        task: pb.Task,
+        who: Metadata,
+        outcome: pb.TaskOutcome,
+        *,
+        signed_by: str | None = None,
+        **extra: object,
     ) -> pb.Task:
+        """Completes `task`; a decision signed with the ЭЦП of the decision maker `signed_by`."""
         request = api.CompleteTaskRequest(name=task.name, outcome=outcome, **extra)  # type: ignore[arg-type]
+        if signed_by is not None:
+            samples.signed(request, Purpose.DECISION, signed_by, role=Role.DECISION_MAKER)
         response = await self.inbox.CompleteTask(request, metadata=who)
         completed: pb.Task = response.task
         return completed
@@ -202,8 +215,52 @@ async def test_a_decision_maker_who_worked_the_application_cannot_decide_it(desk
     assert refused.code() is grpc.StatusCode.PERMISSION_DENIED
     assert "four eyes" in (refused.details() or "")
     await desk.claim(decision, dm2)
-    approved = await desk.complete(decision, dm2, pb.TASK_OUTCOME_APPROVE)
+    approved = await desk.complete(decision, dm2, pb.TASK_OUTCOME_APPROVE, signed_by="dm2")
     assert approved.outcome == pb.TASK_OUTCOME_APPROVE
+
+
+async def test_a_decision_is_taken_only_with_its_makers_signature(desk: Desk) -> None:
+    decision = await desk.create(pb.TASK_KIND_DECISION)
+    maker = desk.as_(Role.DECISION_MAKER, "dm-zhanna")
+    await desk.claim(decision, maker)
+    unsigned = await rpc_error(desk.complete(decision, maker, pb.TASK_OUTCOME_APPROVE))
+    assert unsigned.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert violation_reasons(unsigned) == ["signature.missing"]
+    # A colleague's signature is not the signed-in decision maker's.
+    colleagues = await rpc_error(
+        desk.complete(decision, maker, pb.TASK_OUTCOME_APPROVE, signed_by="dm-other")
+    )
+    assert violation_reasons(colleagues) == ["signature.signer"]
+    # The signature covers the outcome: one made for an approval does not carry a refusal.
+    approval = samples.signed(
+        api.CompleteTaskRequest(name=decision.name, outcome=pb.TASK_OUTCOME_APPROVE),
+        Purpose.DECISION,
+        "dm-zhanna",
+        role=Role.DECISION_MAKER,
+    )
+    approval.outcome = pb.TASK_OUTCOME_REFUSE
+    approval.comments = "Refused on the grounds below."
+    approval.refusal_grounds.append(pb.REFUSAL_GROUND_INCOMPLETE_OR_FALSE_DOCUMENTS)
+    swapped = await rpc_error(desk.inbox.CompleteTask(approval, metadata=maker))
+    assert violation_reasons(swapped) == ["signature.content"]
+    still = await desk.inbox.GetTask(api.GetTaskRequest(name=decision.name), metadata=maker)
+    assert still.task.state == pb.TASK_STATE_CLAIMED
+    assert await desk.pending_completions() == []
+    approved = await desk.complete(decision, maker, pb.TASK_OUTCOME_APPROVE, signed_by="dm-zhanna")
+    assert approved.signature.purpose == Purpose.DECISION.value
+    assert approved.signature.signer_name == "dm-zhanna"
+    assert approved.signature.signer_iin == stand_in_iin("dm-zhanna")
+    read = await desk.inbox.GetTask(api.GetTaskRequest(name=decision.name), metadata=maker)
+    assert read.task.signature == approved.signature
+    assert await desk.pending_completions() == [decision.name.removeprefix("tasks/")]
+
+
+async def test_only_decisions_carry_a_signature(desk: Desk) -> None:
+    task = await desk.create(pb.TASK_KIND_COMPLETENESS)
+    reviewer = desk.as_(Role.REVIEWER, "r1")
+    await desk.claim(task, reviewer)
+    done = await desk.complete(task, reviewer, pb.TASK_OUTCOME_COMPLETE)
+    assert not done.HasField("signature")
 
 
 async def _record_assessment(desk: Desk) -> None:

@@ -13,6 +13,7 @@ import pytest
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.runtime.esign.local_authority import LocalAuthority
 from ecopermit.runtime.grpc.health import is_serving
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import Settings
@@ -60,7 +61,13 @@ async def _submission_reaches_the_completeness_check(environment: dict[str, str]
             api.RegisterEnterpriseRequest(enterprise=samples.enterprise(ENTERPRISE_BIN)),
             metadata=owner,
         )
-        submitted = await samples.submit(stub, samples.submit_request(ENTERPRISE_BIN), owner)
+        submitted = await samples.submit(
+            stub,
+            samples.submit_request(ENTERPRISE_BIN),
+            owner,
+            subject="aliya",
+            authority=LocalAuthority.in_directory(settings.esign_path()),
+        )
         request = api.GetApplicationRequest(name=submitted.name)
         for _ in range(300):
             current = (await stub.GetApplication(request, metadata=owner)).application

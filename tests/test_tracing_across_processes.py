@@ -24,6 +24,7 @@ from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Role
 from ecopermit.trace_view import SpanLine
 from tests import samples
@@ -86,6 +87,7 @@ async def test_one_trace_runs_from_the_request_through_the_workflow_to_the_revie
         await samples.upload_documents(
             applicants, ENTERPRISE_BIN, submission_request.application.documents, authorization
         )
+        samples.signed(submission_request, Purpose.SUBMISSION, "aliya", authority=stack.authority)
         submission = json_format.MessageToDict(submission_request)
         gateway_url = f"http://{stack.address('GATEWAY')}/v1/applications:submit"
         with client.start_as_current_span("ERP submits") as root:

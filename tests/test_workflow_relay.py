@@ -24,7 +24,9 @@ from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_servic
 from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
-from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.esign.local_authority import local_principal
+from ecopermit.runtime.esign.statements import Purpose
+from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.applicants.models import WorkflowOutboxRecord
@@ -113,7 +115,7 @@ async def test_a_submission_starts_its_workflow_once_and_a_withdrawal_reaches_it
         metadata=owner,
     )
     request = samples.submit_request(ENTERPRISE_BIN)
-    application = await samples.submit(stub, request, owner)
+    application = await samples.submit(stub, request, owner, subject="aliya")
     await stub.SubmitApplication(request, metadata=owner)  # the client's retry
     engine = create_engine(settings.database_url(ServiceName.APPLICANTS))
     try:
@@ -155,12 +157,15 @@ async def test_a_committed_message_rings_the_relay_awake_before_its_next_pass(
     )
     relaying = asyncio.create_task(relay.run())
     try:
-        officer = Principal("aliya", Role.APPLICANT, ENTERPRISE_BIN)
+        officer = local_principal("aliya", Role.APPLICANT, ENTERPRISE_BIN)
         await store.register_enterprise(samples.enterprise(ENTERPRISE_BIN), officer)
         await asyncio.sleep(0.5)  # the relay's first pass is over; it waits for the bell now
         request = samples.submit_request(ENTERPRISE_BIN)
         del request.application.documents[:]  # what is relayed is the start, not the dossier
-        view = await store.submit(request.request_id, request.application, officer)
+        signed = await samples.verified(
+            request, Purpose.SUBMISSION, officer, organisation_bin=ENTERPRISE_BIN
+        )
+        view = await store.submit(request.request_id, request.application, signed, officer)
         application_id = view.record.id
         handle = temporal.client.get_workflow_handle(contract.permit_workflow_id(application_id))
         for _ in range(100):

@@ -53,20 +53,124 @@ def token(
     ttl: Annotated[
         int | None, typer.Option(help="Lifetime in seconds (default from settings).", min=1)
     ] = None,
+    iin: Annotated[
+        str | None,
+        typer.Option(
+            help="The person's IIN, which their signatures must carry (default: the stand-in "
+            "IIN the embedded stack's test keys are issued under)."
+        ),
+    ] = None,
 ) -> None:
     """Mint a bearer token signed with the configured key (a dev sign-in for the embedded stack).
 
     Example: ecopermit token --role reviewer --sub r1
     """
+    from ecopermit.runtime.esign.local_authority import local_principal
     from ecopermit.runtime.tokens import TokenIssuer
 
     try:
-        principal = Principal(subject=sub, role=role, enterprise_bin=bin_)
+        person = local_principal(sub, role, bin_)
+        principal = Principal(subject=sub, role=role, enterprise_bin=bin_, iin=iin or person.iin)
         minted = TokenIssuer.from_settings(load_settings()).mint(principal, ttl_seconds=ttl)
     except ValueError as error:
         console.print(f"[red]cannot mint the token:[/] {error}")
         raise typer.Exit(2) from error
     print(minted)
+
+
+class SignedFor(enum.StrEnum):
+    """What `ecopermit sign` signs: the request body of one of the signed RPCs."""
+
+    SUBMISSION = "submission"  # SubmitApplication (POST /v1/applications:submit)
+    ANSWER = "answer"  # AmendApplication (POST /v1/applications/{id}:amend)
+    DECISION = "decision"  # CompleteTask on a decision task (POST /v1/tasks/{id}:complete)
+
+
+@app.command()
+def sign(
+    request: Annotated[
+        Path,
+        typer.Argument(help="The request as JSON, as it is posted to the gateway.", dir_okay=False),
+    ],
+    purpose: Annotated[SignedFor, typer.Option(help="Which request it is.")],
+    key: Annotated[
+        Path, typer.Option(help="Your PKCS#12 key file (NCA RK's RSA signing key, RSA_*.p12).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the signed request (default: print it)."),
+    ] = None,
+) -> None:
+    """Sign a request file with your ЭЦП: a detached CMS over the request's canonical statement,
+    added as its "signature" field. The key's password is read from ECOPERMIT_KEY_PASSWORD or
+    asked for. Nothing is sent; post the output to the gateway or pass it to a client.
+
+    Example: ecopermit sign submission.json --purpose submission --key RSA_aliya.p12 --out
+    signed.json
+    """
+    import base64
+    import json
+    import os
+
+    from google.protobuf import json_format
+
+    from ecopermit.runtime.esign.requests import sign_request
+    from ecopermit.runtime.esign.signing import KeyFileError, load_signing_key
+    from ecopermit.runtime.esign.statements import Purpose
+    from ecopermit.services.gateway.portal.signing import REQUEST_TYPES
+
+    chosen = Purpose[purpose.name]
+    try:
+        body = json.loads(request.read_text(encoding="utf-8"))
+        message = json_format.ParseDict(body, REQUEST_TYPES[chosen](), ignore_unknown_fields=False)
+    except (OSError, ValueError, json_format.ParseError) as error:
+        console.print(f"[red]cannot read {request} as a {purpose.value} request:[/] {error}")
+        raise typer.Exit(2) from error
+    password = os.environ.get("ECOPERMIT_KEY_PASSWORD")
+    if password is None:
+        password = typer.prompt(f"password of {key.name}", hide_input=True)
+    try:
+        signing_key = load_signing_key(key.read_bytes(), password)
+    except (OSError, KeyFileError) as error:
+        console.print(f"[red]cannot use the key {key}:[/] {error}")
+        raise typer.Exit(2) from error
+    signed = sign_request(message, chosen, signing_key)
+    output = {**body, "signature": base64.b64encode(signed.signature).decode()}  # type: ignore[attr-defined]
+    text = json.dumps(output, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"signed {purpose.value} written to {out}")
+
+
+@app.command("test-key")
+def issue_test_key(
+    role: Annotated[Role, typer.Option(help="The person's role.", case_sensitive=False)],
+    sub: Annotated[str, typer.Option(help="Their sign-in name, as in `ecopermit token --sub`.")],
+    bin_: Annotated[
+        str | None, typer.Option("--bin", help="The enterprise BIN, for --role applicant.")
+    ] = None,
+) -> None:
+    """Print the path of a test signing key (PKCS#12) from the embedded stack's local test
+    authority, issued for the person `ecopermit token` signs in; its password is
+    "ecopermit-local". For the embedded stack only: production keys are NCA RK's.
+
+    Example: ecopermit test-key --role applicant --sub aliya --bin 990340000123
+    """
+    from ecopermit.runtime.esign.embedded import embedded_authority
+    from ecopermit.runtime.esign.local_authority import local_principal, person_of
+
+    authority = embedded_authority(load_settings())
+    if authority is None:
+        console.print("[red]test keys exist on the embedded stack only; use your NCA RK key[/]")
+        raise typer.Exit(2)
+    try:
+        person = person_of(local_principal(sub, role, bin_))
+    except ValueError as error:
+        console.print(f"[red]no test key for that person:[/] {error}")
+        raise typer.Exit(2) from error
+    print(authority.key_file(person))
 
 
 class Servable(enum.StrEnum):

@@ -21,6 +21,7 @@ from ecopermit.reviews.v1 import (
     review_workflow_service_pb2,
     review_workflow_service_pb2_grpc,
 )
+from ecopermit.runtime.esign.checks import SignatureCheck, authority_bin
 from ecopermit.runtime.gauges import DatabaseGauge
 from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.object_store import object_store
@@ -62,6 +63,7 @@ def registrations(
                         settings.uploads_path(),
                         settings.max_document_bytes,
                     ),
+                    SignatureCheck.from_settings(settings),
                 ),
                 applicant_service_pb2_grpc.add_ApplicantServiceServicer_to_server,
             ),
@@ -76,7 +78,9 @@ def registrations(
         return [
             ServiceRegistration(
                 _full_name(review_service_pb2, "ReviewService"),
-                ReviewServicer(reviews),
+                ReviewServicer(
+                    reviews, SignatureCheck.from_settings(settings), authority_bin(settings)
+                ),
                 review_service_pb2_grpc.add_ReviewServiceServicer_to_server,
             ),
             ServiceRegistration(

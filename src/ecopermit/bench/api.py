@@ -22,10 +22,13 @@ from ecopermit.bench.load import Throughput, drive
 from ecopermit.bench.stacks import module_process
 from ecopermit.demo.actors import upload_documents
 from ecopermit.demo.dataset import Pending, pending_applications
+from ecopermit.demo.run import demo_authority
 from ecopermit.domain.stages import stage_name
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.grpc.channels import service_channel
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings
@@ -50,17 +53,25 @@ class ApiComparison:
     p99_ratio: float  # the service's p99 over the echo server's
 
 
+_OFFICER = "bench-officer"
+
+
 @dataclass
 class BenchApplicant:
-    """One enterprise of the data set that submits complete applications, and its token."""
+    """One enterprise of the data set that submits complete applications, its token and its
+    officer's signing key (the embedded default's local authority issues it)."""
 
     pending: Pending
     metadata: Metadata
+    authority: LocalAuthority
 
     def submission(self) -> applicants_api.SubmitApplicationRequest:
-        return applicants_api.SubmitApplicationRequest(
+        """A new submission, signed as the enterprise's officer signs it."""
+        request = applicants_api.SubmitApplicationRequest(
             request_id=str(uuid.uuid4()), application=self.pending.application()
         )
+        officer = local_principal(_OFFICER, Role.APPLICANT, self.pending.bin)
+        return self.authority.sign(request, Purpose.SUBMISSION, officer)
 
 
 def _bearer(issuer: TokenIssuer, principal: Principal) -> Metadata:
@@ -73,7 +84,7 @@ async def registered_applicant(
     # The first that nobody returns, refuses or withdraws: its completeness check just passes.
     pending = next(p for p in pending_applications() if not p.missing and p.expected == "approved")
     issuer = TokenIssuer.from_settings(settings)
-    metadata = _bearer(issuer, Principal("bench-officer", Role.APPLICANT, pending.bin))
+    metadata = _bearer(issuer, local_principal(_OFFICER, Role.APPLICANT, pending.bin))
     with contextlib.suppress(grpc.aio.AioRpcError):  # registered by an earlier phase
         await stub.RegisterEnterprise(
             applicants_api.RegisterEnterpriseRequest(enterprise=pending.enterprise_message()),
@@ -81,7 +92,7 @@ async def registered_applicant(
         )
     # Every submission cites the same documents, uploaded once here.
     await upload_documents(stub, pending, pending.sent_documents(), metadata)
-    return BenchApplicant(pending, metadata)
+    return BenchApplicant(pending, metadata, demo_authority(settings))
 
 
 @contextlib.asynccontextmanager
@@ -112,8 +123,11 @@ async def compare_with_echo(
         async def get(_: int) -> object:
             return await stub.GetApplication(read, metadata=applicant.metadata)
 
-        async def submit(_: int) -> object:
-            return await stub.SubmitApplication(applicant.submission(), metadata=applicant.metadata)
+        # Signed beforehand: signing is the enterprise's work, not the service's.
+        submissions = [applicant.submission() for _ in range(requests)]
+
+        async def submit(number: int) -> object:
+            return await stub.SubmitApplication(submissions[number], metadata=applicant.metadata)
 
         await drive(get, min(requests, 50), concurrency)  # warm up caches and connections
         service = {
@@ -163,7 +177,7 @@ async def visibility_lag(settings: Settings, samples: int) -> VisibilityLag:
     """One application at a time: submitted, its completeness task completed, the lag until
     the technical review shows, then withdrawn so that it leaves no work behind."""
     issuer = TokenIssuer.from_settings(settings)
-    reviewer = _bearer(issuer, Principal("bench-reviewer", Role.REVIEWER))
+    reviewer = _bearer(issuer, local_principal("bench-reviewer", Role.REVIEWER))
     lags: list[float] = []
     seen: dict[str, int] = {}
     async with (

@@ -19,12 +19,16 @@ from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as applicants_pb
 from ecopermit.demo.dataset import Pending
+from ecopermit.domain import tasks
 from ecopermit.domain.stages import AWAITING_APPLICANT_STAGES, DECIDED_STAGES
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
 from ecopermit.runtime import document_upload
-from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
+from ecopermit.runtime.esign.requests import SignedRequest
+from ecopermit.runtime.esign.statements import Purpose
+from ecopermit.runtime.identity import Role
 from ecopermit.runtime.tokens import TokenIssuer
 
 _POLL_SECONDS = 0.1
@@ -39,6 +43,8 @@ class Office:
     applicants: applicant_service_pb2_grpc.ApplicantServiceStub
     reviews: review_service_pb2_grpc.ReviewServiceStub
     issuer: TokenIssuer
+    # Whose test keys the demo's people sign with: the embedded default's local authority.
+    authority: LocalAuthority
     by_application: dict[str, Pending] = field(default_factory=dict)
     trace_ids: dict[str, str] = field(default_factory=dict)
     stages: dict[str, int] = field(default_factory=dict)  # application id -> last seen stage
@@ -52,8 +58,19 @@ class Office:
     staff_poll_seconds: float = _POLL_SECONDS
 
     def token(self, role: Role, subject: str, bin_: str | None = None) -> tuple[tuple[str, str]]:
-        principal = Principal(subject=subject, role=role, enterprise_bin=bin_)
+        principal = local_principal(subject, role, bin_)
         return (("authorization", f"Bearer {self.issuer.mint(principal)}"),)
+
+    def signed(
+        self,
+        request: SignedRequest,
+        purpose: Purpose,
+        role: Role,
+        subject: str,
+        bin_: str | None = None,
+    ) -> SignedRequest:
+        """`request` signed with the ЭЦП of the person `token(role, subject, bin_)` is for."""
+        return self.authority.sign(request, purpose, local_principal(subject, role, bin_))
 
 
 def _application_id(name: str) -> str:
@@ -76,7 +93,8 @@ async def upload_documents(
 
 async def enterprise(office: Office, pending: Pending) -> None:
     """One enterprise: registers, submits, answers returns, withdraws if it means to."""
-    me = office.token(Role.APPLICANT, f"{pending.key}-officer", pending.bin)
+    officer = f"{pending.key}-officer"
+    me = office.token(Role.APPLICANT, officer, pending.bin)
     try:
         await office.applicants.RegisterEnterprise(
             applicants_api.RegisterEnterpriseRequest(enterprise=pending.enterprise_message()),
@@ -87,10 +105,11 @@ async def enterprise(office: Office, pending: Pending) -> None:
             raise
     with _tracer.start_as_current_span(f"demo submits {pending.key}") as span:
         await upload_documents(office.applicants, pending, pending.sent_documents(), me)
+        submission = applicants_api.SubmitApplicationRequest(
+            request_id=pending.request_id, application=pending.application()
+        )
         submitted = await office.applicants.SubmitApplication(
-            applicants_api.SubmitApplicationRequest(
-                request_id=pending.request_id, application=pending.application()
-            ),
+            office.signed(submission, Purpose.SUBMISSION, Role.APPLICANT, officer, pending.bin),
             metadata=me,
         )
         trace_id = format(span.get_span_context().trace_id, "032x")
@@ -124,7 +143,7 @@ async def enterprise(office: Office, pending: Pending) -> None:
             and len(current.stage_history) not in answered
         ):
             answered.add(len(current.stage_history))
-            await _answer(office, pending, current, me)
+            await _answer(office, pending, current, officer)
 
 
 async def status_board(office: Office) -> None:
@@ -152,11 +171,12 @@ async def status_board(office: Office) -> None:
 
 
 async def _answer(
-    office: Office, pending: Pending, current: applicants_pb.Application, me: tuple[tuple[str, str]]
+    office: Office, pending: Pending, current: applicants_pb.Application, officer: str
 ) -> None:
-    """What the enterprise says when the procedure waits for it: the missing documents, the
-    answer to remarks (an efficiency programme where asked, or its disagreement), or its
-    objection to a preliminary refusal."""
+    """What the enterprise's officer says, and signs, when the procedure waits for it: the
+    missing documents, the answer to remarks (an efficiency programme where asked, or its
+    disagreement), or its objection to a preliminary refusal."""
+    me = office.token(Role.APPLICANT, officer, pending.bin)
     reason = current.stage_history[-1].reason
     amendment = applicants_api.AmendApplicationRequest(
         name=current.name,
@@ -177,7 +197,10 @@ async def _answer(
     else:
         amendment.response = "We accept the remarks and the draft permit."
     try:
-        await office.applicants.AmendApplication(amendment, metadata=me)
+        await office.applicants.AmendApplication(
+            office.signed(amendment, Purpose.ANSWER, Role.APPLICANT, officer, pending.bin),
+            metadata=me,
+        )
     except grpc.aio.AioRpcError as error:
         # Read as waiting a moment ago, but the procedure has moved on since: nothing to do.
         if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
@@ -216,6 +239,8 @@ async def desk(office: Office, role: Role, subject: str, kinds: set[int], decide
                 )
                 completion = await decide(task, pending)
                 completion.name = task.name
+                if tasks.spec(task.kind).signed_decision:
+                    office.signed(completion, Purpose.DECISION, role, subject)
                 await office.reviews.CompleteTask(completion, metadata=me)
                 completed += 1
             except grpc.aio.AioRpcError as error:

@@ -26,6 +26,8 @@ from ecopermit.domain.stages import DECIDED_STAGES, stage_name
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
+from ecopermit.runtime.esign.embedded import embedded_authority
+from ecopermit.runtime.esign.local_authority import LocalAuthority
 from ecopermit.runtime.grpc.channels import service_channel
 from ecopermit.runtime.grpc.health import is_serving
 from ecopermit.runtime.identity import Role
@@ -136,6 +138,17 @@ async def _outcome(office: actors.Office, application_id: str, day_seconds: floa
     )
 
 
+def demo_authority(settings: Settings) -> LocalAuthority:
+    """Whose test keys the demo's people sign with: the embedded stack's local authority."""
+    authority = embedded_authority(settings)
+    if authority is None:
+        raise ValueError(
+            "the demo's people sign with the embedded stack's test keys; run it on the "
+            "embedded default (ECOPERMIT_ENVIRONMENT=embedded, its own trust store)"
+        )
+    return authority
+
+
 async def carry_to_decisions(
     settings: Settings,
     console: Console,
@@ -152,6 +165,7 @@ async def carry_to_decisions(
         applicant_service_pb2_grpc.ApplicantServiceStub(channels[0]),
         review_service_pb2_grpc.ReviewServiceStub(channels[1]),
         TokenIssuer.from_settings(settings),
+        demo_authority(settings),
         board_poll_seconds=board_poll_seconds,
         staff_poll_seconds=staff_poll_seconds,
     )

@@ -28,6 +28,10 @@ class TaskKindSpec:
     disposes_of_comments: bool = False
     # Its completion confirms or overrides each verdict of the automatic BAT assessment.
     reviews_bat: bool = False
+    # It is the authority's decision on the permit: its completion carries the decision
+    # maker's ЭЦП, as the permit or refusal is signed (domain.md, roles: the signing duty is
+    # from the Committee's practice; the article requiring it was not read).
+    signed_decision: bool = False
 
 
 def _outcomes(*outcomes: int) -> frozenset[int]:
@@ -63,9 +67,12 @@ TASK_KINDS: dict[int, TaskKindSpec] = {
         _outcomes(pb.TASK_OUTCOME_ACKNOWLEDGED),
         disposes_of_comments=True,
     ),
-    pb.TASK_KIND_DECISION: TaskKindSpec("dec", Role.DECISION_MAKER, _DECISION, four_eyes=True),
+    pb.TASK_KIND_DECISION: TaskKindSpec(
+        "dec", Role.DECISION_MAKER, _DECISION, four_eyes=True, signed_decision=True
+    ),
+    # After a hearing on a preliminary refusal, the decision is made again.
     pb.TASK_KIND_REFUSAL_HEARING: TaskKindSpec(
-        "hrg", Role.DECISION_MAKER, _DECISION, four_eyes=True
+        "hrg", Role.DECISION_MAKER, _DECISION, four_eyes=True, signed_decision=True
     ),
     # The head of department signs as a decision maker.
     pb.TASK_KIND_ESCALATION: TaskKindSpec(

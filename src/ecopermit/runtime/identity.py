@@ -39,6 +39,9 @@ class Principal:
     role: Role
     # The enterprise an applicant acts for; None for every other role.
     enterprise_bin: str | None = None
+    # The person's IIN, as the identity provider vouches for it (eGov IDP, or the embedded
+    # default's dev sign-in); what a signature's certificate must name. None for systems.
+    iin: str | None = None
 
     def sees_enterprise(self, enterprise_bin: str) -> bool:
         """An applicant sees only its own enterprise's records; staff roles see every one."""

@@ -9,7 +9,7 @@ import secrets
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -100,6 +100,19 @@ class Settings(BaseSettings):
     # The largest document accepted; the contract's own limit is 100 MiB.
     max_document_bytes: int = Field(default=100 * 1024 * 1024, gt=0, le=100 * 1024 * 1024)
 
+    # Qualified e-signatures (ЭЦП). The trust store is a folder of CA certificates (NCA RK's
+    # roots and issuing CAs in production) and a folder of CRLs, re-read when they change; the
+    # embedded default keeps a local test authority under <data_dir>/esign and trusts it alone.
+    signature_trust_dir: str = ""
+    signature_crl_dir: str = ""
+    # pyhanko-certvalidator's policy when a certificate's revocation status is unknown.
+    signature_revocation_mode: Literal["require", "hard-fail", "soft-fail"] = "require"
+    # Fetch CRLs and ask OCSP responders the certificates name (production, NCA RK).
+    signature_fetch_revocation: bool = False
+    # The BIN a decision maker's certificate must be issued for: the Committee's. Empty in the
+    # embedded default, whose local authority issues staff certificates for a stand-in BIN.
+    authority_bin: str = ""
+
     # Public comments one author may post per hour, across all applications.
     public_comments_per_hour: int = Field(default=10, ge=1)
 
@@ -177,6 +190,23 @@ class Settings(BaseSettings):
 
     def uploads_path(self) -> Path:
         return Path(self.uploads_dir) if self.uploads_dir else self.data_dir / "uploads"
+
+    @property
+    def is_embedded(self) -> bool:
+        """The one-machine default: dev sign-in, a local test signing authority."""
+        return self.environment == "embedded"
+
+    def esign_path(self) -> Path:
+        """Where the embedded default's local signing authority and its trust store live."""
+        return self.data_dir / "esign"
+
+    def signature_trust_path(self) -> Path:
+        configured = self.signature_trust_dir
+        return Path(configured) if configured else self.esign_path() / "trust"
+
+    def signature_crl_path(self) -> Path:
+        configured = self.signature_crl_dir
+        return Path(configured) if configured else self.esign_path() / "crl"
 
     def traces_path(self) -> Path:
         return Path(self.traces_file) if self.traces_file else self.data_dir / "traces.jsonl"

@@ -67,6 +67,8 @@ class TokenIssuer:
         }
         if principal.enterprise_bin is not None:
             claims["bin"] = principal.enterprise_bin
+        if principal.iin is not None:
+            claims["iin"] = principal.iin
         return jwt.encode(claims, self.signing_key, algorithm=self.algorithm.value)
 
 
@@ -142,11 +144,12 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise InvalidTokenError("token names an unknown role") from error
     subject = claims["sub"]
     enterprise_bin = claims.get("bin")
-    if not isinstance(subject, str) or (
-        enterprise_bin is not None and not isinstance(enterprise_bin, str)
+    iin = claims.get("iin")
+    if not isinstance(subject, str) or any(
+        value is not None and not isinstance(value, str) for value in (enterprise_bin, iin)
     ):
         raise InvalidTokenError("token claims have the wrong types")
-    principal = Principal(subject=subject, role=role, enterprise_bin=enterprise_bin)
+    principal = Principal(subject=subject, role=role, enterprise_bin=enterprise_bin, iin=iin)
     try:
         _check_principal(principal)
     except ValueError as error:
@@ -164,3 +167,5 @@ def _check_principal(principal: Principal) -> None:
             raise ValueError("an applicant token must carry a valid enterprise BIN")
     elif principal.enterprise_bin is not None:
         raise ValueError("only applicant tokens carry an enterprise BIN")
+    if principal.iin is not None and not has_check_digit(principal.iin):
+        raise ValueError("an IIN is 12 digits, the last a check digit")

@@ -40,12 +40,14 @@ class GetEnterpriseResponse(_message.Message):
     def __init__(self, enterprise: _Optional[_Union[_resources_pb2.Enterprise, _Mapping]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
-    __slots__ = ("request_id", "application")
+    __slots__ = ("request_id", "application", "signature")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     application: _resources_pb2.Application
-    def __init__(self, request_id: _Optional[str] = ..., application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
+    signature: bytes
+    def __init__(self, request_id: _Optional[str] = ..., application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class SubmitApplicationResponse(_message.Message):
     __slots__ = ("application",)
@@ -88,7 +90,7 @@ class ListApplicationsResponse(_message.Message):
     def __init__(self, applications: _Optional[_Iterable[_Union[_resources_pb2.Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class AmendApplicationRequest(_message.Message):
-    __slots__ = ("name", "request_id", "response", "emission_sources", "documents", "efficiency_programme", "disagree")
+    __slots__ = ("name", "request_id", "response", "emission_sources", "documents", "efficiency_programme", "disagree", "signature")
     NAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_FIELD_NUMBER: _ClassVar[int]
@@ -96,6 +98,7 @@ class AmendApplicationRequest(_message.Message):
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     EFFICIENCY_PROGRAMME_FIELD_NUMBER: _ClassVar[int]
     DISAGREE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     name: str
     request_id: str
     response: str
@@ -103,7 +106,8 @@ class AmendApplicationRequest(_message.Message):
     documents: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Document]
     efficiency_programme: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ProgrammeMilestone]
     disagree: bool
-    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ..., response: _Optional[str] = ..., emission_sources: _Optional[_Iterable[_Union[_resources_pb2.EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[_resources_pb2.Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[_resources_pb2.ProgrammeMilestone, _Mapping]]] = ..., disagree: _Optional[bool] = ...) -> None: ...
+    signature: bytes
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ..., response: _Optional[str] = ..., emission_sources: _Optional[_Iterable[_Union[_resources_pb2.EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[_resources_pb2.Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[_resources_pb2.ProgrammeMilestone, _Mapping]]] = ..., disagree: _Optional[bool] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class AmendApplicationResponse(_message.Message):
     __slots__ = ("application",)

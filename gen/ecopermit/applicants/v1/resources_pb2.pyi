@@ -2,6 +2,7 @@ import datetime
 
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
+from ecopermit.type.v1 import signature_pb2 as _signature_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -226,7 +227,7 @@ class Deadline(_message.Message):
     def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., business_days: _Optional[int] = ..., paused: _Optional[bool] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("name", "enterprise", "facility", "sector", "emission_sources", "documents", "efficiency_programme", "stage", "stage_history", "open_tasks", "deadlines", "rules_version", "permit", "create_time", "update_time", "predicted_decision_time", "transboundary_impact")
+    __slots__ = ("name", "enterprise", "facility", "sector", "emission_sources", "documents", "efficiency_programme", "stage", "stage_history", "open_tasks", "deadlines", "rules_version", "permit", "create_time", "update_time", "predicted_decision_time", "transboundary_impact", "signatures")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
     FACILITY_FIELD_NUMBER: _ClassVar[int]
@@ -244,6 +245,7 @@ class Application(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_DECISION_TIME_FIELD_NUMBER: _ClassVar[int]
     TRANSBOUNDARY_IMPACT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
     name: str
     enterprise: str
     facility: Facility
@@ -261,7 +263,8 @@ class Application(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     predicted_decision_time: _timestamp_pb2.Timestamp
     transboundary_impact: bool
-    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., facility: _Optional[_Union[Facility, _Mapping]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., emission_sources: _Optional[_Iterable[_Union[EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., stage: _Optional[_Union[Stage, str]] = ..., stage_history: _Optional[_Iterable[_Union[StageTransition, _Mapping]]] = ..., open_tasks: _Optional[_Iterable[_Union[OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., permit: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transboundary_impact: _Optional[bool] = ...) -> None: ...
+    signatures: _containers.RepeatedCompositeFieldContainer[_signature_pb2.Signature]
+    def __init__(self, name: _Optional[str] = ..., enterprise: _Optional[str] = ..., facility: _Optional[_Union[Facility, _Mapping]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., emission_sources: _Optional[_Iterable[_Union[EmissionSource, _Mapping]]] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., stage: _Optional[_Union[Stage, str]] = ..., stage_history: _Optional[_Iterable[_Union[StageTransition, _Mapping]]] = ..., open_tasks: _Optional[_Iterable[_Union[OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., permit: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transboundary_impact: _Optional[bool] = ..., signatures: _Optional[_Iterable[_Union[_signature_pb2.Signature, _Mapping]]] = ...) -> None: ...
 
 class EmissionLimit(_message.Message):
     __slots__ = ("source_id", "pollutant", "limit_mg_nm3", "reference_oxygen_percent", "annual_tonnes", "derogation_reason", "basis", "interim_limit_mg_nm3", "step_down_date", "eu_benchmark_mg_nm3", "daily_limit_mg_nm3")

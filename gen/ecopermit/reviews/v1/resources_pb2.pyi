@@ -3,6 +3,7 @@ import datetime
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
+from ecopermit.type.v1 import signature_pb2 as _signature_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -159,7 +160,7 @@ class Finding(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., text: _Optional[str] = ..., severity: _Optional[_Union[FindingSeverity, str]] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "application", "kind", "required_role", "state", "assignee", "due_time", "create_time", "complete_time", "outcome", "comments", "findings", "instructions", "refusal_grounds", "allowed_outcomes")
+    __slots__ = ("name", "application", "kind", "required_role", "state", "assignee", "due_time", "create_time", "complete_time", "outcome", "comments", "findings", "instructions", "refusal_grounds", "allowed_outcomes", "signature")
     NAME_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -175,6 +176,7 @@ class Task(_message.Message):
     INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
     REFUSAL_GROUNDS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     name: str
     application: str
     kind: TaskKind
@@ -190,7 +192,8 @@ class Task(_message.Message):
     instructions: str
     refusal_grounds: _containers.RepeatedScalarFieldContainer[RefusalGround]
     allowed_outcomes: _containers.RepeatedScalarFieldContainer[TaskOutcome]
-    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ..., refusal_grounds: _Optional[_Iterable[_Union[RefusalGround, str]]] = ..., allowed_outcomes: _Optional[_Iterable[_Union[TaskOutcome, str]]] = ...) -> None: ...
+    signature: _signature_pb2.Signature
+    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ..., refusal_grounds: _Optional[_Iterable[_Union[RefusalGround, str]]] = ..., allowed_outcomes: _Optional[_Iterable[_Union[TaskOutcome, str]]] = ..., signature: _Optional[_Union[_signature_pb2.Signature, _Mapping]] = ...) -> None: ...
 
 class BatAssessmentRow(_message.Message):
     __slots__ = ("source_id", "source_type", "pollutant", "declared_mg_nm3", "declared_oxygen_percent", "normalised_mg_nm3", "reference_oxygen_percent", "bat_ael_low", "bat_ael_high", "unit", "averaging_period", "source_document", "confidence", "verdict", "expert_verdict", "expert_reason", "basis", "yearly_low", "yearly_high", "low_below")

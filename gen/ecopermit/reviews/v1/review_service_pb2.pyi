@@ -83,7 +83,7 @@ class CommentDispositionEntry(_message.Message):
     def __init__(self, public_comment: _Optional[str] = ..., disposition: _Optional[_Union[_resources_pb2.CommentDisposition, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class CompleteTaskRequest(_message.Message):
-    __slots__ = ("name", "outcome", "comments", "findings", "bat_reviews", "comment_dispositions", "refusal_grounds")
+    __slots__ = ("name", "outcome", "comments", "findings", "bat_reviews", "comment_dispositions", "refusal_grounds", "signature")
     NAME_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     COMMENTS_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +91,7 @@ class CompleteTaskRequest(_message.Message):
     BAT_REVIEWS_FIELD_NUMBER: _ClassVar[int]
     COMMENT_DISPOSITIONS_FIELD_NUMBER: _ClassVar[int]
     REFUSAL_GROUNDS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     name: str
     outcome: _resources_pb2.TaskOutcome
     comments: str
@@ -98,7 +99,8 @@ class CompleteTaskRequest(_message.Message):
     bat_reviews: _containers.RepeatedCompositeFieldContainer[BatVerdictReview]
     comment_dispositions: _containers.RepeatedCompositeFieldContainer[CommentDispositionEntry]
     refusal_grounds: _containers.RepeatedScalarFieldContainer[_resources_pb2.RefusalGround]
-    def __init__(self, name: _Optional[str] = ..., outcome: _Optional[_Union[_resources_pb2.TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[_resources_pb2.Finding, _Mapping]]] = ..., bat_reviews: _Optional[_Iterable[_Union[BatVerdictReview, _Mapping]]] = ..., comment_dispositions: _Optional[_Iterable[_Union[CommentDispositionEntry, _Mapping]]] = ..., refusal_grounds: _Optional[_Iterable[_Union[_resources_pb2.RefusalGround, str]]] = ...) -> None: ...
+    signature: bytes
+    def __init__(self, name: _Optional[str] = ..., outcome: _Optional[_Union[_resources_pb2.TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[_resources_pb2.Finding, _Mapping]]] = ..., bat_reviews: _Optional[_Iterable[_Union[BatVerdictReview, _Mapping]]] = ..., comment_dispositions: _Optional[_Iterable[_Union[CommentDispositionEntry, _Mapping]]] = ..., refusal_grounds: _Optional[_Iterable[_Union[_resources_pb2.RefusalGround, str]]] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class CompleteTaskResponse(_message.Message):
     __slots__ = ("task",)

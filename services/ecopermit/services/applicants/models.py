@@ -8,6 +8,7 @@ from sqlalchemy import Column, Integer, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ecopermit.runtime.database import UtcDateTime
+from ecopermit.runtime.esign.evidence import SignatureEvidence
 
 # Each service has its own metadata so that its migrations see only its own tables.
 metadata = MetaData()
@@ -115,6 +116,17 @@ class DossierEntryRecord(ApplicantsTable, table=True):
     media_type: str = Field(max_length=100)
     add_time: datetime = Field(sa_type=UtcDateTime)
     replace_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class SignatureRecord(ApplicantsTable, SignatureEvidence, table=True):
+    """A verified ЭЦП on a submission or an answer, kept as evidence."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (UniqueConstraint("application_id", "purpose", "request_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="applications.id", index=True, max_length=64)
+    request_id: str = Field(max_length=36)
 
 
 class WorkflowOutboxRecord(ApplicantsTable, table=True):

@@ -28,6 +28,9 @@ from ecopermit.domain.errors import (
     PermissionDeniedError,
 )
 from ecopermit.runtime import pagination, tracing
+from ecopermit.runtime.esign.checks import SignatureCheck
+from ecopermit.runtime.esign.evidence import signature_message
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.grpc.auth import current_principal
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.object_store import ObjectNotFoundError, ObjectStore
@@ -85,6 +88,7 @@ def application_message(view: ApplicationView) -> pb.Application:
         entry.stage = transition.stage  # type: ignore[assignment]
         entry.enter_time.FromDatetime(transition.enter_time)
     message.documents.extend(document_message(d) for d in view.documents)
+    message.signatures.extend(signature_message(s) for s in view.signatures)
     return message
 
 
@@ -112,10 +116,12 @@ def dossier_message(application_id: str, view: DossierView) -> pb.Dossier:
 
 def _as_published(application: pb.Application) -> pb.Application:
     """What the public reads of an application: its stages without their reasons, which carry
-    the authority's remarks and the applicant's answers, and no open tasks."""
+    the authority's remarks and the applicant's answers, no open tasks, and no signers (their
+    names and IINs are personal data)."""
     for entry in application.stage_history:
         entry.reason = ""
     del application.open_tasks[:]
+    del application.signatures[:]
     return application
 
 
@@ -152,9 +158,12 @@ async def _upload_chunks(
 
 
 class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
-    def __init__(self, store: ApplicantStore, documents: DocumentStorage) -> None:
+    def __init__(
+        self, store: ApplicantStore, documents: DocumentStorage, signatures: SignatureCheck
+    ) -> None:
         self._store = store
         self._documents = documents
+        self._signatures = signatures
 
     async def RegisterEnterprise(  # noqa: N802 - gRPC method name
         self, request: api.RegisterEnterpriseRequest, context: Any
@@ -173,9 +182,17 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     ) -> api.SubmitApplicationResponse:
         enterprise_bin = _id(request.application.enterprise)
         application_id = application_id_for(enterprise_bin, request.request_id)
+        principal = current_principal()
+        if not principal.sees_enterprise(enterprise_bin):
+            raise PermissionDeniedError("an applicant submits for its own enterprise only")
         with tracing.application_scope(application_id, stage="submitted"):
+            # The signing employee's certificate names the enterprise; nothing is written
+            # unless it verifies.
+            signed = await self._signatures.verified(
+                request, Purpose.SUBMISSION, principal, organisation_bin=enterprise_bin
+            )
             view = await self._store.submit(
-                request.request_id, request.application, current_principal()
+                request.request_id, request.application, signed, principal
             )
         return api.SubmitApplicationResponse(application=application_message(view))
 
@@ -217,12 +234,21 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
             documents=request.documents,
             efficiency_programme=request.efficiency_programme,
         )
+        principal = current_principal()
+        application = await self._store.get_application(_id(request.name), principal)
+        signed = await self._signatures.verified(
+            request,
+            Purpose.ANSWER,
+            principal,
+            organisation_bin=application.record.enterprise_bin,
+        )
         view = await self._store.amend(
             _id(request.name),
             request.request_id,
             amendment,
             Answer(request.response, disagrees=request.disagree),
-            current_principal(),
+            signed,
+            principal,
         )
         return api.AmendApplicationResponse(application=application_message(view))
 

@@ -13,6 +13,7 @@ from opentelemetry import metrics
 from sqlalchemy import func, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,12 +37,15 @@ from ecopermit.domain.stages import (
 )
 from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.esign.checks import SignedStatement
+from ecopermit.runtime.esign.evidence import evidence_of
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.services.applicants.models import (
     ApplicationRecord,
     DossierEntryRecord,
     EnterpriseRecord,
     PermitRecord,
+    SignatureRecord,
     StageTransitionRecord,
     StoredDocumentRecord,
     WorkflowOutboxRecord,
@@ -84,6 +88,8 @@ class ApplicationView:
     history: Sequence[StageTransitionRecord]
     # The current version of each document.
     documents: Sequence[DossierEntryRecord]
+    # The verified signatures, oldest first (their statements and CMS not loaded).
+    signatures: Sequence[SignatureRecord] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,11 @@ class ApplicantStore:
         return record
 
     async def submit(
-        self, request_id: str, application: pb.Application, principal: Principal
+        self,
+        request_id: str,
+        application: pb.Application,
+        signed: SignedStatement,
+        principal: Principal,
     ) -> ApplicationView:
         """Stores the application and its workflow start in one transaction, once per request_id."""
         enterprise_bin = application.enterprise.removeprefix("enterprises/")
@@ -213,6 +223,7 @@ class ApplicantStore:
                     )
                 )
                 await session.flush()
+                session.add(_signature_record(application_id, request_id, signed))
                 await _add_versions(
                     session,
                     application_id,
@@ -279,6 +290,7 @@ class ApplicantStore:
         request_id: str,
         amendment: pb.Application,
         answer: Answer,
+        signed: SignedStatement,
         principal: Principal,
     ) -> ApplicationView:
         """Applies the applicant's answer; only while the procedure waits for it."""
@@ -319,6 +331,7 @@ class ApplicantStore:
                 )
                 record.update_time = now
                 session.add(record)
+                session.add(_signature_record(application_id, request_id, signed))
                 payload = {
                     "request_id": request_id,
                     "response": answer.response,
@@ -679,7 +692,24 @@ async def _views(
     documents: dict[str, list[DossierEntryRecord]] = {i: [] for i in ids}
     for entry in await _current_entries(session, ids):
         documents[entry.application_id].append(entry)
-    return [ApplicationView(r, histories[r.id], documents[r.id]) for r in records]
+    signatures: dict[str, list[SignatureRecord]] = {i: [] for i in ids}
+    signed = await session.exec(
+        select(SignatureRecord)
+        .options(defer(SignatureRecord.statement), defer(SignatureRecord.cms))  # type: ignore[arg-type]
+        .where(col(SignatureRecord.application_id).in_(ids))
+        .order_by(col(SignatureRecord.id))
+    )
+    for signature in signed.all():
+        signatures[signature.application_id].append(signature)
+    return [ApplicationView(r, histories[r.id], documents[r.id], signatures[r.id]) for r in records]
+
+
+def _signature_record(
+    application_id: str, request_id: str, signed: SignedStatement
+) -> SignatureRecord:
+    return SignatureRecord(
+        application_id=application_id, request_id=request_id, **evidence_of(signed)
+    )
 
 
 async def _current_entries(

@@ -38,6 +38,8 @@ _CALL_TIMEOUT_SECONDS = 30.0
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        # NCALayer, NCA RK's signing application, listens on the person's own computer.
+        "connect-src 'self' wss://127.0.0.1:13579; "
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
     "x-content-type-options": "nosniff",

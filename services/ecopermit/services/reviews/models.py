@@ -8,6 +8,7 @@ from sqlalchemy import Column, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ecopermit.runtime.database import UtcDateTime
+from ecopermit.runtime.esign.evidence import SignatureEvidence
 
 metadata = MetaData()
 
@@ -41,6 +42,14 @@ class TaskRecord(ReviewsTable, table=True):
     # (TaskOutcome values; empty: every outcome of the kind), as JSON lists.
     refusal_grounds: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     allowed_outcomes: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+
+
+class DecisionSignatureRecord(ReviewsTable, SignatureEvidence, table=True):
+    """The decision maker's verified ЭЦП on a decision task's completion, kept as evidence."""
+
+    __tablename__ = "decision_signatures"
+
+    task_id: str = Field(primary_key=True, max_length=64)
 
 
 class BatAssessmentRecord(ReviewsTable, table=True):

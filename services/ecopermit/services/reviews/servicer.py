@@ -8,22 +8,30 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from ecopermit.domain import tasks
 from ecopermit.domain.errors import PermissionDeniedError
 from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
 from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
 from ecopermit.reviews.v1 import review_workflow_service_pb2 as workflow_api
 from ecopermit.runtime import pagination, tracing
+from ecopermit.runtime.esign.checks import SignatureCheck
+from ecopermit.runtime.esign.evidence import signature_message
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.grpc.auth import current_principal
 from ecopermit.runtime.identity import Role
-from ecopermit.services.reviews.models import PublicCommentRecord, TaskRecord
+from ecopermit.services.reviews.models import (
+    DecisionSignatureRecord,
+    PublicCommentRecord,
+    TaskRecord,
+)
 from ecopermit.services.reviews.store import Completion, ReviewStore, TaskFilters
 
 # Roles that see every inbox; the others see their own role's.
 _OVERSEERS = frozenset({Role.OPS, Role.WORKER})
 
 
-def task_message(record: TaskRecord) -> pb.Task:
+def task_message(record: TaskRecord, signature: DecisionSignatureRecord | None = None) -> pb.Task:
     message = pb.Task(
         name=f"tasks/{record.id}",
         application=f"applications/{record.application_id}",
@@ -43,6 +51,8 @@ def task_message(record: TaskRecord) -> pb.Task:
     message.create_time.FromDatetime(record.create_time)
     if record.complete_time is not None:
         message.complete_time.FromDatetime(record.complete_time)
+    if signature is not None:
+        message.signature.CopyFrom(signature_message(signature))
     return message
 
 
@@ -75,8 +85,19 @@ def _annotate_task(record: TaskRecord) -> None:
 
 
 class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
-    def __init__(self, store: ReviewStore) -> None:
+    def __init__(self, store: ReviewStore, signatures: SignatureCheck, authority_bin: str) -> None:
         self._store = store
+        self._signatures = signatures
+        # The organisation a decision maker's certificate must be issued for.
+        self._authority_bin = authority_bin
+
+    async def _messages(self, records: list[TaskRecord]) -> list[pb.Task]:
+        signatures = await self._store.decision_signatures([r.id for r in records])
+        return [task_message(r, signatures.get(r.id)) for r in records]
+
+    async def _message(self, record: TaskRecord) -> pb.Task:
+        (message,) = await self._messages([record])
+        return message
 
     async def ListTasks(  # noqa: N802 - gRPC method name
         self, request: api.ListTasksRequest, context: Any
@@ -96,14 +117,14 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
         records, token = await self._store.list_tasks(
             filters, pagination.page_size(request.page_size), request.page_token
         )
-        return api.ListTasksResponse(
-            tasks=[task_message(r) for r in records], next_page_token=token
-        )
+        return api.ListTasksResponse(tasks=await self._messages(records), next_page_token=token)
 
     async def GetTask(  # noqa: N802
         self, request: api.GetTaskRequest, context: Any
     ) -> api.GetTaskResponse:
-        return api.GetTaskResponse(task=task_message(await self._store.get_task(_id(request.name))))
+        return api.GetTaskResponse(
+            task=await self._message(await self._store.get_task(_id(request.name)))
+        )
 
     async def ClaimTask(  # noqa: N802
         self, request: api.ClaimTaskRequest, context: Any
@@ -115,6 +136,13 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
     async def CompleteTask(  # noqa: N802
         self, request: api.CompleteTaskRequest, context: Any
     ) -> api.CompleteTaskResponse:
+        principal = current_principal()
+        task_id = _id(request.name)
+        signed = None
+        if tasks.spec((await self._store.get_task(task_id)).kind).signed_decision:
+            signed = await self._signatures.verified(
+                request, Purpose.DECISION, principal, organisation_bin=self._authority_bin
+            )
         completion = Completion(
             outcome=request.outcome,
             comments=request.comments,
@@ -122,10 +150,11 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
             bat_reviews=request.bat_reviews,
             comment_dispositions=request.comment_dispositions,
             refusal_grounds=list(request.refusal_grounds),
+            signed=signed,
         )
-        record = await self._store.complete_task(_id(request.name), current_principal(), completion)
+        record = await self._store.complete_task(task_id, principal, completion)
         _annotate_task(record)
-        return api.CompleteTaskResponse(task=task_message(record))
+        return api.CompleteTaskResponse(task=await self._message(record))
 
     async def GetBatAssessment(  # noqa: N802
         self, request: api.GetBatAssessmentRequest, context: Any

@@ -30,11 +30,14 @@ from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
 from ecopermit.runtime import pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.esign.checks import SignedStatement, refused
+from ecopermit.runtime.esign.evidence import evidence_of
 from ecopermit.runtime.identity import Principal
 from ecopermit.services.reviews.models import (
     BatAssessmentRecord,
     CompletionOutboxRecord,
     ConsultationRecord,
+    DecisionSignatureRecord,
     PublicCommentRecord,
     TaskRecord,
 )
@@ -64,6 +67,8 @@ class Completion:
     bat_reviews: Sequence[api.BatVerdictReview]
     comment_dispositions: Sequence[api.CommentDispositionEntry]
     refusal_grounds: Sequence[int] = ()
+    # The decision maker's verified signature, on a decision task.
+    signed: SignedStatement | None = None
 
 
 def _findings_json(findings: Sequence[pb.Finding]) -> str:
@@ -139,6 +144,18 @@ class ReviewStore:
         if record is None:
             raise _task_not_found(task_id)
         return record
+
+    async def decision_signatures(
+        self, task_ids: Sequence[str]
+    ) -> dict[str, DecisionSignatureRecord]:
+        """The signatures on these tasks' decisions, by task id (one query)."""
+        async with self._sessions() as session:
+            found = await session.exec(
+                select(DecisionSignatureRecord).where(
+                    col(DecisionSignatureRecord.task_id).in_(task_ids)
+                )
+            )
+            return {r.task_id: r for r in found.all()}
 
     async def list_tasks(
         self, filters: TaskFilters, page_size: int, page_token: str
@@ -225,6 +242,12 @@ class ReviewStore:
             )
             await self._check_four_eyes(session, record, principal)
             kind = tasks.spec(record.kind)
+            if kind.signed_decision:
+                if completion.signed is None:
+                    raise refused("signature.missing", "a decision carries its maker's ЭЦП")
+                session.add(
+                    DecisionSignatureRecord(task_id=task_id, **evidence_of(completion.signed))
+                )
             if kind.reviews_bat:
                 await self._apply_bat_review(session, record.application_id, completion)
             if kind.disposes_of_comments:

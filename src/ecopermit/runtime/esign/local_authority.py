@@ -8,9 +8,13 @@ production's trust store holds NCA RK's certificates instead."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,13 +24,35 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from ecopermit.domain.business_id import check_digit
+from ecopermit.runtime.esign.requests import SignedRequest, sign_request
+from ecopermit.runtime.esign.signing import SigningKey, load_signing_key
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.esign.verification import TrustStore
+from ecopermit.runtime.identity import Principal, Role
 
 _KEY_BITS = 2048
 _ROOT_NAME = "ecopermit local test authority (not NCA RK)"
 # Certificates name a distribution point, as NCA RK's do; revocation is then checked against
 # the CRL the trust store holds, which pyhanko-certvalidator matches to this point.
 CRL_URL = "http://127.0.0.1/ecopermit-local-authority.crl"
+# The BIN the local authority writes into staff certificates, standing in for the Committee's
+# (production sets ECOPERMIT_AUTHORITY_BIN). A valid-looking number, not the Committee's.
+STAND_IN_AUTHORITY_BIN = "000140000012"
+# The password of the people's key files it keeps: test keys, trusted nowhere else.
+PEOPLE_KEY_PASSWORD = "ecopermit-local"  # noqa: S105 - a test key's, by design
+
+
+def stand_in_iin(subject: str) -> str:
+    """A valid-looking IIN for a demo or test person, the same for the same sign-in name:
+    born 1 January 1980 (800101), century-and-sex digit 3, serial from the name's hash."""
+    serial = int(hashlib.sha256(subject.encode()).hexdigest(), 16)
+    while True:
+        first_eleven = f"8001013{serial % 10_000:04d}"
+        digit = check_digit(first_eleven)
+        if digit is not None:
+            return f"{first_eleven}{digit}"
+        serial += 1
 
 
 @dataclass(frozen=True)
@@ -36,6 +62,28 @@ class Person:
     common_name: str
     iin: str
     bin: str | None = None
+
+
+def local_principal(subject: str, role: Role, enterprise_bin: str | None = None) -> Principal:
+    """A demo or test person as the embedded default's dev sign-in vouches for them: the
+    sign-in name with its stand-in IIN, and an applicant's enterprise."""
+    return Principal(
+        subject=subject,
+        role=role,
+        enterprise_bin=enterprise_bin if role is Role.APPLICANT else None,
+        iin=stand_in_iin(subject),
+    )
+
+
+def person_of(principal: Principal) -> Person:
+    """Whom the local authority certifies a principal as: an applicant as its enterprise's
+    employee, staff as the (stand-in) Committee's."""
+    if principal.iin is None:
+        raise ValueError(f"{principal.subject} has no IIN to be certified under")
+    organisation = (
+        principal.enterprise_bin if principal.role is Role.APPLICANT else STAND_IN_AUTHORITY_BIN
+    )
+    return Person(principal.subject, principal.iin, organisation)
 
 
 def _now() -> dt.datetime:
@@ -53,17 +101,37 @@ class LocalAuthority:
     """Kept in `directory`: its key (mode 0600), the revoked serial numbers; it writes its
     certificate into `trust_dir` and its CRL into `crl_dir`, where the verifier reads them."""
 
+    _key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
     def __init__(self, directory: Path, trust_dir: Path, crl_dir: Path) -> None:
         self.directory = directory
         self.trust_dir = trust_dir
         self.crl_dir = crl_dir
-        key_file = directory / "root-key.pem"
+        self._keys: dict[Person, SigningKey] = {}
+        # The services of `ecopermit up` start together; one creates the authority, the
+        # others wait for it and read the same one.
+        with self._locked():
+            self._open_or_create()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _open_or_create(self) -> None:
+        key_file = self.directory / "root-key.pem"
         if key_file.exists():
             key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
             assert isinstance(key, rsa.RSAPrivateKey)
             self._key = key
             self.certificate = x509.load_pem_x509_certificate(
-                (trust_dir / "local-authority.pem").read_bytes()
+                (self.trust_dir / "local-authority.pem").read_bytes()
             )
         else:
             self._key = rsa.generate_private_key(public_exponent=65537, key_size=_KEY_BITS)
@@ -76,8 +144,8 @@ class LocalAuthority:
                     serialization.NoEncryption(),
                 ),
             )
-            trust_dir.mkdir(parents=True, exist_ok=True)
-            (trust_dir / "local-authority.pem").write_bytes(
+            self.trust_dir.mkdir(parents=True, exist_ok=True)
+            (self.trust_dir / "local-authority.pem").write_bytes(
                 self.certificate.public_bytes(serialization.Encoding.PEM)
             )
             self._write_crl()
@@ -87,6 +155,14 @@ class LocalAuthority:
         """The authority kept under `root`: its own files in authority/, the trust store in
         trust/ and crl/."""
         return cls(root / "authority", root / "trust", root / "crl")
+
+    @classmethod
+    def existing(cls, root: Path) -> LocalAuthority | None:
+        """The authority kept under `root` if there is one; never creates one (a trust store
+        of real authorities must not gain a test root)."""
+        if not (root / "authority" / "root-key.pem").exists():
+            return None
+        return cls.in_directory(root)
 
     def trust_store(self) -> TrustStore:
         """The trust store it writes, as a verifier reads it."""
@@ -173,11 +249,32 @@ class LocalAuthority:
         key, certificate = self.issue(person, signing=signing)
         return pkcs12_of(key, certificate, password, friendly_name=person.common_name)
 
+    def key_file(self, person: Person) -> Path:
+        """The person's PKCS#12 signing key file (password PEOPLE_KEY_PASSWORD), issued once and
+        kept (people/, mode 0600), so the demo's and the tests' people sign with the same
+        certificate every time."""
+        path = self.directory / "people" / f"{person.iin}-{person.bin or 'private'}.p12"
+        with self._locked():
+            if not path.exists():
+                _private_write(path, self.issue_pkcs12(person, PEOPLE_KEY_PASSWORD))
+        return path
+
+    def signing_key(self, person: Person) -> SigningKey:
+        if person not in self._keys:
+            content = self.key_file(person).read_bytes()
+            self._keys[person] = load_signing_key(content, PEOPLE_KEY_PASSWORD)
+        return self._keys[person]
+
+    def sign(self, request: SignedRequest, purpose: Purpose, signer: Principal) -> SignedRequest:
+        """`request` signed for `purpose` with the key of the person `signer` signs in as."""
+        return sign_request(request, purpose, self.signing_key(person_of(signer)))
+
     def revoke(self, certificate: x509.Certificate) -> None:
-        revoked = self._revoked()
-        revoked[str(certificate.serial_number)] = _now().isoformat()
-        (self.directory / "revoked.json").write_text(json.dumps(revoked, indent=2))
-        self._write_crl()
+        with self._locked():
+            revoked = self._revoked()
+            revoked[str(certificate.serial_number)] = _now().isoformat()
+            (self.directory / "revoked.json").write_text(json.dumps(revoked, indent=2))
+            self._write_crl()
 
     def _revoked(self) -> dict[str, str]:
         path = self.directory / "revoked.json"

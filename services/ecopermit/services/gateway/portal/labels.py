@@ -84,6 +84,35 @@ _LABELS: dict[str, dict[str, str]] = {
     "inbox": {"ru": "Входящие", "en": "Inbox"},
     "claim": {"ru": "Взять в работу", "en": "Claim"},
     "complete": {"ru": "Завершить", "en": "Complete"},
+    "sign_title": {"ru": "Подписать ЭЦП", "en": "Sign with your ЭЦП"},
+    "sign_purpose_submission": {
+        "ru": "Вы подписываете заявление с указанными документами (по их SHA-256).",
+        "en": "You are signing the application with its documents (by their SHA-256).",
+    },
+    "sign_purpose_answer": {
+        "ru": "Вы подписываете ответ предприятия и добавленные документы.",
+        "en": "You are signing the enterprise's answer and the documents it adds.",
+    },
+    "sign_purpose_decision": {
+        "ru": "Вы подписываете решение по разрешению.",
+        "en": "You are signing the decision on the permit.",
+    },
+    "sign_digest": {"ru": "SHA-256 подписываемого", "en": "SHA-256 of what you sign"},
+    "sign_statement": {"ru": "Подписываемый текст", "en": "The statement signed"},
+    "sign_ncalayer": {"ru": "Подписать в NCALayer", "en": "Sign in NCALayer"},
+    "sign_cms": {
+        "ru": "или загрузите открепленную подпись (.cms)",
+        "en": "or upload a detached signature (.cms)",
+    },
+    "sign_send": {"ru": "Отправить подписанное", "en": "Send signed"},
+    "sign_local": {
+        "ru": "Подписать тестовым ключом (только встроенный стенд)",
+        "en": "Sign with the local test key (embedded stack only)",
+    },
+    "sign_signature_needed": {
+        "ru": "Нужна подпись: NCALayer или файл .cms.",
+        "en": "A signature is needed: NCALayer or a .cms file.",
+    },
     "outcome": {"ru": "Результат", "en": "Outcome"},
     "comments": {"ru": "Комментарии", "en": "Comments"},
     "due": {"ru": "Срок", "en": "Due"},

@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import json_format
+from google.protobuf.message import Message
 from google.type import date_pb2
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -33,10 +34,13 @@ from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
 from ecopermit.runtime import tracing
 from ecopermit.runtime.document_upload import upload_requests
+from ecopermit.runtime.esign.embedded import embedded_authority
+from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
+from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
-from ecopermit.services.gateway.portal import forms, session
+from ecopermit.services.gateway.portal import forms, session, signing
 from ecopermit.services.gateway.portal.labels import WELCOME_KK, labels, language
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from ecopermit.workflows.contract import permit_workflow_id
@@ -202,12 +206,12 @@ class Portal:
     def _secure(self, request: Request) -> bool:
         # Behind a TLS-terminating ingress the scheme may read http; only the embedded stack
         # on loopback goes without Secure cookies.
-        return request.url.scheme == "https" or self.settings.environment != "embedded"
+        return request.url.scheme == "https" or not self.settings.is_embedded
 
     @property
     def _dev_sign_in(self) -> bool:
         # Minting tokens for any role is for one's own machine: never outside the embedded stack.
-        return self.settings.dev_sign_in and self.settings.environment == "embedded"
+        return self.settings.dev_sign_in and self.settings.is_embedded
 
     async def sign_in(self, request: Request) -> Response:
         if _too_big(request, _SMALL_FORM_BYTES):
@@ -226,7 +230,7 @@ class Portal:
                 if role is Role.WORKER:
                     raise ValueError("the worker does not sign in")
                 bin_ = str(form.get("bin", "")).strip() or None
-                principal = Principal(str(form.get("subject", "")).strip(), role, bin_)
+                principal = local_principal(str(form.get("subject", "")).strip(), role, bin_)
                 token = TokenIssuer.from_settings(self.settings).mint(principal)
             principal = self.verifier.verify(token)
         except Exception as error:  # a bad role, BIN or token: say so, sign nobody in
@@ -321,11 +325,10 @@ class Portal:
         application = forms.application_of(fields, me.enterprise_bin, uploads)
         await self._store_files(form, me.enterprise_bin, application.documents, md)
         request_id = fields.get("request_id") or str(uuid.uuid4())
-        submitted = await self.applicants.SubmitApplication(
-            applicants_api.SubmitApplicationRequest(request_id=request_id, application=application),
-            metadata=md,
+        submission = applicants_api.SubmitApplicationRequest(
+            request_id=request_id, application=application
         )
-        return RedirectResponse(f"/portal/{submitted.application.name}", status_code=303)
+        return self._to_sign(request, me, Purpose.SUBMISSION, submission)
 
     async def application(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         name = f"applications/{request.path_params['id']}"
@@ -366,17 +369,54 @@ class Portal:
         assert me.enterprise_bin is not None
         documents = forms.documents_of(await _uploads(form))
         await self._store_files(form, me.enterprise_bin, documents, md)
-        await self.applicants.AmendApplication(
-            applicants_api.AmendApplicationRequest(
-                name=name,
-                request_id=str(form.get("request_id") or uuid.uuid4()),
-                response=str(form.get("response", "")).strip(),
-                documents=documents,
-                disagree=bool(form.get("disagree")),
-            ),
-            metadata=md,
+        answer = applicants_api.AmendApplicationRequest(
+            name=name,
+            request_id=str(form.get("request_id") or uuid.uuid4()),
+            response=str(form.get("response", "")).strip(),
+            documents=documents,
+            disagree=bool(form.get("disagree")),
         )
-        return RedirectResponse(f"/portal/{name}", status_code=303)
+        return self._to_sign(request, me, Purpose.ANSWER, answer)
+
+    # Signing (portal/signing.py describes the exchange)
+
+    def _to_sign(
+        self, request: Request, me: Principal, purpose: Purpose, pending: Message, problem: str = ""
+    ) -> Response:
+        return self.render(
+            request,
+            "sign.html",
+            me,
+            local_key=self._local_authority is not None,
+            problem=problem,
+            status_code=400 if problem else 200,
+            **signing.page_context(purpose, pending),
+        )
+
+    @property
+    def _local_authority(self) -> LocalAuthority | None:
+        """The test authority the embedded stack trusts, whose keys its people sign with."""
+        return embedded_authority(self.settings)
+
+    async def sign(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        purpose, pending = signing.pending_request(form)
+        signature = await signing.signature_from(form)
+        authority = self._local_authority
+        if signature is None and form.get(signing.LOCAL_KEY_FIELD) and authority is not None:
+            # The embedded stack's people have test keys from its local authority.
+            signature = authority.sign(pending, purpose, me).signature  # type: ignore[attr-defined]
+        if signature is None:
+            return self._to_sign(request, me, purpose, pending, "signature_needed")
+        pending.signature = signature  # type: ignore[attr-defined]
+        if isinstance(pending, applicants_api.SubmitApplicationRequest):
+            submitted = await self.applicants.SubmitApplication(pending, metadata=md)
+            return RedirectResponse(f"/portal/{submitted.application.name}", status_code=303)
+        if isinstance(pending, applicants_api.AmendApplicationRequest):
+            await self.applicants.AmendApplication(pending, metadata=md)
+            return RedirectResponse(f"/portal/{pending.name}", status_code=303)
+        assert isinstance(pending, reviews_api.CompleteTaskRequest)
+        await self.reviews.CompleteTask(pending, metadata=md)
+        return RedirectResponse("/portal/inbox", status_code=303)
 
     async def _store_files(
         self, form: Any, enterprise_bin: str, documents: Sequence[applicants_pb.Document], md: Any
@@ -503,6 +543,9 @@ class Portal:
                     disposition=reviews_pb.CommentDisposition.Value(value),
                     reason=str(form.get(f"disposition_reason:{comment}", "")).strip(),
                 )
+        task = (await self.reviews.GetTask(reviews_api.GetTaskRequest(name=name), metadata=md)).task
+        if spec(task.kind).signed_decision:
+            return self._to_sign(request, me, Purpose.DECISION, completion)
         await self.reviews.CompleteTask(completion, metadata=md)
         return RedirectResponse("/portal/inbox", status_code=303)
 
@@ -709,6 +752,11 @@ class Portal:
             Route(
                 "/portal/applications/{id}/amend",
                 self.page(applicant, self.amend),
+                methods=["POST"],
+            ),
+            Route(
+                "/portal/sign",
+                self.page(frozenset({Role.APPLICANT, Role.DECISION_MAKER}), self.sign),
                 methods=["POST"],
             ),
             Route("/portal/permits/{id}.json", self.page(everyone, self.permit)),
