@@ -186,6 +186,11 @@ def test_only_the_gateway_is_reachable_and_services_only_from_gateway_and_worker
     for component in COMPONENTS:
         reaches_store = connection_allowed(policies, pods[component], object_store, 443, namespace)
         assert reaches_store == (component == "applicants"), component
+    # Those that verify signatures fetch revocation (NCA RK's CRLs and OCSP, over HTTP).
+    revocation = Peer({"app": "ocsp"}, {"kubernetes.io/metadata.name": "elsewhere"})
+    for component in COMPONENTS:
+        fetches = connection_allowed(policies, pods[component], revocation, 80, namespace)
+        assert fetches == (component in ("applicants", "reviews")), component
     if "minio" in pods:  # the dev overlay's own store
         for component in COMPONENTS:
             assert allowed(pods[component], "minio", 9000) == (component == "applicants")
@@ -328,6 +333,13 @@ def test_every_process_gets_production_settings_ecopermit_accepts(
             assert service_port["port"] == int(port)
         collector = settings.otlp_endpoint.removeprefix("http://").partition(":")[0]
         assert named(objects, "Service", collector)
+        # The services that verify signatures mount the trust store where settings read it.
+        component = workload.manifest["metadata"]["labels"]["app.kubernetes.io/component"]
+        if component in ("applicants", "reviews"):
+            mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+            assert mounts[str(settings.signature_trust_path())]["readOnly"]
+            assert str(settings.signature_crl_path()) in mounts
+            assert settings.authority_bin or overlay == "prod"  # prod: set before deploying
         # Document bytes go to object storage, never to the pod's ephemeral disk.
         assert settings.document_store.value == "s3"
         assert settings.s3_bucket
