@@ -11,14 +11,19 @@ from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSessionTransaction,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Several writers (service + migration or a second replica) share one SQLite file in the
 # embedded default; waiting beats failing with "database is locked".
-_SQLITE_BUSY_TIMEOUT_MS = 10_000
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -31,7 +36,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
-        event.listen(engine.sync_engine, "begin", _begin_immediately)
+        event.listen(engine.sync_engine, "begin", _begin)
     _trace(engine)
     return engine
 
@@ -54,17 +59,36 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
-    # Transactions are begun by _begin_immediately, not by the driver.
+    # Transactions are begun by _begin, not by the driver.
     dbapi_connection.isolation_level = None
 
 
-def _begin_immediately(connection: Any) -> None:
-    """BEGIN IMMEDIATE: a transaction takes SQLite's write lock when it starts, waiting for it
-    up to the busy timeout. A deferred one that reads and then writes fails at once with
-    "database is locked" when another writer committed in between (its snapshot is stale, and
-    SQLite does not wait then); under 400 concurrent submissions that happened. Reads queue
-    behind writes too, which costs little: transactions here are short."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+# The execution option that marks a session.begin() transaction as one that writes.
+_WRITE_TRANSACTION = "ecopermit_write_transaction"
+
+
+def _begin(connection: Any) -> None:
+    """BEGIN IMMEDIATE for a write transaction (`session.begin()`): it takes SQLite's write lock
+    when it starts, waiting for it up to the busy timeout. A deferred one that reads and then
+    writes fails at once with "database is locked" when another writer committed in between
+    (its snapshot is stale, and SQLite does not wait then); concurrent signed submissions hit
+    it. Reads stay deferred: they never hold the write lock."""
+    immediate = connection.get_execution_options().get(_WRITE_TRANSACTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class _WriteTransaction(AsyncSessionTransaction):
+    async def __aenter__(self) -> AsyncSessionTransaction:
+        entered = await super().__aenter__()
+        # Before any statement, so the connection begins with the option set (BEGIN
+        # IMMEDIATE on SQLite; PostgreSQL ignores it).
+        await self.session.connection(execution_options={_WRITE_TRANSACTION: True})
+        return entered
+
+
+class _Session(AsyncSession):
+    def begin(self) -> AsyncSessionTransaction:
+        return _WriteTransaction(self)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -75,7 +99,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """
     own_class = type("FactorySession", (Session,), {})
     return async_sessionmaker(
-        engine, class_=AsyncSession, sync_session_class=own_class, expire_on_commit=False
+        engine, class_=_Session, sync_session_class=own_class, expire_on_commit=False
     )
 
 
