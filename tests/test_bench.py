@@ -89,7 +89,18 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
     output = tmp_path / "out"
     command = [
         *(sys.executable, "-m", "ecopermit", "bench", "--n", "3", "--day-seconds", "0.05"),
-        *("--requests", "40", "--concurrency", "4", "--lag-samples", "3", "--upload-mib", "2"),
+        *(
+            "--requests",
+            "40",
+            "--concurrency",
+            "4",
+            "--lag-samples",
+            "3",
+            "--upload-mib",
+            "2",
+            "--signatures",
+            "5",
+        ),
         *("--output-dir", str(output)),
     ]
     finished = await asyncio.to_thread(
@@ -131,6 +142,13 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
     # 3: every probe saw the completeness check give way to the technical review.
     assert report["visibility"]["lag_seconds"]["count"] == 3
     assert report["visibility"]["stages_seen"] == {"state_expertise": 3}
+    # 6: signatures verified in full, beside the bare RSA operation they cannot do without.
+    signatures = report["signatures"]
+    assert signatures["verifications"] == 5
+    assert 0 < signatures["bare_ms"] < signatures["verify_ms"]
+    assert report["signature_ratio"] == pytest.approx(
+        signatures["verify_ms"] / signatures["bare_ms"]
+    )
     # 5: the upload streamed whole through the gateway, its memory sampled before and during.
     upload = report["upload"]
     assert upload["upload_bytes"] == 2 * 1024 * 1024

@@ -9,12 +9,18 @@ import uuid
 import grpc
 import httpx
 
+from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as workflow_api
+from ecopermit.applicants.v1 import applicant_workflow_service_pb2_grpc
+from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.demo.stand_in_documents import stand_in_pdf
+from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.gateway.app import SECURITY_HEADERS
 from ecopermit.services.gateway.portal.forms import MAX_UPLOAD_BYTES
 from ecopermit.services.gateway.portal.routes import Portal
 from ecopermit.services.gateway.portal.session import CSRF_COOKIE, SESSION_COOKIE
-from tests.conftest import ENTERPRISE_BIN
+from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
 from tests.test_gateway import gateway  # noqa: F401 - the fixture
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -203,3 +209,82 @@ async def test_portal_home_sends_each_role_to_its_pages(gateway: httpx.AsyncClie
     home = await gateway.get("/portal")
     assert home.status_code == 303
     assert home.headers["location"] == "/portal/inspections"
+
+
+async def test_reviewers_and_the_public_open_the_dossier_from_the_pages(
+    gateway: httpx.AsyncClient,  # noqa: F811
+    service_channel: ServiceChannel,
+    issuer: TokenIssuer,
+) -> None:
+    await sign_in(gateway, "applicant", "aliya", ENTERPRISE_BIN)
+    csrf = await csrf_of(gateway, "/portal/enterprise")
+    await gateway.post(
+        "/portal/enterprise",
+        data={
+            "csrf_token": csrf,
+            "display_name": "Pavlodar Power JSC",
+            "region": "REGION_PAVLODAR",
+            "sector": "SECTOR_COAL_POWER_AND_HEAT",
+        },
+    )
+    project = stand_in_pdf("Проект: рабочая документация")
+    form = {
+        "csrf_token": gateway.cookies[CSRF_COOKIE],
+        "request_id": str(uuid.uuid4()),
+        "facility_name": "CHP-2",
+        "facility_address": "Pavlodar",
+        "region": "REGION_PAVLODAR",
+        "sector": "SECTOR_COAL_POWER_AND_HEAT",
+        "thermal_input": "420",
+        "source_id_0": "stack-1",
+        "source_type_0": "lcp_coal_pc_existing",
+        "pollutant_0": "POLLUTANT_NOX",
+        "concentration_0": "140",
+        "oxygen_0": "6",
+        "tonnes_0": "100",
+    }
+    files = {
+        "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
+            "Проект.pdf",
+            project,
+            "application/pdf",
+        )
+    }
+    submitted = await signed_with_the_local_key(
+        gateway, await gateway.post("/portal/applications", data=form, files=files)
+    )
+    application_page = submitted.headers["location"]
+    name = application_page.removeprefix("/portal/")
+
+    await sign_in(gateway, "reviewer", "rustam")
+    page = await gateway.get(application_page)
+    assert "Проект.pdf" in page.text
+    links = re.findall(
+        r'href="(/portal/applications/[^"]+/documents/[0-9a-f]{64}[^"]*)"', page.text
+    )
+    opened = await gateway.get(next(link for link in links if "inline" in link))
+    assert opened.status_code == 200
+    assert opened.content == project
+    assert opened.headers["content-type"] == "application/pdf"
+    assert opened.headers["content-disposition"].startswith("inline;")
+    download = next(link for link in links if "inline" not in link)
+    part = await gateway.get(download, headers={"range": "bytes=0-7"})
+    assert (part.status_code, part.content) == (206, project[:8])
+
+    # The public sees the hearing's documents once the hearing is published, not before.
+    hearing = f"/portal/public/hearings/{name.removeprefix('applications/')}"
+    await sign_in(gateway, "public", "citizen")
+    assert "Проект.pdf" not in (await gateway.get(hearing)).text
+    assert (await gateway.get(download)).status_code == 404
+    workflow = applicant_workflow_service_pb2_grpc.ApplicantWorkflowServiceStub(
+        await service_channel(ServiceName.APPLICANTS)
+    )
+    await workflow.RecordStageTransition(
+        workflow_api.RecordStageTransitionRequest(
+            name=name, sequence=1, stage=pb.STAGE_STATE_EXPERTISE, reason="accepted"
+        ),
+        metadata=bearer(issuer, Role.WORKER, "permit-worker"),
+    )
+    published = await gateway.get(hearing)
+    assert "Проект.pdf" in published.text
+    assert (await gateway.get(download)).content == project

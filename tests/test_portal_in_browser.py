@@ -88,6 +88,8 @@ class Person:
             await asyncio.sleep(0.2)
         await self.shot(f"inbox-{kind.replace(' ', '-')}")
         await button.first.click()
+        # The task page shows what it is about: the application's documents, to open.
+        assert await self.page.locator("#dossier a.open-document").count() >= 1
         await self.page.select_option("select[name=outcome]", label=outcome)
         if comments:
             await self.page.fill("textarea[name=comments]", comments)

@@ -348,6 +348,9 @@ def bench(
             help="MiB of the document streamed through the gateway for its memory.", min=1
         ),
     ] = 20,
+    signatures: Annotated[
+        int, typer.Option(help="Signatures verified for the verification cost.", min=1)
+    ] = 50,
     timeout: Annotated[
         float | None,
         typer.Option(
@@ -369,6 +372,7 @@ def bench(
     4. Run 1 again with no span exported.
     5. The gateway's memory while one large document streams through its upload route,
        against its own size just before.
+    6. One ЭЦП verified as the services verify it, against a bare RSA verification.
 
     Writes bench.json and bench.md. At the default 1000 on two cores this takes about 70
     minutes; try --n 100 first. A running `ecopermit up` is neither used nor disturbed.
@@ -383,6 +387,7 @@ def bench(
         concurrency=concurrency,
         lag_samples=lag_samples,
         upload_mib=upload_mib,
+        signatures=signatures,
         timeout_seconds=timeout if timeout is not None else 600 + 6 * n,
     )
     report = asyncio.run(run_bench(options, console))

@@ -11,6 +11,7 @@ from rich.console import Console
 from ecopermit.bench.api import compare_with_echo, visibility_lag
 from ecopermit.bench.pipeline import carry_pipeline, run_bare
 from ecopermit.bench.report import BenchReport
+from ecopermit.bench.signature_cost import signature_cost
 from ecopermit.bench.stacks import bench_stack
 from ecopermit.bench.upload_memory import gateway_upload_memory
 from ecopermit.demo.dataset import scaled_applications
@@ -25,12 +26,14 @@ class BenchOptions:
     lag_samples: int
     timeout_seconds: float
     upload_mib: int
+    signatures: int
 
     def command(self) -> str:
         return (
             f"ecopermit bench --n {self.applications} --day-seconds {self.day_seconds}"
             f" --requests {self.requests} --concurrency {self.concurrency}"
             f" --lag-samples {self.lag_samples} --upload-mib {self.upload_mib}"
+            f" --signatures {self.signatures}"
         )
 
 
@@ -59,6 +62,8 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
         console.rule("Bare Temporal")
         console.print(f"1. baseline: {len(shapes)} bare workflows through the same steps")
         bare = await run_bare(shapes, work / "bare", console)
+    with console.status(f"6. signatures: {options.signatures} verifications, then bare RSA"):
+        signatures = await signature_cost(options.signatures)
     return BenchReport(
         command=options.command(),
         day_seconds=options.day_seconds,
@@ -68,4 +73,5 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
         api=api,
         visibility=lag,
         upload=upload,
+        signatures=signatures,
     )

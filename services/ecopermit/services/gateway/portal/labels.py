@@ -84,6 +84,13 @@ _LABELS: dict[str, dict[str, str]] = {
     "inbox": {"ru": "Входящие", "en": "Inbox"},
     "claim": {"ru": "Взять в работу", "en": "Claim"},
     "complete": {"ru": "Завершить", "en": "Complete"},
+    "dossier": {"ru": "Документы заявления", "en": "The dossier"},
+    "document_kind": {"ru": "Вид", "en": "Kind"},
+    "file_name": {"ru": "Файл", "en": "File"},
+    "version": {"ru": "Версия", "en": "Version"},
+    "size": {"ru": "Размер, байт", "en": "Size, bytes"},
+    "open": {"ru": "Открыть", "en": "Open"},
+    "no_documents": {"ru": "Документов нет.", "en": "No documents."},
     "sign_title": {"ru": "Подписать ЭЦП", "en": "Sign with your ЭЦП"},
     "sign_purpose_submission": {
         "ru": "Вы подписываете заявление с указанными документами (по их SHA-256).",

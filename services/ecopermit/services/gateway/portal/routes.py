@@ -40,6 +40,7 @@ from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
+from ecopermit.services.gateway import documents
 from ecopermit.services.gateway.portal import forms, session, signing
 from ecopermit.services.gateway.portal.labels import WELCOME_KK, labels, language
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
@@ -101,6 +102,7 @@ class Portal:
         self.inspections = inspection_service_pb2_grpc.InspectionServiceStub(
             channels[ServiceName.INSPECTIONS]
         )
+        self._applicants_channel = channels[ServiceName.APPLICANTS]
         self.settings = settings
         self.verifier = TokenVerifier(settings)
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
@@ -111,6 +113,9 @@ class Portal:
             verdict_name=lambda v: _enum_name(reviews_pb.BatVerdict, v, "BAT_VERDICT_"),
             pollutant_name=lambda v: _enum_name(kz.Pollutant, v, "POLLUTANT_"),
             ground_name=lambda v: _enum_name(reviews_pb.RefusalGround, v, "REFUSAL_GROUND_"),
+            document_kind_name=lambda v: _enum_name(
+                applicants_pb.DocumentKind, v, "DOCUMENT_KIND_"
+            ),
             basis_name=lambda v: _enum_name(kz.LimitBasis, v, "LIMIT_BASIS_"),
             disposition_name=lambda v: _enum_name(
                 reviews_pb.CommentDisposition, v, "COMMENT_DISPOSITION_"
@@ -349,6 +354,8 @@ class Portal:
             application=application,
             assessment=assessment.bat_assessment if assessment else None,
             awaiting=_AWAITED_ANSWER.get(application.stage, ""),
+            dossier_application=name,
+            dossier_documents=list(application.documents),
             document_kinds=[applicants_pb.DocumentKind.Name(k) for k in forms.DOCUMENT_KINDS],
             request_id=str(uuid.uuid4()),
             temporal_ui=self._temporal_link(request.path_params["id"]),
@@ -501,11 +508,19 @@ class Portal:
                 ).public_comments
             )
         outcomes = sorted(accepted_outcomes(task.kind, task.allowed_outcomes))
+        # What the task is about: the application's dossier beside the form.
+        application = (
+            await self.applicants.GetApplication(
+                applicants_api.GetApplicationRequest(name=task.application), metadata=md
+            )
+        ).application
         return self.render(
             request,
             "task.html",
             me,
             task=task,
+            dossier_application=task.application,
+            dossier_documents=list(application.documents),
             outcomes=outcomes,
             grounds=[g for g in reviews_pb.RefusalGround.values() if g]
             if reviews_pb.TASK_OUTCOME_REFUSE in outcomes
@@ -703,9 +718,27 @@ class Portal:
         questions = await self.reviews.ListPublicComments(
             reviews_api.ListPublicCommentsRequest(parent=name, page_size=500), metadata=md
         )
-        return self.render(
-            request, "protocol.html", me, application=name, questions=questions.public_comments
+        # The documents published for the hearing (none before it opens).
+        dossier = await _optional(
+            self.applicants.GetDossier(
+                applicants_api.GetDossierRequest(name=f"{name}/dossier"), metadata=md
+            )
         )
+        return self.render(
+            request,
+            "protocol.html",
+            me,
+            application=name,
+            questions=questions.public_comments,
+            dossier_application=name,
+            dossier_documents=list(dossier.dossier.documents) if dossier else [],
+        )
+
+    async def document(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        """A document of an application, streamed from the service with the person's own
+        token (the service decides who may read it), inline or as a download, ranges served."""
+        name = f"applications/{request.path_params['id']}/documents/{request.path_params['sha']}"
+        return await documents.download(request, self._applicants_channel, name, md)
 
     async def comment(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         application = str(form.get("application", "")).strip()
@@ -744,6 +777,10 @@ class Portal:
             Route("/portal/applications/new", self.page(applicant, self.new_application)),
             Route("/portal/applications", self.page(applicant, self.submit), methods=["POST"]),
             Route("/portal/applications/{id}", self.page(everyone, self.application)),
+            Route(
+                "/portal/applications/{id}/documents/{sha:str}",
+                self.page(everyone, self.document),
+            ),
             Route(
                 "/portal/applications/{id}/withdraw",
                 self.page(applicant, self.withdraw),
