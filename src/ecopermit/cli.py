@@ -114,10 +114,9 @@ def sign(
 
     from google.protobuf import json_format
 
-    from ecopermit.runtime.esign.requests import sign_request
+    from ecopermit.runtime.esign.requests import REQUEST_TYPES, sign_request
     from ecopermit.runtime.esign.signing import KeyFileError, load_signing_key
     from ecopermit.runtime.esign.statements import Purpose
-    from ecopermit.services.gateway.portal.signing import REQUEST_TYPES
 
     chosen = Purpose[purpose.name]
     try:

@@ -10,12 +10,21 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.runtime.esign.signing import SigningKey, sign_detached
 from ecopermit.runtime.esign.statements import Purpose, statement
 
 SIGNATURE_FIELD = "signature"
 
 SignedRequest = TypeVar("SignedRequest", bound=Message)
+
+# The contract's signed requests, by what they are signed for.
+REQUEST_TYPES: dict[Purpose, type[Message]] = {
+    Purpose.SUBMISSION: applicants_api.SubmitApplicationRequest,
+    Purpose.ANSWER: applicants_api.AmendApplicationRequest,
+    Purpose.DECISION: reviews_api.CompleteTaskRequest,
+}
 
 
 def request_statement(request: Message, purpose: Purpose) -> bytes:

@@ -24,9 +24,7 @@ from typing import Any
 from google.protobuf.message import DecodeError, Message
 from starlette.datastructures import UploadFile
 
-from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
-from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
-from ecopermit.runtime.esign.requests import request_statement
+from ecopermit.runtime.esign.requests import REQUEST_TYPES, request_statement
 from ecopermit.runtime.esign.statements import Purpose, digest
 from ecopermit.runtime.esign.verification import MAX_SIGNATURE_BYTES
 
@@ -35,12 +33,6 @@ PURPOSE_FIELD = "purpose"
 SIGNATURE_FIELD = "signature"
 CMS_FILE_FIELD = "cms"
 LOCAL_KEY_FIELD = "local_key"
-
-REQUEST_TYPES: dict[Purpose, type[Message]] = {
-    Purpose.SUBMISSION: applicants_api.SubmitApplicationRequest,
-    Purpose.ANSWER: applicants_api.AmendApplicationRequest,
-    Purpose.DECISION: reviews_api.CompleteTaskRequest,
-}
 
 
 def page_context(purpose: Purpose, request: Message) -> dict[str, Any]:
