@@ -94,12 +94,12 @@ async def test_sign_in_refuses_a_bad_bin_and_signs_nobody_in(
     assert (await gateway.get("/portal/enterprise")).status_code == 303  # back to sign-in
 
 
-async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
-    gateway: httpx.AsyncClient,  # noqa: F811
-) -> None:
-    await sign_in(gateway, "applicant", "aliya", ENTERPRISE_BIN)
-    csrf = await csrf_of(gateway, "/portal/enterprise")
-    await gateway.post(
+async def registered_with_an_application_form(client: httpx.AsyncClient) -> dict[str, str]:
+    """An enterprise's officer signed in, the enterprise registered, and the fields of a
+    complete application form (its files aside)."""
+    await sign_in(client, "applicant", "aliya", ENTERPRISE_BIN)
+    csrf = await csrf_of(client, "/portal/enterprise")
+    await client.post(
         "/portal/enterprise",
         data={
             "csrf_token": csrf,
@@ -108,8 +108,8 @@ async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
             "sector": "SECTOR_COAL_POWER_AND_HEAT",
         },
     )
-    form = {
-        "csrf_token": gateway.cookies[CSRF_COOKIE],
+    return {
+        "csrf_token": client.cookies[CSRF_COOKIE],
         "request_id": str(uuid.uuid4()),
         "facility_name": "CHP-2",
         "facility_address": "Pavlodar",
@@ -123,6 +123,12 @@ async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
         "oxygen_0": "6",
         "tonnes_0": "100",
     }
+
+
+async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
+    gateway: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    form = await registered_with_an_application_form(gateway)
     script = {
         "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
             "run.exe",
@@ -216,33 +222,8 @@ async def test_reviewers_and_the_public_open_the_dossier_from_the_pages(
     service_channel: ServiceChannel,
     issuer: TokenIssuer,
 ) -> None:
-    await sign_in(gateway, "applicant", "aliya", ENTERPRISE_BIN)
-    csrf = await csrf_of(gateway, "/portal/enterprise")
-    await gateway.post(
-        "/portal/enterprise",
-        data={
-            "csrf_token": csrf,
-            "display_name": "Pavlodar Power JSC",
-            "region": "REGION_PAVLODAR",
-            "sector": "SECTOR_COAL_POWER_AND_HEAT",
-        },
-    )
     project = stand_in_pdf("Проект: рабочая документация")
-    form = {
-        "csrf_token": gateway.cookies[CSRF_COOKIE],
-        "request_id": str(uuid.uuid4()),
-        "facility_name": "CHP-2",
-        "facility_address": "Pavlodar",
-        "region": "REGION_PAVLODAR",
-        "sector": "SECTOR_COAL_POWER_AND_HEAT",
-        "thermal_input": "420",
-        "source_id_0": "stack-1",
-        "source_type_0": "lcp_coal_pc_existing",
-        "pollutant_0": "POLLUTANT_NOX",
-        "concentration_0": "140",
-        "oxygen_0": "6",
-        "tonnes_0": "100",
-    }
+    form = await registered_with_an_application_form(gateway)
     files = {
         "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
             "Проект.pdf",
