@@ -386,15 +386,17 @@ def secret_references(objects: tuple[Manifest, ...]) -> set[tuple[str, str]]:
     }
 
 
-def test_the_dev_secrets_script_creates_every_secret_the_overlay_needs() -> None:
+def test_the_dev_secrets_script_creates_every_secret_the_overlay_needs(tmp_path: Path) -> None:
     overlay = "dev"
     script = DEPLOY / "overlays" / overlay / "secrets.sh"
     objects = render(overlay)
 
     def run() -> list[Manifest]:
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+        # The dev test authority the Committee's seal key comes from, kept out of the checkout.
+        environment = {"PATH": path, "ECOPERMIT_DATA_DIR": str(tmp_path / "dev-esign")}
         output = subprocess.run(
-            [str(script)], check=True, capture_output=True, text=True, env={"PATH": path}
+            [str(script)], check=True, capture_output=True, text=True, env=environment
         ).stdout
         return [s for s in yaml.safe_load_all(output) if s]
 

@@ -29,6 +29,7 @@ from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
 from ecopermit.runtime.database import create_engine, session_factory
+from ecopermit.runtime.esign.local_authority import stand_in_iin
 from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
@@ -355,7 +356,15 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
             applicants_api.GetPermitRequest(name=approved.permit), metadata=owner
         )
     ).permit
+    # Named as the decision maker's signing certificate names them, and sealed by the
+    # Committee: the register's copy of the certificate verifies.
     assert permit.signed_by == "head-1"
+    assert permit.decision_signature.signer_iin == stand_in_iin("head-1")
+    assert permit.certificate.kind == applicants_pb.DOCUMENT_KIND_PERMIT_CERTIFICATE
+    verdict = await desk.applicants.VerifyPermitCertificate(
+        applicants_api.VerifyPermitCertificateRequest(permit=permit.name)
+    )
+    assert verdict.valid, verdict.explanation
     # The permit names the dossier it was decided on, and a reviewer reads every document.
     assert [d.sha256 for d in permit.dossier] == [d.sha256 for d in submitted.documents]
     project = permit.dossier[0]

@@ -269,3 +269,72 @@ async def test_reviewers_and_the_public_open_the_dossier_from_the_pages(
     published = await gateway.get(hearing)
     assert "Проект.pdf" in published.text
     assert (await gateway.get(download)).content == project
+
+
+async def test_anyone_who_scans_the_qr_code_learns_whether_the_certificate_is_genuine(
+    gateway: httpx.AsyncClient,  # noqa: F811
+    service_channel: ServiceChannel,
+    issuer: TokenIssuer,
+) -> None:
+    form = await registered_with_an_application_form(gateway)
+    files = {
+        "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
+            "Проект.pdf",
+            stand_in_pdf("Проект"),
+            "application/pdf",
+        )
+    }
+    submitted = await signed_with_the_local_key(
+        gateway, await gateway.post("/portal/applications", data=form, files=files)
+    )
+    name = submitted.headers["location"].removeprefix("/portal/")
+    workflow = applicant_workflow_service_pb2_grpc.ApplicantWorkflowServiceStub(
+        await service_channel(ServiceName.APPLICANTS)
+    )
+    worker = bearer(issuer, Role.WORKER, "permit-worker")
+    await workflow.RecordStageTransition(
+        workflow_api.RecordStageTransitionRequest(name=name, sequence=1, stage=pb.STAGE_DECISION),
+        metadata=worker,
+    )
+    permit = (
+        await workflow.IssuePermit(
+            workflow_api.IssuePermitRequest(application=name, signed_by="dm1"), metadata=worker
+        )
+    ).permit
+
+    # A citizen with a phone: no sign-in, no cookie.
+    gateway.cookies.clear()
+    verify = f"/portal/{permit.name}/verify"
+    page = await gateway.get(verify)
+    assert page.status_code == 200, page.text
+    assert permit.permit_number in page.text
+    assert 'class="valid"' in page.text
+    assert "Подлинное" in page.text
+    certificate = await gateway.get(f"/portal/{permit.name}/certificate")
+    assert certificate.status_code == 200
+    assert certificate.headers["content-type"] == "application/pdf"
+    assert f"{permit.permit_number}.pdf" in certificate.headers["content-disposition"]
+    pdf = certificate.content
+    part = await gateway.get(f"/portal/{permit.name}/certificate", headers={"range": "bytes=0-4"})
+    assert (part.status_code, part.content) == (206, b"%PDF-")
+
+    # The file someone was handed, with a line added after the Committee signed it.
+    csrf = _CSRF_FIELD.search(page.text)
+    assert csrf
+    changed = await gateway.post(
+        verify,
+        data={"csrf_token": csrf.group(1)},
+        files={"certificate": ("permit.pdf", pdf + b"\n% edited\n", "application/pdf")},
+    )
+    assert changed.status_code == 200, changed.text
+    assert 'class="invalid"' in changed.text
+    assert "changed after it was signed" in changed.text
+    genuine = await gateway.post(
+        verify,
+        data={"csrf_token": csrf.group(1)},
+        files={"certificate": ("permit.pdf", pdf, "application/pdf")},
+    )
+    assert 'class="valid"' in genuine.text
+    nothing = await gateway.post(verify, data={"csrf_token": csrf.group(1)})
+    assert nothing.status_code == 400
+    assert (await gateway.get("/portal/permits/KZ-KEP-2026-999999/verify")).status_code == 404

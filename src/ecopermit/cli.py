@@ -172,6 +172,28 @@ def issue_test_key(
     print(authority.key_file(person))
 
 
+@app.command("committee-test-key")
+def issue_committee_test_key() -> None:
+    """Print the path of the Committee's test seal key (PKCS#12, password "ecopermit-local"),
+    which signs permit certificates on the embedded stack; the dev cluster takes it as the
+    Secret ecopermit-committee-key. Production's is the Committee's own NCA RK key.
+
+    Example: kubectl create secret generic ecopermit-committee-key
+    --from-file=committee.p12=$(ecopermit committee-test-key)
+    --from-literal=password=ecopermit-local
+    """
+    from ecopermit.runtime.esign.checks import authority_bin
+    from ecopermit.runtime.esign.embedded import embedded_authority
+    from ecopermit.runtime.esign.local_authority import committee_seal_holder
+
+    settings = load_settings()
+    authority = embedded_authority(settings)
+    if authority is None:
+        console.print("[red]test keys exist on the embedded stack only; use the Committee's key[/]")
+        raise typer.Exit(2)
+    print(authority.key_file(committee_seal_holder(authority_bin(settings))))
+
+
 class Servable(enum.StrEnum):
     """What `ecopermit serve` can run: a gRPC service over its database, or the gateway."""
 

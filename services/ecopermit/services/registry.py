@@ -22,12 +22,14 @@ from ecopermit.reviews.v1 import (
     review_workflow_service_pb2_grpc,
 )
 from ecopermit.runtime.esign.checks import SignatureCheck, authority_bin
+from ecopermit.runtime.esign.committee_seal import CommitteeSeal
 from ecopermit.runtime.gauges import DatabaseGauge
 from ecopermit.runtime.grpc.server import ServiceRegistration
 from ecopermit.runtime.object_store import object_store
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.temporal import connect_temporal
 from ecopermit.services.applicants.models import WorkflowOutboxRecord
+from ecopermit.services.applicants.permit_certificates import PermitCertificates
 from ecopermit.services.applicants.servicer import (
     ApplicantServicer,
     ApplicantWorkflowServicer,
@@ -53,23 +55,31 @@ def registrations(
 ) -> list[ServiceRegistration]:
     if service is ServiceName.APPLICANTS:
         store = ApplicantStore(sessions)
+        documents = DocumentStorage(
+            object_store(settings), settings.uploads_path(), settings.max_document_bytes
+        )
+        signatures = SignatureCheck.from_settings(settings)
+        committee_bin = authority_bin(settings)
+        certificates = PermitCertificates(
+            store,
+            documents.objects,
+            documents.spool_dir,
+            CommitteeSeal.from_settings(settings, committee_bin),
+            signatures.trust,
+            signatures.revocation_mode,
+            signatures.fetch_revocation,
+            committee_bin,
+            settings.public_base_url(),
+        )
         return [
             ServiceRegistration(
                 _full_name(applicant_service_pb2, "ApplicantService"),
-                ApplicantServicer(
-                    store,
-                    DocumentStorage(
-                        object_store(settings),
-                        settings.uploads_path(),
-                        settings.max_document_bytes,
-                    ),
-                    SignatureCheck.from_settings(settings),
-                ),
+                ApplicantServicer(store, documents, signatures, certificates),
                 applicant_service_pb2_grpc.add_ApplicantServiceServicer_to_server,
             ),
             ServiceRegistration(
                 _full_name(applicant_workflow_service_pb2, "ApplicantWorkflowService"),
-                ApplicantWorkflowServicer(store),
+                ApplicantWorkflowServicer(store, certificates),
                 applicant_workflow_service_pb2_grpc.add_ApplicantWorkflowServiceServicer_to_server,
             ),
         ]

@@ -46,3 +46,8 @@ class Principal:
     def sees_enterprise(self, enterprise_bin: str) -> bool:
         """An applicant sees only its own enterprise's records; staff roles see every one."""
         return self.role is not Role.APPLICANT or self.enterprise_bin == enterprise_bin
+
+
+# Whoever calls, without a token, a method the law makes public (the register of permits,
+# certificate verification): the public, with no name.
+ANONYMOUS = Principal(subject="anonymous", role=Role.PUBLIC)

@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     # The BIN a decision maker's certificate must be issued for: the Committee's. Empty in the
     # embedded default, whose local authority issues staff certificates for a stand-in BIN.
     authority_bin: str = ""
+    # The Committee's signing key for permit certificates (PAdES), a PKCS#12 file and its
+    # password (a mounted Secret in production). The embedded default seals with a key of its
+    # local test authority instead.
+    committee_key_file: str = ""
+    committee_key_password: SecretStr = SecretStr("")
+    # Where the public reaches the portal: the address a certificate's QR code opens
+    # (https://… in production). Empty means this host's gateway port.
+    public_url: str = ""
 
     # Public comments one author may post per hour, across all applications.
     public_comments_per_hour: int = Field(default=10, ge=1)
@@ -207,6 +215,9 @@ class Settings(BaseSettings):
     def signature_crl_path(self) -> Path:
         configured = self.signature_crl_dir
         return Path(configured) if configured else self.esign_path() / "crl"
+
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
 
     def traces_path(self) -> Path:
         return Path(self.traces_file) if self.traces_file else self.data_dir / "traces.jsonl"

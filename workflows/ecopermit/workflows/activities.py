@@ -334,6 +334,14 @@ class PermitActivities:
             emission_limits=emission_limits(application, assessment),
             signed_by=order.signed_by,
         )
+        if order.decision_task_id:
+            with _final_errors_are_not_retried():
+                decision = await self._reviews.GetTask(
+                    reviews_api.GetTaskRequest(name=f"tasks/{order.decision_task_id}"),
+                    metadata=self._credentials.metadata(),
+                )
+            if decision.task.HasField("signature"):
+                request.decision_signature.CopyFrom(decision.task.signature)
         with _final_errors_are_not_retried():
             response = await self._stages.IssuePermit(
                 request, metadata=self._credentials.metadata()

@@ -181,6 +181,9 @@ class PermitOrder:
     application_id: str
     signed_by: str
     conditions: list[str]
+    # The decision task whose signed outcome approved: its ЭЦП names the signer on the permit.
+    # Empty in orders recorded before decisions were signed.
+    decision_task_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -345,7 +345,7 @@ class PermitApplicationWorkflow:
             [(reviews_pb.TASK_KIND_DECISION, brief)],
         )
         if decision.outcome == reviews_pb.TASK_OUTCOME_APPROVE:
-            await self._approve(decision.completed_by, bat)
+            await self._approve(decision, bat)
             return
         # A refusal is first put to the applicant at a hearing (АППК) before another official.
         deadline = await self._plan(terms.refusal_hearing)
@@ -357,13 +357,13 @@ class PermitApplicationWorkflow:
             [(reviews_pb.TASK_KIND_REFUSAL_HEARING, f"Proposed refusal: {_reasons(decision)}")],
         )
         if hearing.outcome == reviews_pb.TASK_OUTCOME_APPROVE:
-            await self._approve(hearing.completed_by, bat)
+            await self._approve(hearing, bat)
             return
         await self._cancel_open_tasks("the application is refused")
         await self._enter(applicants_pb.STAGE_REFUSED, _reasons(hearing), None)
         self._decision = "refused"
 
-    async def _approve(self, signed_by: str, bat: BatFindings) -> None:
+    async def _approve(self, decision: contract.TaskCompletion, bat: BatFindings) -> None:
         conditions = [
             "Production environmental control (ПЭК) as in the approved programme.",
             "Emission limit values per source and pollutant as listed; never above the BAT-AEL "
@@ -374,7 +374,9 @@ class PermitApplicationWorkflow:
                 "Carry out the environmental efficiency programme (ППЭЭ) by its milestones and "
                 "report on it yearly."
             )
-        order = PermitOrder(self._application_id, signed_by, conditions)
+        order = PermitOrder(
+            self._application_id, decision.completed_by, conditions, decision.task_id
+        )
         try:
             # The service issues the permit and enters APPROVED in one transaction, so a
             # withdrawal is either refused afterwards or, made before, refuses the permit.

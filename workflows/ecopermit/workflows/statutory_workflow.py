@@ -430,14 +430,14 @@ class KepProcedureWorkflow:
             [TaskRequest(reviews_pb.TASK_KIND_DECISION, "\n".join(brief), narrowed)],
         )
         if decision.outcome == reviews_pb.TASK_OUTCOME_APPROVE:
-            await self._approve(decision.completed_by, expertise.bat)
+            await self._approve(decision, expertise.bat)
             return
         # The final act rests on the grounds the applicant was notified of and heard on.
         state.refusal_grounds = _grounds(decision, negative)
         hearing = await self._preliminary_refusal(decision, negative, deadline)
         if hearing.outcome == reviews_pb.TASK_OUTCOME_APPROVE:
             state.refusal_grounds = []
-            await self._approve(hearing.completed_by, expertise.bat)
+            await self._approve(hearing, expertise.bat)
             return
         await self._cancel_open_tasks("the application is refused")
         grounds = ", ".join(ground_name(g) for g in state.refusal_grounds)
@@ -499,7 +499,7 @@ class KepProcedureWorkflow:
         )
         return hearing
 
-    async def _approve(self, signed_by: str, bat: BatFindings) -> None:
+    async def _approve(self, decision: contract.TaskCompletion, bat: BatFindings) -> None:
         state = self._state
         conditions = [
             "Production environmental control (ПЭК) as in the approved programme.",
@@ -512,7 +512,9 @@ class KepProcedureWorkflow:
                 "report on it yearly; each interim limit applies until its milestone, the BAT "
                 "level from it."
             )
-        order = PermitOrder(state.application_id, signed_by, conditions)
+        order = PermitOrder(
+            state.application_id, decision.completed_by, conditions, decision.task_id
+        )
         try:
             # The service issues the permit and enters APPROVED in one transaction, so a
             # withdrawal is either refused afterwards or, made before, refuses the permit.

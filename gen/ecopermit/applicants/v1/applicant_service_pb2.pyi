@@ -141,6 +141,36 @@ class GetPermitResponse(_message.Message):
     permit: _resources_pb2.Permit
     def __init__(self, permit: _Optional[_Union[_resources_pb2.Permit, _Mapping]] = ...) -> None: ...
 
+class VerifyPermitCertificateRequest(_message.Message):
+    __slots__ = ("pdf", "permit")
+    PDF_FIELD_NUMBER: _ClassVar[int]
+    PERMIT_FIELD_NUMBER: _ClassVar[int]
+    pdf: bytes
+    permit: str
+    def __init__(self, pdf: _Optional[bytes] = ..., permit: _Optional[str] = ...) -> None: ...
+
+class VerifyPermitCertificateResponse(_message.Message):
+    __slots__ = ("valid", "explanation", "intact", "unmodified_after_signing", "trusted", "signer_name", "signer_bin", "permit", "matches_register")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    INTACT_FIELD_NUMBER: _ClassVar[int]
+    UNMODIFIED_AFTER_SIGNING_FIELD_NUMBER: _ClassVar[int]
+    TRUSTED_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_NAME_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_BIN_FIELD_NUMBER: _ClassVar[int]
+    PERMIT_FIELD_NUMBER: _ClassVar[int]
+    MATCHES_REGISTER_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    explanation: str
+    intact: bool
+    unmodified_after_signing: bool
+    trusted: bool
+    signer_name: str
+    signer_bin: str
+    permit: _resources_pb2.Permit
+    matches_register: bool
+    def __init__(self, valid: _Optional[bool] = ..., explanation: _Optional[str] = ..., intact: _Optional[bool] = ..., unmodified_after_signing: _Optional[bool] = ..., trusted: _Optional[bool] = ..., signer_name: _Optional[str] = ..., signer_bin: _Optional[str] = ..., permit: _Optional[_Union[_resources_pb2.Permit, _Mapping]] = ..., matches_register: _Optional[bool] = ...) -> None: ...
+
 class DocumentUpload(_message.Message):
     __slots__ = ("parent", "file_name", "sha256", "size_bytes")
     PARENT_FIELD_NUMBER: _ClassVar[int]

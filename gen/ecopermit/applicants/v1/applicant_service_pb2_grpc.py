@@ -90,6 +90,11 @@ class ApplicantServiceStub:
                 request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetPermitRequest.SerializeToString,
                 response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetPermitResponse.FromString,
                 _registered_method=True)
+        self.VerifyPermitCertificate = channel.unary_unary(
+                '/ecopermit.applicants.v1.ApplicantService/VerifyPermitCertificate',
+                request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.VerifyPermitCertificateRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.VerifyPermitCertificateResponse.FromString,
+                _registered_method=True)
 
 
 class ApplicantServiceServicer:
@@ -161,8 +166,9 @@ class ApplicantServiceServicer:
         """Reads a document of an application's dossier: first its description, then its bytes in
         chunks, or the range read_offset and read_limit select. The applicant reads its own
         enterprise's documents, the Committee's staff every application's, the public those
-        published for a public hearing, from the moment they are published. Over HTTP: the bytes
-        with their Content-Type, and Range requests answered with 206.
+        published for a public hearing, from the moment they are published, and a permit's
+        certificate; the public without signing in. Over HTTP: the bytes with their Content-Type,
+        and Range requests answered with 206.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -178,7 +184,18 @@ class ApplicantServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetPermit(self, request, context):
-        """Returns an issued permit; permits are public register entries.
+        """Returns an issued permit; permits are public register entries, read by anyone without
+        signing in.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyPermitCertificate(self, request, context):
+        """Checks a permit certificate anyone holds: the file sent, or the one the register keeps for
+        a permit. Says whether the PAdES signature is the Committee's and verifies, whether the file
+        changed after signing, and which register entry it is. Anyone may call it without signing
+        in; the answer is the check's, never an error, for any file.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -241,6 +258,11 @@ def add_ApplicantServiceServicer_to_server(servicer, server):
                     servicer.GetPermit,
                     request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetPermitRequest.FromString,
                     response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetPermitResponse.SerializeToString,
+            ),
+            'VerifyPermitCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyPermitCertificate,
+                    request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.VerifyPermitCertificateRequest.FromString,
+                    response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.VerifyPermitCertificateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -541,6 +563,33 @@ class ApplicantService:
             '/ecopermit.applicants.v1.ApplicantService/GetPermit',
             ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetPermitRequest.SerializeToString,
             ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetPermitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyPermitCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ecopermit.applicants.v1.ApplicantService/VerifyPermitCertificate',
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.VerifyPermitCertificateRequest.SerializeToString,
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.VerifyPermitCertificateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,7 @@ import datetime
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.applicants.v1 import resources_pb2 as _resources_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
+from ecopermit.type.v1 import signature_pb2 as _signature_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -41,16 +42,18 @@ class RecordStageTransitionResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
 
 class IssuePermitRequest(_message.Message):
-    __slots__ = ("application", "conditions", "emission_limits", "signed_by")
+    __slots__ = ("application", "conditions", "emission_limits", "signed_by", "decision_signature")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     EMISSION_LIMITS_FIELD_NUMBER: _ClassVar[int]
     SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECISION_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     application: str
     conditions: _containers.RepeatedScalarFieldContainer[str]
     emission_limits: _containers.RepeatedCompositeFieldContainer[_resources_pb2.EmissionLimit]
     signed_by: str
-    def __init__(self, application: _Optional[str] = ..., conditions: _Optional[_Iterable[str]] = ..., emission_limits: _Optional[_Iterable[_Union[_resources_pb2.EmissionLimit, _Mapping]]] = ..., signed_by: _Optional[str] = ...) -> None: ...
+    decision_signature: _signature_pb2.Signature
+    def __init__(self, application: _Optional[str] = ..., conditions: _Optional[_Iterable[str]] = ..., emission_limits: _Optional[_Iterable[_Union[_resources_pb2.EmissionLimit, _Mapping]]] = ..., signed_by: _Optional[str] = ..., decision_signature: _Optional[_Union[_signature_pb2.Signature, _Mapping]] = ...) -> None: ...
 
 class IssuePermitResponse(_message.Message):
     __slots__ = ("permit",)

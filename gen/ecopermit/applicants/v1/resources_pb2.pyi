@@ -51,6 +51,7 @@ class DocumentKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOCUMENT_KIND_EFFICIENCY_PROGRAMME: _ClassVar[DocumentKind]
     DOCUMENT_KIND_ENERGY_EFFICIENCY_MEASURES: _ClassVar[DocumentKind]
     DOCUMENT_KIND_OTHER: _ClassVar[DocumentKind]
+    DOCUMENT_KIND_PERMIT_CERTIFICATE: _ClassVar[DocumentKind]
 STAGE_UNSPECIFIED: Stage
 STAGE_SUBMITTED: Stage
 STAGE_COMPLETENESS: Stage
@@ -81,6 +82,7 @@ DOCUMENT_KIND_AUTOMATED_MONITORING_PLAN: DocumentKind
 DOCUMENT_KIND_EFFICIENCY_PROGRAMME: DocumentKind
 DOCUMENT_KIND_ENERGY_EFFICIENCY_MEASURES: DocumentKind
 DOCUMENT_KIND_OTHER: DocumentKind
+DOCUMENT_KIND_PERMIT_CERTIFICATE: DocumentKind
 
 class Enterprise(_message.Message):
     __slots__ = ("name", "bin", "display_name", "region", "sector", "create_time")
@@ -293,7 +295,7 @@ class EmissionLimit(_message.Message):
     def __init__(self, source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ..., limit_mg_nm3: _Optional[float] = ..., reference_oxygen_percent: _Optional[float] = ..., annual_tonnes: _Optional[float] = ..., derogation_reason: _Optional[str] = ..., basis: _Optional[_Union[_kazakhstan_pb2.LimitBasis, str]] = ..., interim_limit_mg_nm3: _Optional[float] = ..., step_down_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., eu_benchmark_mg_nm3: _Optional[float] = ..., daily_limit_mg_nm3: _Optional[float] = ...) -> None: ...
 
 class Permit(_message.Message):
-    __slots__ = ("name", "permit_number", "application", "enterprise", "issue_time", "conditions", "emission_limits", "efficiency_programme", "signed_by", "dossier")
+    __slots__ = ("name", "permit_number", "application", "enterprise", "issue_time", "conditions", "emission_limits", "efficiency_programme", "signed_by", "dossier", "certificate", "decision_signature")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PERMIT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
@@ -304,6 +306,8 @@ class Permit(_message.Message):
     EFFICIENCY_PROGRAMME_FIELD_NUMBER: _ClassVar[int]
     SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
     DOSSIER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     name: str
     permit_number: str
     application: str
@@ -314,4 +318,6 @@ class Permit(_message.Message):
     efficiency_programme: _containers.RepeatedCompositeFieldContainer[ProgrammeMilestone]
     signed_by: str
     dossier: _containers.RepeatedCompositeFieldContainer[Document]
-    def __init__(self, name: _Optional[str] = ..., permit_number: _Optional[str] = ..., application: _Optional[str] = ..., enterprise: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conditions: _Optional[_Iterable[str]] = ..., emission_limits: _Optional[_Iterable[_Union[EmissionLimit, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., signed_by: _Optional[str] = ..., dossier: _Optional[_Iterable[_Union[Document, _Mapping]]] = ...) -> None: ...
+    certificate: Document
+    decision_signature: _signature_pb2.Signature
+    def __init__(self, name: _Optional[str] = ..., permit_number: _Optional[str] = ..., application: _Optional[str] = ..., enterprise: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conditions: _Optional[_Iterable[str]] = ..., emission_limits: _Optional[_Iterable[_Union[EmissionLimit, _Mapping]]] = ..., efficiency_programme: _Optional[_Iterable[_Union[ProgrammeMilestone, _Mapping]]] = ..., signed_by: _Optional[str] = ..., dossier: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., certificate: _Optional[_Union[Document, _Mapping]] = ..., decision_signature: _Optional[_Union[_signature_pb2.Signature, _Mapping]] = ...) -> None: ...

@@ -32,7 +32,9 @@ ACCESS_FIELD_NUMBER: _ClassVar[int]
 access: _descriptor.FieldDescriptor
 
 class AccessRule(_message.Message):
-    __slots__ = ("roles",)
+    __slots__ = ("roles", "anyone")
     ROLES_FIELD_NUMBER: _ClassVar[int]
+    ANYONE_FIELD_NUMBER: _ClassVar[int]
     roles: _containers.RepeatedScalarFieldContainer[Role]
-    def __init__(self, roles: _Optional[_Iterable[_Union[Role, str]]] = ...) -> None: ...
+    anyone: bool
+    def __init__(self, roles: _Optional[_Iterable[_Union[Role, str]]] = ..., anyone: _Optional[bool] = ...) -> None: ...

@@ -37,9 +37,9 @@ from ecopermit.runtime.object_store import ObjectNotFoundError, ObjectStore
 from ecopermit.services.applicants import uploads
 from ecopermit.services.applicants.models import (
     EnterpriseRecord,
-    PermitRecord,
     StoredDocumentRecord,
 )
+from ecopermit.services.applicants.permit_certificates import PermitCertificates, as_published
 from ecopermit.services.applicants.store import (
     Answer,
     ApplicantStore,
@@ -48,6 +48,7 @@ from ecopermit.services.applicants.store import (
     DossierView,
     application_id_for,
     document_message,
+    permit_message,
 )
 
 # What the public may list: applications whose public hearing may be open (the expertise under
@@ -125,10 +126,6 @@ def _as_published(application: pb.Application) -> pb.Application:
     return application
 
 
-def permit_message(record: PermitRecord) -> pb.Permit:
-    return json_format.Parse(record.content, pb.Permit())
-
-
 def _id(name: str) -> str:
     return name.rpartition("/")[2]
 
@@ -159,11 +156,16 @@ async def _upload_chunks(
 
 class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     def __init__(
-        self, store: ApplicantStore, documents: DocumentStorage, signatures: SignatureCheck
+        self,
+        store: ApplicantStore,
+        documents: DocumentStorage,
+        signatures: SignatureCheck,
+        certificates: PermitCertificates,
     ) -> None:
         self._store = store
         self._documents = documents
         self._signatures = signatures
+        self._certificates = certificates
 
     async def RegisterEnterprise(  # noqa: N802 - gRPC method name
         self, request: api.RegisterEnterpriseRequest, context: Any
@@ -318,8 +320,16 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     async def GetPermit(  # noqa: N802
         self, request: api.GetPermitRequest, context: Any
     ) -> api.GetPermitResponse:
-        record = await self._store.get_permit(_id(request.name), current_principal())
-        return api.GetPermitResponse(permit=permit_message(record))
+        principal = current_principal()
+        permit = permit_message(await self._store.get_permit(_id(request.name), principal))
+        if principal.role is Role.PUBLIC:
+            permit = as_published(permit)
+        return api.GetPermitResponse(permit=permit)
+
+    async def VerifyPermitCertificate(  # noqa: N802
+        self, request: api.VerifyPermitCertificateRequest, context: Any
+    ) -> api.VerifyPermitCertificateResponse:
+        return await self._certificates.verify(request)
 
 
 class ApplicantWorkflowServicer(
@@ -327,8 +337,9 @@ class ApplicantWorkflowServicer(
 ):
     """The permit workflow's calls; the contract admits the worker role alone."""
 
-    def __init__(self, store: ApplicantStore) -> None:
+    def __init__(self, store: ApplicantStore, certificates: PermitCertificates) -> None:
         self._store = store
+        self._certificates = certificates
 
     async def RecordStageTransition(  # noqa: N802
         self, request: workflow_api.RecordStageTransitionRequest, context: Any
@@ -354,5 +365,11 @@ class ApplicantWorkflowServicer(
             emission_limits=request.emission_limits,
             signed_by=request.signed_by,
         )
-        record = await self._store.issue_permit(permit, _id(request.application))
+        if request.HasField("decision_signature"):
+            # The permit names its signer as the signing certificate does, not by sign-in.
+            permit.decision_signature.CopyFrom(request.decision_signature)
+            permit.signed_by = request.decision_signature.signer_name
+        record = await self._store.issue_permit(
+            permit, _id(request.application), self._certificates.certify
+        )
         return workflow_api.IssuePermitResponse(permit=permit_message(record))

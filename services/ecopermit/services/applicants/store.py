@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -112,6 +112,32 @@ def document_message(entry: DossierEntryRecord) -> pb.Document:
     if entry.replace_time is not None:
         message.replace_time.FromDatetime(entry.replace_time)
     return message
+
+
+def permit_message(record: PermitRecord) -> pb.Permit:
+    return json_format.Parse(record.content, pb.Permit())
+
+
+@dataclass(frozen=True)
+class CertificateSubject:
+    """Whom a permit certificate is issued to, by name: the holder and its facility."""
+
+    enterprise_name: str
+    enterprise_bin: str
+    facility_name: str
+    facility_address: str
+
+
+@dataclass(frozen=True)
+class SealedCertificate:
+    """A permit's signed certificate, kept in the object store under its SHA-256."""
+
+    sha256: str
+    size_bytes: int
+
+
+# Makes, seals and keeps the certificate of a permit about to be issued.
+Certify = Callable[[pb.Permit, CertificateSubject], Awaitable[SealedCertificate]]
 
 
 def application_id_for(enterprise_bin: str, request_id: str) -> str:
@@ -429,11 +455,14 @@ class ApplicantStore:
         async with self._sessions() as session:
             return await self._view(session, application_id)
 
-    async def issue_permit(self, permit: pb.Permit, application_id: str) -> PermitRecord:
-        """Issues the application's permit once; a repeated call returns the same permit."""
+    async def issue_permit(
+        self, permit: pb.Permit, application_id: str, certify: Certify
+    ) -> PermitRecord:
+        """Issues the application's permit once, with its certificate; a repeated call returns
+        the same permit."""
         for _ in range(_SERIAL_RETRIES):
             try:
-                return await self._issue_permit_once(permit, application_id)
+                return await self._issue_permit_once(permit, application_id, certify)
             except IntegrityError as error:
                 # Another permit took the serial, or this one was issued concurrently.
                 if not is_unique_violation(error):
@@ -442,7 +471,9 @@ class ApplicantStore:
             "could not allocate a permit number; retry", reason=REASON_PERMIT_NUMBER_CONTENDED
         )
 
-    async def _issue_permit_once(self, permit: pb.Permit, application_id: str) -> PermitRecord:
+    async def _issue_permit_once(
+        self, permit: pb.Permit, application_id: str, certify: Certify
+    ) -> PermitRecord:
         now = utc_now()
         async with self._sessions() as session, session.begin():
             record = await session.get(ApplicationRecord, application_id)
@@ -482,6 +513,30 @@ class ApplicantStore:
             permit.efficiency_programme.extend(content.efficiency_programme)
             dossier = await _dossier_at(session, application_id, now)
             permit.dossier.extend(document_message(e) for e in dossier.current)
+            enterprise = await session.get(EnterpriseRecord, record.enterprise_bin)
+            subject = CertificateSubject(
+                enterprise.display_name if enterprise is not None else record.enterprise_bin,
+                record.enterprise_bin,
+                content.facility.display_name,
+                content.facility.address,
+            )
+            # Made inside the transaction that issues the permit, so that nobody ever reads an
+            # issued permit without its certificate. SQLite's write lock is held meanwhile: a
+            # fraction of a second of rendering and signing, once per permit.
+            sealed = await certify(permit, subject)
+            certificate = DossierEntryRecord(
+                application_id=application_id,
+                kind=pb.DOCUMENT_KIND_PERMIT_CERTIFICATE,
+                file_name=f"{permit_id}.pdf",
+                version=1,
+                sha256=sealed.sha256,
+                size_bytes=sealed.size_bytes,
+                media_type="application/pdf",
+                add_time=now,
+            )
+            session.add(certificate)
+            await session.flush()
+            permit.certificate.CopyFrom(document_message(certificate))
             issued_record = PermitRecord(
                 id=permit_id,
                 application_id=application_id,
@@ -502,6 +557,22 @@ class ApplicantStore:
             reason = f"permit {permit_id} issued"
             session.add(_transition(application_id, None, pb.STAGE_APPROVED, reason, now))
         return issued_record
+
+    async def permit_with_certificate(self, sha256: str) -> PermitRecord | None:
+        """The permit whose certificate has exactly these bytes, if the register holds one."""
+        async with self._sessions() as session:
+            found = await session.exec(
+                select(PermitRecord)
+                .join(
+                    DossierEntryRecord,
+                    col(DossierEntryRecord.application_id) == col(PermitRecord.application_id),
+                )
+                .where(
+                    DossierEntryRecord.kind == pb.DOCUMENT_KIND_PERMIT_CERTIFICATE,
+                    DossierEntryRecord.sha256 == sha256,
+                )
+            )
+            return found.first()
 
     async def get_permit(self, permit_id: str, principal: Principal) -> PermitRecord:
         async with self._sessions() as session:
@@ -576,7 +647,8 @@ class ApplicantStore:
         self, application_id: str, sha256: str, principal: Principal
     ) -> DossierEntryRecord:
         """The dossier entry with these bytes that the caller may read: any version for the
-        applicant and staff, one in the published dossier for the public."""
+        applicant and staff, one in the published dossier or a permit's certificate for the
+        public."""
         async with self._sessions() as session:
             await self._visible(session, application_id, principal)
             query = (
@@ -597,7 +669,11 @@ class ApplicantStore:
                         for e in (await _dossier_at(session, application_id, published)).current
                     }
                 )
-                query = query.where(col(DossierEntryRecord.id).in_(visible))
+                # A permit's certificate is the public register's own document.
+                query = query.where(
+                    col(DossierEntryRecord.id).in_(visible)
+                    | (DossierEntryRecord.kind == pb.DOCUMENT_KIND_PERMIT_CERTIFICATE)
+                )
             entry = (await session.exec(query)).first()
         if entry is None:
             raise NotFoundError(f"applications/{application_id}/documents/{sha256} not found")

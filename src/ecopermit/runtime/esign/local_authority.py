@@ -64,6 +64,17 @@ class Person:
     bin: str | None = None
 
 
+def committee_seal_holder(authority_bin: str) -> Person:
+    """Whom the local authority certifies the Committee's seal on permit certificates as: the
+    Committee (a stand-in BIN in the embedded default), with a stand-in IIN for the official
+    the key is issued to, as NCA RK names one in an organisation's certificate."""
+    return Person(
+        "КЭРК МЭПР РК, тестовый ключ",  # the Committee, abbreviated: 64 bytes at most
+        stand_in_iin("committee-seal"),
+        authority_bin,
+    )
+
+
 def local_principal(subject: str, role: Role, enterprise_bin: str | None = None) -> Principal:
     """A demo or test person as the embedded default's dev sign-in vouches for them: the
     sign-in name with its stand-in IIN, and an applicant's enterprise."""

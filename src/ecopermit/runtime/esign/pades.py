@@ -19,13 +19,23 @@ from ecopermit.runtime.esign.verification import RevocationMode, TrustStore
 FIELD_NAME = "CommitteeSignature"
 
 
-async def sign_pdf(pdf: bytes, pkcs12: bytes, password: str, *, reason: str) -> bytes:
-    """`pdf` with a PAdES baseline signature (an incremental update: the bytes before stay)."""
-    signer = signers.SimpleSigner.load_pkcs12_data(
+def load_signer(pkcs12: bytes, password: str) -> signers.SimpleSigner:
+    """The signer of a PKCS#12 key file. Opening one is most of the cost of a signature (the
+    key file's own key derivation): a long-lived signer opens it once."""
+    signer: signers.SimpleSigner | None = signers.SimpleSigner.load_pkcs12_data(
         pkcs12, passphrase=password.encode(), other_certs=()
     )
     if signer is None:
-        raise ValueError("the Committee's key file cannot be opened")
+        raise ValueError("the key file cannot be opened")
+    return signer
+
+
+async def sign_pdf(pdf: bytes, pkcs12: bytes, password: str, *, reason: str) -> bytes:
+    """`pdf` with a PAdES baseline signature (an incremental update: the bytes before stay)."""
+    return await sign_pdf_with(pdf, load_signer(pkcs12, password), reason=reason)
+
+
+async def sign_pdf_with(pdf: bytes, signer: signers.Signer, *, reason: str) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME))
     metadata = signers.PdfSignatureMetadata(

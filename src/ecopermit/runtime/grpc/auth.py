@@ -17,7 +17,7 @@ from opentelemetry import trace
 from ecopermit.auth.v1 import access_pb2
 from ecopermit.runtime.grpc.handlers import Context, wrap
 from ecopermit.runtime.grpc.status import abort
-from ecopermit.runtime.identity import Principal, Role
+from ecopermit.runtime.identity import ANONYMOUS, Principal, Role
 from ecopermit.runtime.tokens import InvalidTokenError, TokenVerifier
 
 # Probes and tooling: Kubernetes calls health without a token; reflection lists only schemas.
@@ -38,22 +38,31 @@ def current_principal() -> Principal:
 
 
 @lru_cache(maxsize=512)
-def allowed_roles(full_method: str) -> frozenset[Role]:
-    """The roles a method's (ecopermit.auth.v1.access) option admits; none if it has no option.
-
-    full_method is gRPC's "/package.Service/Method".
-    """
+def _access_rule(full_method: str) -> access_pb2.AccessRule:
+    """A method's (ecopermit.auth.v1.access) option; an empty rule, admitting no one, if it
+    has none. full_method is gRPC's "/package.Service/Method"."""
     service, _, method = full_method.lstrip("/").partition("/")
     try:
         descriptor = descriptor_pool.Default().FindMethodByName(f"{service}.{method}")
     except KeyError:
-        return frozenset()
+        return access_pb2.AccessRule()
     options = descriptor.GetOptions()
     extension: Any = access_pb2.access
     if not options.HasExtension(extension):
-        return frozenset()
+        return access_pb2.AccessRule()
     rule: access_pb2.AccessRule = options.Extensions[extension]
-    return frozenset(Role.from_proto(role) for role in rule.roles)
+    return rule
+
+
+def allowed_roles(full_method: str) -> frozenset[Role]:
+    """The roles a method admits; none if it declares no access rule."""
+    return frozenset(Role.from_proto(role) for role in _access_rule(full_method).roles)
+
+
+def open_to_anyone(full_method: str) -> bool:
+    """Whether the method may be called without a token, as the public (the law's register
+    and certificate verification)."""
+    return _access_rule(full_method).anyone
 
 
 def bearer_token(metadata: Iterable[tuple[str, Any]] | None) -> str | None:
@@ -81,20 +90,24 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if full_method.lstrip("/").partition("/")[0] in PUBLIC_SERVICES:
             return handler
         roles = allowed_roles(full_method)
+        anyone = open_to_anyone(full_method)
         verifier = self._verifier
 
         @asynccontextmanager
         async def authenticated(_request: Message | None, context: Context) -> AsyncIterator[None]:
             token = bearer_token(context.invocation_metadata())
-            if token is None:
+            if token is None and anyone:
+                principal = ANONYMOUS
+            elif token is None:
                 await abort(context, grpc.StatusCode.UNAUTHENTICATED, "missing bearer token")
-            try:
-                if verifier.needs_network:
-                    principal = await asyncio.to_thread(verifier.verify, token)
-                else:
-                    principal = verifier.verify(token)
-            except InvalidTokenError as error:
-                await abort(context, grpc.StatusCode.UNAUTHENTICATED, str(error))
+            else:
+                try:
+                    if verifier.needs_network:
+                        principal = await asyncio.to_thread(verifier.verify, token)
+                    else:
+                        principal = verifier.verify(token)
+                except InvalidTokenError as error:
+                    await abort(context, grpc.StatusCode.UNAUTHENTICATED, str(error))
             trace.get_current_span().set_attribute("enduser.role", principal.role.value)
             if principal.role not in roles:
                 # A method without an access rule admits no role at all.

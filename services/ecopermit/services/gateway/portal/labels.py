@@ -138,6 +138,32 @@ _LABELS: dict[str, dict[str, str]] = {
     "inspections": {"ru": "Проверки", "en": "Inspections"},
     "ops": {"ru": "Мониторинг", "en": "Operations"},
     "error": {"ru": "Ошибка", "en": "Error"},
+    "certificate": {"ru": "Свидетельство (PDF, ЭЦП)", "en": "Certificate (PDF, e-signed)"},
+    "verify_certificate": {"ru": "Проверить подлинность", "en": "Verify authenticity"},
+    "certificate_valid": {
+        "ru": "Подлинное: подписано Комитетом и не изменялось после подписания",
+        "en": "Authentic: signed by the Committee and unchanged since",
+    },
+    "certificate_invalid": {"ru": "Не подтверждено", "en": "Not confirmed"},
+    "checked_register_copy": {
+        "ru": "Проверен экземпляр, хранящийся в реестре.",
+        "en": "The register's own copy was checked.",
+    },
+    "checked_your_file": {"ru": "Проверен ваш файл.", "en": "Your file was checked."},
+    "check_a_file": {
+        "ru": "Проверить имеющийся у вас файл свидетельства",
+        "en": "Check a certificate file you hold",
+    },
+    "check": {"ru": "Проверить", "en": "Check"},
+    "signer": {"ru": "Подписант", "en": "Signer"},
+    "other_permit": {
+        "ru": "Этот файл — свидетельство другого разрешения:",
+        "en": "This file is the certificate of another permit:",
+    },
+    "no_certificate": {
+        "ru": "Разрешение выдано без подписанного свидетельства.",
+        "en": "The permit was issued without a signed certificate.",
+    },
     "refusal_grounds": {
         "ru": "Основания отказа (ст. 117 п. 2 ЭК)",
         "en": "Refusal grounds (EC Art. 117(2))",

@@ -64,6 +64,8 @@ _MAX_FIELDS = 64
 _MAX_FIELD_BYTES = 64 * 1024
 _SMALL_FORM_BYTES = 64 * 1024
 _UPLOAD_REQUEST_BYTES = len(forms.DOCUMENT_KINDS) * forms.MAX_UPLOAD_BYTES + 1024 * 1024
+# The contract's own limit on a certificate sent to be checked.
+_MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 _STAFF = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 Page = Callable[[Request], Awaitable[Response]]
 # What the applicant is asked for in each stage that waits for it: the label of its answer form.
@@ -174,30 +176,50 @@ class Portal:
             principal, token = signed
             if roles is not None and principal.role not in roles:
                 return self.failure(request, principal, "This page is not for your role.", 403)
-            form: Mapping[str, Any] = {}
-            if request.method == "POST":
-                too_big = _too_big(request, _UPLOAD_REQUEST_BYTES)
-                if too_big:
-                    return self.failure(request, principal, too_big, 413)
-                form = await request.form(
-                    max_files=len(forms.DOCUMENT_KINDS),
-                    max_fields=_MAX_FIELDS,
-                    max_part_size=_MAX_FIELD_BYTES,
-                )
-                try:
-                    session.check_csrf(request, form.get(session.CSRF_FIELD))
-                except session.CsrfError as error:
-                    return self.failure(request, principal, str(error), 403)
-            metadata = (("authorization", f"Bearer {token}"),)
-            try:
-                response: Response = await handler(request, principal, metadata, form)
-            except grpc.aio.AioRpcError as error:
-                return self.failure(request, principal, error.details() or "", _http(error))
-            except (ValueError, TypeError) as error:  # a form that does not fit its fields
-                return self.failure(request, principal, str(error), 400)
-            return response
+            return await self._serve(request, principal, token, handler)
 
         return guarded
+
+    def open_page(self, handler: Callable[..., Awaitable[Response]]) -> Page:
+        """A page the law makes public (the register's certificate and its check): anyone
+        opens it without signing in; a signed-in person's token is still sent."""
+
+        async def opened(request: Request) -> Response:
+            signed = session.signed_in(request, self.verifier)
+            principal, token = signed if signed is not None else (None, None)
+            return await self._serve(request, principal, token, handler)
+
+        return opened
+
+    async def _serve(
+        self,
+        request: Request,
+        principal: Principal | None,
+        token: str | None,
+        handler: Callable[..., Awaitable[Response]],
+    ) -> Response:
+        form: Mapping[str, Any] = {}
+        if request.method == "POST":
+            too_big = _too_big(request, _UPLOAD_REQUEST_BYTES)
+            if too_big:
+                return self.failure(request, principal, too_big, 413)
+            form = await request.form(
+                max_files=len(forms.DOCUMENT_KINDS),
+                max_fields=_MAX_FIELDS,
+                max_part_size=_MAX_FIELD_BYTES,
+            )
+            try:
+                session.check_csrf(request, form.get(session.CSRF_FIELD))
+            except session.CsrfError as error:
+                return self.failure(request, principal, str(error), 403)
+        metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        try:
+            response: Response = await handler(request, principal, metadata, form)
+        except grpc.aio.AioRpcError as error:
+            return self.failure(request, principal, error.details() or "", _http(error))
+        except (ValueError, TypeError) as error:  # a form that does not fit its fields
+            return self.failure(request, principal, str(error), 400)
+        return response
 
     # Signing in and out
 
@@ -456,6 +478,48 @@ class Portal:
                 headers={"content-disposition": f'attachment; filename="{permit_id}.json"'},
             )
         return self.render(request, "permit.html", me, permit=permit)
+
+    async def _registered_permit(self, request: Request, md: Any) -> applicants_pb.Permit:
+        name = f"permits/{request.path_params['id']}"
+        response = await self.applicants.GetPermit(
+            applicants_api.GetPermitRequest(name=name), metadata=md
+        )
+        permit: applicants_pb.Permit = response.permit
+        return permit
+
+    async def certificate(
+        self, request: Request, me: Principal | None, md: Any, form: Any
+    ) -> Response:
+        """The permit's signed certificate (PDF), for anyone: the register's own document."""
+        permit = await self._registered_permit(request, md)
+        if not permit.HasField("certificate"):
+            return self.failure(request, me, "This permit was issued without a certificate.", 404)
+        name = f"{permit.application}/documents/{permit.certificate.sha256}"
+        return await documents.download(request, self._applicants_channel, name, md)
+
+    async def verify_certificate(
+        self, request: Request, me: Principal | None, md: Any, form: Any
+    ) -> Response:
+        """The page a certificate's QR code opens: the register's entry and whether its
+        certificate verifies; a file anyone holds is checked when sent."""
+        permit = await self._registered_permit(request, md)
+        check = applicants_api.VerifyPermitCertificateRequest(permit=permit.name)
+        if request.method == "POST":
+            upload = form.get("certificate")
+            if not isinstance(upload, UploadFile) or not upload.size:
+                return self.failure(request, me, "Choose the certificate's PDF file to check.", 400)
+            if upload.size > _MAX_CERTIFICATE_BYTES:
+                return self.failure(request, me, "A permit certificate is never this large.", 413)
+            check = applicants_api.VerifyPermitCertificateRequest(pdf=await upload.read())
+        verdict = await self.applicants.VerifyPermitCertificate(check, metadata=md)
+        return self.render(
+            request,
+            "verify.html",
+            me,
+            permit=permit,
+            verdict=verdict,
+            checked_file=request.method == "POST",
+        )
 
     # Reviewers, BAT experts, decision makers
 
@@ -795,6 +859,12 @@ class Portal:
                 "/portal/sign",
                 self.page(frozenset({Role.APPLICANT, Role.DECISION_MAKER}), self.sign),
                 methods=["POST"],
+            ),
+            Route("/portal/permits/{id}/certificate", self.open_page(self.certificate)),
+            Route(
+                "/portal/permits/{id}/verify",
+                self.open_page(self.verify_certificate),
+                methods=["GET", "POST"],
             ),
             Route("/portal/permits/{id}.json", self.page(everyone, self.permit)),
             Route("/portal/permits/{id}", self.page(everyone, self.permit)),
