@@ -25,8 +25,9 @@ up: setup
 
 # The whole suite on SQLite files, then again on fresh PostgreSQL databases (127.0.0.1:5432)
 # except the tests that run the whole stack as processes, which use their own SQLite files.
+# The kill test carries 60 applications here and 200 in `make faults`.
 test: setup
-	$(BIN)/pytest
+	ECOPERMIT_FAULT_APPLICATIONS=60 $(BIN)/pytest
 	ECOPERMIT_TEST_DATABASE=postgres $(BIN)/pytest -m "not processes"
 
 # The fault and abuse tests alone: processes killed mid-run, duplicate submissions, fuzzing.
