@@ -161,6 +161,55 @@ async def test_resubmitting_with_the_same_request_id_returns_the_same_applicatio
     assert [a.name for a in listed.applications] == [first.name]
 
 
+async def test_a_request_id_reused_for_another_application_is_refused_and_changes_nothing(
+    actors: Actors,
+) -> None:
+    request_id = str(uuid.uuid4())
+    first = await actors.submit(request_id)
+    other = samples.submit_request(ENTERPRISE_BIN, request_id)
+    other.application.facility.display_name = "CHP-3"
+    for attempt in (other, other):  # refused every time, not only the first
+        reused = await rpc_error(
+            actors.applicants.SubmitApplication(
+                samples.signed(attempt, Purpose.SUBMISSION, "aliya"), metadata=actors.owner
+            )
+        )
+        assert reused.code() is grpc.StatusCode.ALREADY_EXISTS
+        assert reason_of(reused) == errors.REASON_REQUEST_ID_REUSED
+        assert request_id in (reused.details() or "")
+    kept = await actors.applicants.GetApplication(
+        api.GetApplicationRequest(name=first.name), metadata=actors.owner
+    )
+    assert kept.application.facility.display_name == "CHP-2"
+    assert len(kept.application.signatures) == 1
+    # The same body under the same request_id is still the same application.
+    assert (await actors.submit(request_id)).name == first.name
+
+
+async def test_an_answer_reusing_a_request_id_with_other_words_is_refused(actors: Actors) -> None:
+    application = await actors.submit()
+    await actors.transition(application, 1, pb.STAGE_APPLICANT_ANSWER, reason="remarks")
+    request_id = str(uuid.uuid4())
+
+    def answer(text: str) -> api.AmendApplicationRequest:
+        request = api.AmendApplicationRequest(
+            name=application.name, request_id=request_id, response=text
+        )
+        return samples.signed(request, Purpose.ANSWER, "aliya", ENTERPRISE_BIN)
+
+    await actors.applicants.AmendApplication(answer("Heights corrected."), metadata=actors.owner)
+    await actors.applicants.AmendApplication(answer("Heights corrected."), metadata=actors.owner)
+    changed = await rpc_error(
+        actors.applicants.AmendApplication(answer("Heights are fine."), metadata=actors.owner)
+    )
+    assert changed.code() is grpc.StatusCode.ALREADY_EXISTS
+    assert reason_of(changed) == errors.REASON_REQUEST_ID_REUSED
+    status = await actors.applicants.GetApplication(
+        api.GetApplicationRequest(name=application.name), metadata=actors.owner
+    )
+    assert [s.purpose for s in status.application.signatures].count("ecopermit.kep.answer") == 1
+
+
 @pytest.mark.faults
 async def test_two_hundred_submissions_each_sent_twice_at_once_make_one_application_each(
     actors: Actors, settings: Settings

@@ -22,6 +22,7 @@ from ecopermit.domain.business_calendar import kazakhstan_calendar
 from ecopermit.domain.errors import (
     REASON_APPLICATION_WITHDRAWN,
     REASON_PERMIT_NUMBER_CONTENDED,
+    REASON_REQUEST_ID_REUSED,
     AlreadyExistsError,
     FailedPreconditionError,
     FieldViolation,
@@ -230,6 +231,7 @@ class ApplicantStore:
         try:
             async with self._sessions() as session, session.begin():
                 if await session.get(ApplicationRecord, application_id) is not None:
+                    await _refuse_another_body(session, application_id, request_id, signed)
                     return await self._view(session, application_id)
                 if await session.get(EnterpriseRecord, enterprise_bin) is None:
                     raise FailedPreconditionError(
@@ -276,6 +278,7 @@ class ApplicantStore:
             if not is_unique_violation(error):
                 raise
         async with self._sessions() as session:
+            await _refuse_another_body(session, application_id, request_id, signed)
             return await self._view(session, application_id)
 
     async def get_application(self, application_id: str, principal: Principal) -> ApplicationView:
@@ -332,6 +335,7 @@ class ApplicantStore:
                     )
                 )
                 if already.first() is not None:
+                    await _refuse_another_body(session, application_id, request_id, signed)
                     return await self._view(session, application_id)
                 if record.stage not in AWAITING_APPLICANT_STAGES:
                     raise FailedPreconditionError(
@@ -371,6 +375,7 @@ class ApplicantStore:
             if not is_unique_violation(error):
                 raise
         async with self._sessions() as session:
+            await _refuse_another_body(session, application_id, request_id, signed)
             return await self._view(session, application_id)
 
     async def _refuse_a_second_answer(self, session: AsyncSession, application_id: str) -> None:
@@ -786,6 +791,29 @@ def _signature_record(
     return SignatureRecord(
         application_id=application_id, request_id=request_id, **evidence_of(signed)
     )
+
+
+async def _refuse_another_body(
+    session: AsyncSession, application_id: str, request_id: str, signed: SignedStatement
+) -> None:
+    """A request_id seen before answers with what it did, but only for the same request
+    (AIP-155): the signed statement is the request without its signature, so another body
+    under the same request_id is told so rather than silently given the first one's result."""
+    earlier = (
+        await session.exec(
+            select(SignatureRecord.statement_sha256).where(
+                SignatureRecord.application_id == application_id,
+                SignatureRecord.purpose == signed.purpose.value,
+                SignatureRecord.request_id == request_id,
+            )
+        )
+    ).first()
+    if earlier is not None and earlier != signed.verified.statement_sha256:
+        raise AlreadyExistsError(
+            f"request_id {request_id} was already used for a different request; send a new "
+            "request_id to make a new one, or the same request to learn its result",
+            reason=REASON_REQUEST_ID_REUSED,
+        )
 
 
 async def _current_entries(
