@@ -4,6 +4,7 @@ the JSON mapping, errors with their details, the OpenAPI document and the respon
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -129,6 +130,26 @@ async def test_every_annotated_rpc_is_reachable_at_its_http_route(
     # The service itself answered (no token: UNAUTHENTICATED), so the route reached its RPC.
     assert response.status_code == 401, response.text
     assert response.json()["code"] == 16
+
+
+async def test_a_body_not_sent_as_json_is_refused_with_415_and_creates_nothing(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    enterprise = json.dumps(enterprise_json(ENTERPRISE_BIN))
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {**owner, **({"content-type": content_type} if content_type else {})}
+        refused = await gateway.post("/v1/enterprises", content=enterprise, headers=headers)
+        assert refused.status_code == 415, (content_type, refused.text)
+        assert refused.headers["content-type"] == "application/json"
+        assert refused.json()["code"] == 3
+        assert "application/json" in refused.json()["message"]
+    nothing = await gateway.get(f"/v1/enterprises/{ENTERPRISE_BIN}", headers=owner)
+    assert nothing.status_code == 404
+    # JSON with a charset, or a +json type, is JSON.
+    headers = {**owner, "content-type": "application/json; charset=utf-8"}
+    created = await gateway.post("/v1/enterprises", content=enterprise, headers=headers)
+    assert created.status_code == 200, created.text
 
 
 async def test_an_enterprise_registers_submits_and_reads_its_application_over_http(

@@ -93,6 +93,14 @@ async def _read_body(request: Request) -> bytes:
     return bytes(body)
 
 
+def _declares_json(content_type: str | None) -> bool:
+    """Whether a body is declared as JSON: application/json or a +json type, any parameters."""
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 def _json(body: bytes) -> Any:
     if not body.strip():
         return None
@@ -131,6 +139,13 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
             return await documents.download(request, channel, path_variables["name"], metadata)
         try:
             raw = await _read_body(request)
+            if (
+                binding.body
+                and raw.strip()
+                and not _declares_json(request.headers.get("content-type"))
+            ):
+                # A form or plain text is not read as JSON because it happens to parse as such.
+                return _error(415, 3, f"{binding.template} takes an application/json body")
             body = _json(raw) if binding.body else None
             if not binding.body and raw.strip():
                 raise TranscodingError("body", f"{binding.template} takes no body")
