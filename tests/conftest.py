@@ -28,6 +28,7 @@ from ecopermit.bench.stacks import free_port
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
 from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
+from ecopermit.runtime.grpc.page_tokens import PageTokenSeal
 from ecopermit.runtime.grpc.server import RunningServer, ServiceRegistration, start_server
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings, get_settings
@@ -130,7 +131,13 @@ def violation_reasons(error: grpc.aio.AioRpcError) -> list[str]:
 async def serve_on_loopback(
     settings: Settings, services: list[ServiceRegistration]
 ) -> RunningServer:
-    return await start_server(services, host="127.0.0.1", port=0, verifier=TokenVerifier(settings))
+    return await start_server(
+        services,
+        host="127.0.0.1",
+        port=0,
+        verifier=TokenVerifier(settings),
+        page_tokens=PageTokenSeal.from_settings(settings),
+    )
 
 
 ServiceChannel = Callable[[ServiceName], Awaitable[grpc.aio.Channel]]

@@ -4,6 +4,8 @@ withdrawals, the workflow's transitions and permits, on SQLite or PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -395,6 +397,34 @@ async def test_a_page_token_only_works_with_its_own_filters(actors: Actors) -> N
         )
     )
     assert forged.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_an_edited_page_token_is_refused_not_served(actors: Actors) -> None:
+    for _ in range(3):
+        await actors.submit()
+    page = await actors.applicants.ListApplications(
+        api.ListApplicationsRequest(page_size=1), metadata=actors.reviewer
+    )
+    cursor, _, signature = page.next_page_token.rpartition(".")
+    # The cursor moved to the start of time, its signature kept: a page it was never issued for.
+    raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    raw["t"] = "2000-01-01T00:00:00+00:00"
+    moved = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+    for edited in (f"{moved}.{signature}", moved, cursor):
+        refused = await rpc_error(
+            actors.applicants.ListApplications(
+                api.ListApplicationsRequest(page_size=1, page_token=edited),
+                metadata=actors.reviewer,
+            )
+        )
+        assert refused.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert "page_token" in (refused.details() or "")
+    # The token as issued still turns the page.
+    following = await actors.applicants.ListApplications(
+        api.ListApplicationsRequest(page_size=1, page_token=page.next_page_token),
+        metadata=actors.reviewer,
+    )
+    assert following.applications[0].name != page.applications[0].name
 
 
 # The workflow's transitions, amendments and withdrawals

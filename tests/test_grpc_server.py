@@ -34,6 +34,7 @@ from ecopermit.reviews.v1 import (
     review_workflow_service_pb2_grpc,
 )
 from ecopermit.runtime.grpc.auth import PUBLIC_SERVICES, allowed_roles
+from ecopermit.runtime.grpc.page_tokens import PageTokenSeal
 from ecopermit.runtime.grpc.server import ServiceRegistration, start_server
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
@@ -247,6 +248,7 @@ async def test_domain_errors_map_to_their_status_and_bugs_to_a_bare_internal(
         host="127.0.0.1",
         port=0,
         verifier=TokenVerifier(settings),
+        page_tokens=PageTokenSeal.from_settings(settings),
         tracer_provider=tracer_provider,
     )
     # The caller's trace continues on the server: W3C traceparent in the metadata.

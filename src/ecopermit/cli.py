@@ -246,6 +246,7 @@ def _serve_gateway(port: int | None) -> None:
 def _serve_service(service: ServiceName, port: int | None, migrate: bool | None) -> None:
     from ecopermit.runtime import migrations
     from ecopermit.runtime.database import create_engine, session_factory
+    from ecopermit.runtime.grpc.page_tokens import PageTokenSeal
     from ecopermit.runtime.grpc.server import serve_until_signalled, start_server
     from ecopermit.runtime.telemetry import configure_telemetry
     from ecopermit.runtime.tokens import TokenVerifier
@@ -269,6 +270,7 @@ def _serve_service(service: ServiceName, port: int | None, migrate: bool | None)
             host=settings.host,
             port=settings.listen_port(service) if port is None else port,
             verifier=TokenVerifier(settings),
+            page_tokens=PageTokenSeal.from_settings(settings),
         )
         try:
             await serve_until_signalled(running, settings.shutdown_grace_seconds)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import hashlib
+import hmac
 import os
 import secrets
 import tempfile
@@ -156,6 +158,10 @@ class Settings(BaseSettings):
     token_audience: str = "ecopermit"  # noqa: S105 - a name, not a secret
     token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
 
+    # The key page tokens are signed with, shared by every replica. Empty derives one from
+    # the token key (ECOPERMIT_TOKEN_SECRET, or the embedded default's own).
+    page_token_secret: SecretStr = SecretStr("")
+
     # OpenTelemetry.
     service_name: str = "ecopermit"
     traces_exporter: TracesExporter = TracesExporter.FILE
@@ -218,6 +224,19 @@ class Settings(BaseSettings):
 
     def public_base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
+
+    def page_token_key(self) -> bytes:
+        """The page tokens' signing key: its own, or one derived from the token key (never
+        the token key itself, so that neither signature can stand for the other)."""
+        base = self.page_token_secret.get_secret_value() or self.token_secret.get_secret_value()
+        if not base and not self.is_embedded:
+            # A key of each replica's own would refuse the tokens its peers issued.
+            raise ValueError(
+                "outside the embedded default set ECOPERMIT_PAGE_TOKEN_SECRET (or "
+                "ECOPERMIT_TOKEN_SECRET), the key every replica signs page tokens with"
+            )
+        base = base or self.local_token_secret()
+        return hmac.new(base.encode(), b"ecopermit page tokens", hashlib.sha256).digest()
 
     def traces_path(self) -> Path:
         return Path(self.traces_file) if self.traces_file else self.data_dir / "traces.jsonl"

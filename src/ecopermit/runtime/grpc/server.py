@@ -19,6 +19,7 @@ from opentelemetry.trace import TracerProvider
 from ecopermit.runtime.grpc.application_scope import ApplicationScopeInterceptor
 from ecopermit.runtime.grpc.auth import AuthInterceptor
 from ecopermit.runtime.grpc.errors import ErrorMappingInterceptor
+from ecopermit.runtime.grpc.page_tokens import PageTokenInterceptor, PageTokenSeal
 from ecopermit.runtime.grpc.validation import ValidationInterceptor
 from ecopermit.runtime.tokens import TokenVerifier
 
@@ -58,13 +59,14 @@ async def start_server(
     host: str,
     port: int,
     verifier: TokenVerifier,
+    page_tokens: PageTokenSeal,
     tracer_provider: TracerProvider | None = None,
 ) -> RunningServer:
     """Starts serving on host:port (port 0 picks a free one) and reports every service SERVING.
 
     Interceptors run outermost first: the server span (continuing the caller's traceparent),
-    error mapping, authentication, the application's trace attributes, validation, then the
-    handler.
+    error mapping, authentication, the application's trace attributes, validation, the page
+    token's seal, then the handler.
     """
     # Probes call health every few seconds; their spans would drown the application's.
     traced = filters.negate(filters.service_prefix("grpc.health.v1"))
@@ -75,6 +77,7 @@ async def start_server(
             AuthInterceptor(verifier),
             ApplicationScopeInterceptor(),
             ValidationInterceptor(),
+            PageTokenInterceptor(page_tokens),
         ],
         options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
