@@ -329,6 +329,9 @@ async def test_anyone_who_scans_the_qr_code_learns_whether_the_certificate_is_ge
     assert changed.status_code == 200, changed.text
     assert 'class="invalid"' in changed.text
     assert "changed after it was signed" in changed.text
+    # The permit the file names is offered for comparison, never vouched for.
+    assert 'id="named-permit"' in changed.text
+    assert 'id="other-permit"' not in changed.text
     genuine = await gateway.post(
         verify,
         data={"csrf_token": csrf.group(1)},

@@ -9,7 +9,8 @@ import hashlib
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -70,6 +71,9 @@ class PermitCertificates:
     fetch_revocation: bool
     committee_bin: str
     public_url: str
+    checks: Executor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="certificate-check")
+    )
 
     async def certify(self, permit: pb.Permit, subject: CertificateSubject) -> SealedCertificate:
         """The certificate of a permit being issued: rendered, sealed with the Committee's key
@@ -130,16 +134,19 @@ class PermitCertificates:
             pdf = held
         else:
             pdf = request.pdf
-        verdict = await asyncio.to_thread(
-            asyncio.run,
-            verify_pdf(
-                pdf,
-                self.trust.current(),
-                revocation_mode=self.revocation_mode,
-                fetch_revocation=self.fetch_revocation,
-            ),
-        )
         registered = await self.store.permit_with_certificate(hashlib.sha256(pdf).hexdigest())
+        # Revocation is fetched (where configured) for the register's own bytes only: a file
+        # anyone uploads must not make the service fetch the addresses its certificates name.
+        verification = verify_pdf(
+            pdf,
+            self.trust.current(),
+            revocation_mode=self.revocation_mode,
+            fetch_revocation=self.fetch_revocation and registered is not None,
+        )
+        # CPU work in a pool of its own: public checks never crowd out the signing of permits.
+        verdict = await asyncio.get_running_loop().run_in_executor(
+            self.checks, asyncio.run, verification
+        )
         return await self._answer(pdf, verdict, registered)
 
     async def _answer(

@@ -322,7 +322,8 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     ) -> api.GetPermitResponse:
         principal = current_principal()
         permit = permit_message(await self._store.get_permit(_id(request.name), principal))
-        if principal.role is Role.PUBLIC:
+        if principal.role in (Role.PUBLIC, Role.APPLICANT):
+            # The decision maker's IIN is for the Committee's staff, not the holder or the public.
             permit = as_published(permit)
         return api.GetPermitResponse(permit=permit)
 

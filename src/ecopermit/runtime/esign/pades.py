@@ -76,13 +76,17 @@ async def verify_pdf(
     if len(signatures) != 1:
         return PdfVerdict(False, False, False, False, None, "the PDF carries no single signature")
     (embedded,) = signatures
-    status = await async_validate_pdf_signature(
-        embedded,
-        signer_validation_context=trust.validation_context(
-            revocation_mode, fetch_revocation=fetch_revocation
-        ),
-        key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
-    )
+    try:
+        status = await async_validate_pdf_signature(
+            embedded,
+            signer_validation_context=trust.validation_context(
+                revocation_mode, fetch_revocation=fetch_revocation
+            ),
+            key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
+        )
+        signer = identity_of(status.signing_cert) if status.signing_cert is not None else None
+    except Exception:  # a timestamp, an old sub-filter, a broken byte range: not a certificate
+        return PdfVerdict(False, False, False, False, None, "the signature cannot be validated")
     # Anything after the signature's byte range is a change made after signing, whatever it is.
     untouched = embedded.coverage is not None and embedded.coverage.name == "ENTIRE_FILE"
     valid = bool(status.bottom_line) and untouched
@@ -95,12 +99,12 @@ async def verify_pdf(
     elif not status.bottom_line:
         explanation = "the signature does not verify"
     else:
-        explanation = "signed by the Committee and unchanged since"
+        explanation = "signed and unchanged since"
     return PdfVerdict(
         valid=valid,
         intact=bool(status.intact),
         unmodified_after_signing=untouched,
         trusted=bool(status.trusted),
-        signer=identity_of(status.signing_cert) if status.signing_cert is not None else None,
+        signer=signer,
         explanation=explanation,
     )

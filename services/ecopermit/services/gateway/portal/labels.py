@@ -160,6 +160,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "ru": "Этот файл — свидетельство другого разрешения:",
         "en": "This file is the certificate of another permit:",
     },
+    "file_names_permit": {
+        "ru": "Файл называет себя свидетельством разрешения (сравните с записью реестра):",
+        "en": "The file claims to be the certificate of (compare with the register's entry):",
+    },
     "no_certificate": {
         "ru": "Разрешение выдано без подписанного свидетельства.",
         "en": "The permit was issued without a signed certificate.",

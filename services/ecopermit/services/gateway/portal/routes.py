@@ -64,8 +64,10 @@ _MAX_FIELDS = 64
 _MAX_FIELD_BYTES = 64 * 1024
 _SMALL_FORM_BYTES = 64 * 1024
 _UPLOAD_REQUEST_BYTES = len(forms.DOCUMENT_KINDS) * forms.MAX_UPLOAD_BYTES + 1024 * 1024
-# The contract's own limit on a certificate sent to be checked.
-_MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
+# The contract's own limit on a certificate sent to be checked, and the whole form that sends
+# it: what an anonymous visitor may make the portal read.
+_MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
+_OPEN_FORM_BYTES = _MAX_CERTIFICATE_BYTES + _SMALL_FORM_BYTES
 _STAFF = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 Page = Callable[[Request], Awaitable[Response]]
 # What the applicant is asked for in each stage that waits for it: the label of its answer form.
@@ -176,7 +178,9 @@ class Portal:
             principal, token = signed
             if roles is not None and principal.role not in roles:
                 return self.failure(request, principal, "This page is not for your role.", 403)
-            return await self._serve(request, principal, token, handler)
+            return await self._serve(
+                request, principal, token, handler, _UPLOAD_REQUEST_BYTES, len(forms.DOCUMENT_KINDS)
+            )
 
         return guarded
 
@@ -187,7 +191,7 @@ class Portal:
         async def opened(request: Request) -> Response:
             signed = session.signed_in(request, self.verifier)
             principal, token = signed if signed is not None else (None, None)
-            return await self._serve(request, principal, token, handler)
+            return await self._serve(request, principal, token, handler, _OPEN_FORM_BYTES, 1)
 
         return opened
 
@@ -197,14 +201,18 @@ class Portal:
         principal: Principal | None,
         token: str | None,
         handler: Callable[..., Awaitable[Response]],
+        max_request_bytes: int,
+        max_files: int,
     ) -> Response:
+        """Reads the form (within these limits) and checks its CSRF token, then calls the
+        handler with the person's token; a service's refusal becomes an error page."""
         form: Mapping[str, Any] = {}
         if request.method == "POST":
-            too_big = _too_big(request, _UPLOAD_REQUEST_BYTES)
+            too_big = _too_big(request, max_request_bytes)
             if too_big:
                 return self.failure(request, principal, too_big, 413)
             form = await request.form(
-                max_files=len(forms.DOCUMENT_KINDS),
+                max_files=max_files,
                 max_fields=_MAX_FIELDS,
                 max_part_size=_MAX_FIELD_BYTES,
             )
