@@ -4,6 +4,7 @@ the JSON mapping, errors with their details, the OpenAPI document and the respon
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import uuid
@@ -35,6 +36,14 @@ async def gateway(
     service_channel: ServiceChannel, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
     """uvicorn serving the gateway on a free loopback port, and an HTTP client for it."""
+    async with gateway_serving(service_channel, settings) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def gateway_serving(
+    service_channel: ServiceChannel, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
     channels = {service: await service_channel(service) for service in ServiceName}
     config = uvicorn.Config(
         create_app(channels, settings),
@@ -50,10 +59,12 @@ async def gateway(
             break
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-        yield client
-    server.should_exit = True
-    await serving
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await serving
 
 
 def bearer(
@@ -130,6 +141,45 @@ async def test_every_annotated_rpc_is_reachable_at_its_http_route(
     # The service itself answered (no token: UNAUTHENTICATED), so the route reached its RPC.
     assert response.status_code == 401, response.text
     assert response.json()["code"] == 16
+
+
+async def test_one_address_flooding_the_gateway_is_told_to_wait_and_others_are_served(
+    service_channel: ServiceChannel, settings: Settings, issuer: TokenIssuer
+) -> None:
+    tight = settings.model_copy(
+        update={"gateway_request_burst": 5, "gateway_requests_per_second": 0.01}
+    )
+    reviewer = bearer(issuer, Role.REVIEWER, "r1")
+    flooder = {**reviewer, "x-forwarded-for": "203.0.113.7"}
+    async with gateway_serving(service_channel, tight) as client:
+        answers = [
+            (await client.get("/v1/applications", headers=flooder)).status_code for _ in range(8)
+        ]
+        assert answers == [200] * 5 + [429] * 3
+        refused = await client.get("/v1/applications", headers=flooder)
+        assert refused.json()["code"] == 8  # RESOURCE_EXHAUSTED, as a google.rpc.Status
+        assert int(refused.headers["retry-after"]) >= 1
+        # Another address is served; the health check is never limited.
+        other = {**reviewer, "x-forwarded-for": "198.51.100.2"}
+        assert (await client.get("/v1/applications", headers=other)).status_code == 200
+        assert (await client.get("/healthz", headers=flooder)).status_code == 200
+
+
+async def test_sign_in_attempts_from_one_address_are_limited(
+    service_channel: ServiceChannel, settings: Settings
+) -> None:
+    tight = settings.model_copy(update={"sign_ins_per_minute": 3})
+    async with gateway_serving(service_channel, tight) as client:
+
+        async def sign_in() -> httpx.Response:
+            form = await client.get("/portal/sign-in")
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert csrf
+            attempt = {"csrf_token": csrf.group(1), "role": "reviewer", "subject": "r1"}
+            return await client.post("/portal/sign-in", data=attempt)
+
+        answers = [(await sign_in()).status_code for _ in range(4)]
+        assert answers == [303, 303, 303, 429]
 
 
 async def test_a_body_not_sent_as_json_is_refused_with_415_and_creates_nothing(

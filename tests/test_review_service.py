@@ -391,6 +391,37 @@ async def test_comments_are_taken_while_consultation_is_open_and_rate_limited(
     assert listed.next_page_token
 
 
+async def test_one_author_sending_thirty_comments_at_once_still_stores_only_the_limit(
+    desk: Desk,
+) -> None:
+    opening = workflow_api.OpenPublicConsultationRequest(application=APPLICATION)
+    opening.close_time.FromDatetime(datetime.now(UTC) + timedelta(days=30))
+    await desk.workflow.OpenPublicConsultation(opening, metadata=desk.as_(Role.WORKER, "wf"))
+    citizen = desk.as_(Role.PUBLIC, "flooder")
+    limit = desk.settings.public_comments_per_hour
+
+    async def post(n: int) -> grpc.StatusCode:
+        request = api.SubmitPublicCommentRequest(
+            parent=APPLICATION,
+            request_id=str(uuid.uuid4()),
+            public_comment=pb.PublicComment(author_display_name="F", text=f"Comment {n}"),
+        )
+        try:
+            await desk.inbox.SubmitPublicComment(request, metadata=citizen)
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return grpc.StatusCode.OK
+
+    # All at once: without a lock per author the counts and the inserts interleave.
+    codes = await asyncio.gather(*(post(n) for n in range(limit * 3)))
+    assert codes.count(grpc.StatusCode.OK) == limit
+    assert codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED) == limit * 2
+    listed = await desk.inbox.ListPublicComments(
+        api.ListPublicCommentsRequest(parent=APPLICATION, page_size=100), metadata=citizen
+    )
+    assert len(listed.public_comments) == limit
+
+
 async def test_every_comment_needs_a_disposition_before_the_task_completes(desk: Desk) -> None:
     opening = workflow_api.OpenPublicConsultationRequest(application=APPLICATION)
     opening.close_time.FromDatetime(datetime.now(UTC) + timedelta(days=30))

@@ -8,7 +8,7 @@ from typing import Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -89,6 +89,18 @@ class _WriteTransaction(AsyncSessionTransaction):
 class _Session(AsyncSession):
     def begin(self) -> AsyncSessionTransaction:
         return _WriteTransaction(self)
+
+
+async def one_at_a_time(session: AsyncSession, key: str) -> None:
+    """Makes the rest of this write transaction wait for any other holding the same key, so a
+    count and the insert it allows cannot interleave (a per-author rate limit). PostgreSQL:
+    a transaction-scoped advisory lock. SQLite: nothing to do, since a write transaction holds
+    the database's write lock from its BEGIN IMMEDIATE on."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -22,6 +22,7 @@ from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.gateway import documents, openapi
 from ecopermit.services.gateway.http_rules import match
 from ecopermit.services.gateway.portal.routes import Portal
+from ecopermit.services.gateway.rate_limits import RequestLimit, TokenBuckets
 from ecopermit.services.gateway.span_names import route_span_details
 from ecopermit.services.gateway.transcoding import (
     TranscodingError,
@@ -197,6 +198,12 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(
+                RequestLimit,
+                buckets=TokenBuckets(
+                    settings.gateway_requests_per_second, settings.gateway_request_burst
+                ),
+            ),
             # One server span per request; the per-message receive/send spans say nothing.
             Middleware(
                 OpenTelemetryMiddleware,

@@ -18,8 +18,10 @@ async def run_gateway(settings: Settings, port: int | None = None) -> None:
         port=settings.gateway_port if port is None else port,
         lifespan="off",
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-        # Behind a proxy in production, which sets these headers.
+        # Behind a proxy in production, which sets these headers: the client address the rate
+        # limits count by is the one the proxy forwards.
         proxy_headers=True,
+        forwarded_allow_ips=settings.gateway_forwarded_allow_ips,
         server_header=False,
     )
     try:

@@ -29,7 +29,7 @@ from ecopermit.domain.errors import (
 from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
 from ecopermit.runtime import pagination, tracing
-from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.database import is_unique_violation, one_at_a_time, utc_now
 from ecopermit.runtime.esign.checks import SignedStatement, refused
 from ecopermit.runtime.esign.evidence import evidence_of
 from ecopermit.runtime.identity import Principal
@@ -453,6 +453,9 @@ class ReviewStore:
                     raise FailedPreconditionError(
                         f"applications/{application_id} is not open for public comment"
                     )
+                # Concurrent comments of one author queue here, so the count below sees every
+                # one that was allowed before.
+                await one_at_a_time(session, f"public-comments/{principal.subject}")
                 recent = (
                     await session.exec(
                         select(func.count()).where(

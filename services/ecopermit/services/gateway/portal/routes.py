@@ -43,6 +43,7 @@ from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.gateway import documents
 from ecopermit.services.gateway.portal import forms, session, signing
 from ecopermit.services.gateway.portal.labels import WELCOME_KK, labels, language
+from ecopermit.services.gateway.rate_limits import TokenBuckets, client_address, too_many
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from ecopermit.workflows.contract import permit_workflow_id
 
@@ -109,6 +110,8 @@ class Portal:
         self._applicants_channel = channels[ServiceName.APPLICANTS]
         self.settings = settings
         self.verifier = TokenVerifier(settings)
+        per_minute = settings.sign_ins_per_minute
+        self._sign_ins = TokenBuckets(per_minute / 60, per_minute)
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
         self.templates.env.globals.update(
             stage_name=lambda v: _enum_name(applicants_pb.Stage, v, "STAGE_"),
@@ -249,6 +252,14 @@ class Portal:
         return self.settings.dev_sign_in and self.settings.is_embedded
 
     async def sign_in(self, request: Request) -> Response:
+        wait = self._sign_ins.take(client_address(request.scope))
+        if wait:
+            headers, _ = too_many(wait)
+            refused = self.failure(
+                request, None, "Too many sign-ins from this address; try again shortly.", 429
+            )
+            refused.headers.update(headers)
+            return refused
         if _too_big(request, _SMALL_FORM_BYTES):
             return self.failure(request, None, "the sign-in form is too large", 413)
         form = await request.form(max_files=0, max_fields=8, max_part_size=_MAX_FIELD_BYTES)
