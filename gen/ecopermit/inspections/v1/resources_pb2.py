@@ -30,7 +30,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ecopermit/inspections/v1/resources.proto\x12\x18\x65\x63opermit.inspections.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x93\x01\n\rChecklistItem\x12\x36\n\x04\x63ode\x18\x01 \x01(\tB(\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$\x12\x1f\n\x0b\x64\x65scription\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07\x12\x11\n\tcompliant\x18\x03 \x01(\x08\x12\x16\n\x04note\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0f\"\x92\x02\n\tViolation\x12\x34\n\x0cviolation_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x19\x32\x17^([A-Za-z0-9-]{1,64})?$\x12I\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32+.ecopermit.inspections.v1.ViolationCategoryB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12!\n\rbreached_norm\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xac\x02\x12@\n\x08severity\x18\x04 \x01(\x0e\x32\".ecopermit.inspections.v1.SeverityB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x1f\n\x0b\x64\x65scription\x18\x05 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\"\xa2\x06\n\x0cPrescription\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x31\n\x0cviolation_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x16\x32\x14^[A-Za-z0-9-]{1,64}$\x12\x1a\n\x06\x61\x63tion\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xa0\x1f\x12\x99\x03\n\x08\x64ue_date\x18\x04 \x01(\x0b\x32\x11.google.type.DateB\xf3\x02\xbaH\xef\x02\xba\x01\xe8\x02\n\rdate.calendar\x12\x37must be a calendar date between the years 2000 and 2100\x1a\x9d\x02this.year >= 2000 && this.year <= 2100 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][this.month - 1] && (this.month != 2 || this.day <= 28 || this.year % 4 == 0 && (this.year % 100 != 0 || this.year % 400 == 0))\xc8\x01\x01\x12@\n\x05state\x18\x05 \x01(\x0e\x32+.ecopermit.inspections.v1.PrescriptionStateB\x04\xe2\x41\x01\x03\x12.\n\rresolved_date\x18\x06 \x01(\x0b\x32\x11.google.type.DateB\x04\xe2\x41\x01\x03\x12\x16\n\x08\x65vidence\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07overdue\x18\x08 \x01(\x08\x42\x04\xe2\x41\x01\x03:r\xea\x41o\n\x19\x65\x63opermit.kz/Prescription\x12\x35inspections/{inspection}/prescriptions/{prescription}*\rprescriptions2\x0cprescription\"\xa5\x05\n\nInspection\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nenterprise\x18\x02 \x01(\t\x12\x13\n\x0b\x61pplication\x18\x03 \x01(\t\x12\x36\n\x04type\x18\x04 \x01(\x0e\x32(.ecopermit.inspections.v1.InspectionType\x12\x38\n\x05state\x18\x05 \x01(\x0e\x32).ecopermit.inspections.v1.InspectionState\x12)\n\x0escheduled_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12\x11\n\tinspector\x18\x07 \x01(\t\x12)\n\x06region\x18\x08 \x01(\x0e\x32\x19.ecopermit.type.v1.Region\x12\x1e\n\x16\x61ppointment_act_number\x18\t \x01(\t\x12:\n\tchecklist\x18\n \x03(\x0b\x32\'.ecopermit.inspections.v1.ChecklistItem\x12\x37\n\nviolations\x18\x0b \x03(\x0b\x32#.ecopermit.inspections.v1.Violation\x12=\n\rprescriptions\x18\x0c \x03(\x0b\x32&.ecopermit.inspections.v1.Prescription\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecord_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp:O\xea\x41L\n\x17\x65\x63opermit.kz/Inspection\x12\x18inspections/{inspection}*\x0binspections2\ninspection\"\xaf\x01\n\x14InspectionStatistics\x12\x13\n\x0binspections\x18\x01 \x01(\x03\x12\x12\n\nviolations\x18\x02 \x01(\x03\x12\x15\n\rprescriptions\x18\x03 \x01(\x03\x12\x1e\n\x16prescriptions_resolved\x18\x04 \x01(\x03\x12\x1d\n\x15prescriptions_overdue\x18\x05 \x01(\x03\x12\x18\n\x10grave_violations\x18\x06 \x01(\x03*\x91\x01\n\x0eInspectionType\x12\x1f\n\x1bINSPECTION_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19INSPECTION_TYPE_SCHEDULED\x10\x01\x12\x1f\n\x1bINSPECTION_TYPE_UNSCHEDULED\x10\x02\x12\x1e\n\x1aINSPECTION_TYPE_PRE_PERMIT\x10\x03*\x93\x01\n\x0fInspectionState\x12 \n\x1cINSPECTION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aINSPECTION_STATE_SCHEDULED\x10\x01\x12\x1e\n\x1aINSPECTION_STATE_COMPLETED\x10\x02\x12\x1e\n\x1aINSPECTION_STATE_CANCELLED\x10\x03*f\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_MINOR\x10\x01\x12\x18\n\x14SEVERITY_SIGNIFICANT\x10\x02\x12\x12\n\x0eSEVERITY_GRAVE\x10\x03*\xdb\x02\n\x11ViolationCategory\x12\"\n\x1eVIOLATION_CATEGORY_UNSPECIFIED\x10\x00\x12*\n&VIOLATION_CATEGORY_EMISSION_EXCEEDANCE\x10\x01\x12 \n\x1cVIOLATION_CATEGORY_NO_PERMIT\x10\x02\x12(\n$VIOLATION_CATEGORY_PERMIT_CONDITIONS\x10\x03\x12+\n\'VIOLATION_CATEGORY_AUTOMATED_MONITORING\x10\x04\x12\x1c\n\x18VIOLATION_CATEGORY_WASTE\x10\x05\x12\x1c\n\x18VIOLATION_CATEGORY_WATER\x10\x06\x12 \n\x1cVIOLATION_CATEGORY_REPORTING\x10\x07\x12\x1f\n\x1bVIOLATION_CATEGORY_ACCIDENT\x10\x08*u\n\x11PrescriptionState\x12\"\n\x1ePRESCRIPTION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17PRESCRIPTION_STATE_OPEN\x10\x01\x12\x1f\n\x1bPRESCRIPTION_STATE_RESOLVED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(ecopermit/inspections/v1/resources.proto\x12\x18\x65\x63opermit.inspections.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xdf\x01\n\rChecklistItem\x12\x36\n\x04\x63ode\x18\x01 \x01(\tB(\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$\x12\x45\n\x0b\x64\x65scription\x18\x02 \x01(\tB0\xbaH-r+\x10\x01\x18\xe8\x07\x32$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$\x12\x11\n\tcompliant\x18\x03 \x01(\x08\x12<\n\x04note\x18\x04 \x01(\tB.\xbaH+r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$\"\xcd\x02\n\tViolation\x12\x34\n\x0cviolation_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x19\x32\x17^([A-Za-z0-9-]{1,64})?$\x12I\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32+.ecopermit.inspections.v1.ViolationCategoryB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x36\n\rbreached_norm\x18\x03 \x01(\tB\x1f\xbaH\x1cr\x1a\x10\x01\x18\xac\x02\x32\x13^[^\\x00-\\x1f\\x7f]*$\x12@\n\x08severity\x18\x04 \x01(\x0e\x32\".ecopermit.inspections.v1.SeverityB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x45\n\x0b\x64\x65scription\x18\x05 \x01(\tB0\xbaH-r+\x10\x01\x18\xa0\x1f\x32$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$\"\xc8\x06\n\x0cPrescription\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x31\n\x0cviolation_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x16\x32\x14^[A-Za-z0-9-]{1,64}$\x12@\n\x06\x61\x63tion\x18\x03 \x01(\tB0\xbaH-r+\x10\x01\x18\xa0\x1f\x32$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$\x12\x99\x03\n\x08\x64ue_date\x18\x04 \x01(\x0b\x32\x11.google.type.DateB\xf3\x02\xbaH\xef\x02\xba\x01\xe8\x02\n\rdate.calendar\x12\x37must be a calendar date between the years 2000 and 2100\x1a\x9d\x02this.year >= 2000 && this.year <= 2100 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][this.month - 1] && (this.month != 2 || this.day <= 28 || this.year % 4 == 0 && (this.year % 100 != 0 || this.year % 400 == 0))\xc8\x01\x01\x12@\n\x05state\x18\x05 \x01(\x0e\x32+.ecopermit.inspections.v1.PrescriptionStateB\x04\xe2\x41\x01\x03\x12.\n\rresolved_date\x18\x06 \x01(\x0b\x32\x11.google.type.DateB\x04\xe2\x41\x01\x03\x12\x16\n\x08\x65vidence\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07overdue\x18\x08 \x01(\x08\x42\x04\xe2\x41\x01\x03:r\xea\x41o\n\x19\x65\x63opermit.kz/Prescription\x12\x35inspections/{inspection}/prescriptions/{prescription}*\rprescriptions2\x0cprescription\"\xa5\x05\n\nInspection\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nenterprise\x18\x02 \x01(\t\x12\x13\n\x0b\x61pplication\x18\x03 \x01(\t\x12\x36\n\x04type\x18\x04 \x01(\x0e\x32(.ecopermit.inspections.v1.InspectionType\x12\x38\n\x05state\x18\x05 \x01(\x0e\x32).ecopermit.inspections.v1.InspectionState\x12)\n\x0escheduled_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12\x11\n\tinspector\x18\x07 \x01(\t\x12)\n\x06region\x18\x08 \x01(\x0e\x32\x19.ecopermit.type.v1.Region\x12\x1e\n\x16\x61ppointment_act_number\x18\t \x01(\t\x12:\n\tchecklist\x18\n \x03(\x0b\x32\'.ecopermit.inspections.v1.ChecklistItem\x12\x37\n\nviolations\x18\x0b \x03(\x0b\x32#.ecopermit.inspections.v1.Violation\x12=\n\rprescriptions\x18\x0c \x03(\x0b\x32&.ecopermit.inspections.v1.Prescription\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecord_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp:O\xea\x41L\n\x17\x65\x63opermit.kz/Inspection\x12\x18inspections/{inspection}*\x0binspections2\ninspection\"\xaf\x01\n\x14InspectionStatistics\x12\x13\n\x0binspections\x18\x01 \x01(\x03\x12\x12\n\nviolations\x18\x02 \x01(\x03\x12\x15\n\rprescriptions\x18\x03 \x01(\x03\x12\x1e\n\x16prescriptions_resolved\x18\x04 \x01(\x03\x12\x1d\n\x15prescriptions_overdue\x18\x05 \x01(\x03\x12\x18\n\x10grave_violations\x18\x06 \x01(\x03*\x91\x01\n\x0eInspectionType\x12\x1f\n\x1bINSPECTION_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19INSPECTION_TYPE_SCHEDULED\x10\x01\x12\x1f\n\x1bINSPECTION_TYPE_UNSCHEDULED\x10\x02\x12\x1e\n\x1aINSPECTION_TYPE_PRE_PERMIT\x10\x03*\x93\x01\n\x0fInspectionState\x12 \n\x1cINSPECTION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aINSPECTION_STATE_SCHEDULED\x10\x01\x12\x1e\n\x1aINSPECTION_STATE_COMPLETED\x10\x02\x12\x1e\n\x1aINSPECTION_STATE_CANCELLED\x10\x03*f\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_MINOR\x10\x01\x12\x18\n\x14SEVERITY_SIGNIFICANT\x10\x02\x12\x12\n\x0eSEVERITY_GRAVE\x10\x03*\xdb\x02\n\x11ViolationCategory\x12\"\n\x1eVIOLATION_CATEGORY_UNSPECIFIED\x10\x00\x12*\n&VIOLATION_CATEGORY_EMISSION_EXCEEDANCE\x10\x01\x12 \n\x1cVIOLATION_CATEGORY_NO_PERMIT\x10\x02\x12(\n$VIOLATION_CATEGORY_PERMIT_CONDITIONS\x10\x03\x12+\n\'VIOLATION_CATEGORY_AUTOMATED_MONITORING\x10\x04\x12\x1c\n\x18VIOLATION_CATEGORY_WASTE\x10\x05\x12\x1c\n\x18VIOLATION_CATEGORY_WATER\x10\x06\x12 \n\x1cVIOLATION_CATEGORY_REPORTING\x10\x07\x12\x1f\n\x1bVIOLATION_CATEGORY_ACCIDENT\x10\x08*u\n\x11PrescriptionState\x12\"\n\x1ePRESCRIPTION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17PRESCRIPTION_STATE_OPEN\x10\x01\x12\x1f\n\x1bPRESCRIPTION_STATE_RESOLVED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,25 +40,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHECKLISTITEM'].fields_by_name['code']._loaded_options = None
   _globals['_CHECKLISTITEM'].fields_by_name['code']._serialized_options = b'\272H%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$'
   _globals['_CHECKLISTITEM'].fields_by_name['description']._loaded_options = None
-  _globals['_CHECKLISTITEM'].fields_by_name['description']._serialized_options = b'\272H\007r\005\020\001\030\350\007'
+  _globals['_CHECKLISTITEM'].fields_by_name['description']._serialized_options = b'\272H-r+\020\001\030\350\0072$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$'
   _globals['_CHECKLISTITEM'].fields_by_name['note']._loaded_options = None
-  _globals['_CHECKLISTITEM'].fields_by_name['note']._serialized_options = b'\272H\005r\003\030\320\017'
+  _globals['_CHECKLISTITEM'].fields_by_name['note']._serialized_options = b'\272H+r)\030\320\0172$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$'
   _globals['_VIOLATION'].fields_by_name['violation_id']._loaded_options = None
   _globals['_VIOLATION'].fields_by_name['violation_id']._serialized_options = b'\272H\033r\0312\027^([A-Za-z0-9-]{1,64})?$'
   _globals['_VIOLATION'].fields_by_name['category']._loaded_options = None
   _globals['_VIOLATION'].fields_by_name['category']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _globals['_VIOLATION'].fields_by_name['breached_norm']._loaded_options = None
-  _globals['_VIOLATION'].fields_by_name['breached_norm']._serialized_options = b'\272H\007r\005\020\001\030\254\002'
+  _globals['_VIOLATION'].fields_by_name['breached_norm']._serialized_options = b'\272H\034r\032\020\001\030\254\0022\023^[^\\x00-\\x1f\\x7f]*$'
   _globals['_VIOLATION'].fields_by_name['severity']._loaded_options = None
   _globals['_VIOLATION'].fields_by_name['severity']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _globals['_VIOLATION'].fields_by_name['description']._loaded_options = None
-  _globals['_VIOLATION'].fields_by_name['description']._serialized_options = b'\272H\007r\005\020\001\030\240\037'
+  _globals['_VIOLATION'].fields_by_name['description']._serialized_options = b'\272H-r+\020\001\030\240\0372$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$'
   _globals['_PRESCRIPTION'].fields_by_name['name']._loaded_options = None
   _globals['_PRESCRIPTION'].fields_by_name['name']._serialized_options = b'\342A\001\003'
   _globals['_PRESCRIPTION'].fields_by_name['violation_id']._loaded_options = None
   _globals['_PRESCRIPTION'].fields_by_name['violation_id']._serialized_options = b'\272H\030r\0262\024^[A-Za-z0-9-]{1,64}$'
   _globals['_PRESCRIPTION'].fields_by_name['action']._loaded_options = None
-  _globals['_PRESCRIPTION'].fields_by_name['action']._serialized_options = b'\272H\007r\005\020\001\030\240\037'
+  _globals['_PRESCRIPTION'].fields_by_name['action']._serialized_options = b'\272H-r+\020\001\030\240\0372$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$'
   _globals['_PRESCRIPTION'].fields_by_name['due_date']._loaded_options = None
   _globals['_PRESCRIPTION'].fields_by_name['due_date']._serialized_options = b'\272H\357\002\272\001\350\002\n\rdate.calendar\0227must be a calendar date between the years 2000 and 2100\032\235\002this.year >= 2000 && this.year <= 2100 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][this.month - 1] && (this.month != 2 || this.day <= 28 || this.year % 4 == 0 && (this.year % 100 != 0 || this.year % 400 == 0))\310\001\001'
   _globals['_PRESCRIPTION'].fields_by_name['state']._loaded_options = None
@@ -73,24 +73,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRESCRIPTION']._serialized_options = b'\352Ao\n\031ecopermit.kz/Prescription\0225inspections/{inspection}/prescriptions/{prescription}*\rprescriptions2\014prescription'
   _globals['_INSPECTION']._loaded_options = None
   _globals['_INSPECTION']._serialized_options = b'\352AL\n\027ecopermit.kz/Inspection\022\030inspections/{inspection}*\013inspections2\ninspection'
-  _globals['_INSPECTIONTYPE']._serialized_start=2343
-  _globals['_INSPECTIONTYPE']._serialized_end=2488
-  _globals['_INSPECTIONSTATE']._serialized_start=2491
-  _globals['_INSPECTIONSTATE']._serialized_end=2638
-  _globals['_SEVERITY']._serialized_start=2640
-  _globals['_SEVERITY']._serialized_end=2742
-  _globals['_VIOLATIONCATEGORY']._serialized_start=2745
-  _globals['_VIOLATIONCATEGORY']._serialized_end=3092
-  _globals['_PRESCRIPTIONSTATE']._serialized_start=3094
-  _globals['_PRESCRIPTIONSTATE']._serialized_end=3211
+  _globals['_INSPECTIONTYPE']._serialized_start=2516
+  _globals['_INSPECTIONTYPE']._serialized_end=2661
+  _globals['_INSPECTIONSTATE']._serialized_start=2664
+  _globals['_INSPECTIONSTATE']._serialized_end=2811
+  _globals['_SEVERITY']._serialized_start=2813
+  _globals['_SEVERITY']._serialized_end=2915
+  _globals['_VIOLATIONCATEGORY']._serialized_start=2918
+  _globals['_VIOLATIONCATEGORY']._serialized_end=3265
+  _globals['_PRESCRIPTIONSTATE']._serialized_start=3267
+  _globals['_PRESCRIPTIONSTATE']._serialized_end=3384
   _globals['_CHECKLISTITEM']._serialized_start=253
-  _globals['_CHECKLISTITEM']._serialized_end=400
-  _globals['_VIOLATION']._serialized_start=403
-  _globals['_VIOLATION']._serialized_end=677
-  _globals['_PRESCRIPTION']._serialized_start=680
-  _globals['_PRESCRIPTION']._serialized_end=1482
-  _globals['_INSPECTION']._serialized_start=1485
-  _globals['_INSPECTION']._serialized_end=2162
-  _globals['_INSPECTIONSTATISTICS']._serialized_start=2165
-  _globals['_INSPECTIONSTATISTICS']._serialized_end=2340
+  _globals['_CHECKLISTITEM']._serialized_end=476
+  _globals['_VIOLATION']._serialized_start=479
+  _globals['_VIOLATION']._serialized_end=812
+  _globals['_PRESCRIPTION']._serialized_start=815
+  _globals['_PRESCRIPTION']._serialized_end=1655
+  _globals['_INSPECTION']._serialized_start=1658
+  _globals['_INSPECTION']._serialized_end=2335
+  _globals['_INSPECTIONSTATISTICS']._serialized_start=2338
+  _globals['_INSPECTIONSTATISTICS']._serialized_end=2513
 # @@protoc_insertion_point(module_scope)
