@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from temporalio.worker import Worker
 
 from ecopermit.domain.business_calendar import kazakhstan_calendar
 from ecopermit.runtime.grpc.channels import service_channel
+from ecopermit.runtime.grpc.page_tokens import PageTokenSeal
 from ecopermit.runtime.grpc.server import start_server
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.temporal import connect_temporal
@@ -72,7 +74,12 @@ async def run_worker(settings: Settings) -> None:
         settings.worker_max_cached_workflows,
     )
     health = await start_server(
-        [], host=settings.host, port=settings.worker_port, verifier=TokenVerifier(settings)
+        [],
+        host=settings.host,
+        port=settings.worker_port,
+        verifier=TokenVerifier(settings),
+        # Health only: no RPC here pages, so no key needs sharing with anyone.
+        page_tokens=PageTokenSeal(secrets.token_bytes(32)),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
