@@ -114,6 +114,28 @@ async def test_the_signed_certificate_validates_offline_as_the_committees(
     assert (verdict.signer.bin, verdict.signer.iin) == (COMMITTEE_BIN, "770303300125")
 
 
+async def test_names_with_markup_characters_are_printed_as_they_are(tmp_path: Path) -> None:
+    named = CertificateFacts(
+        **{
+            **facts().__dict__,
+            "enterprise_name": "ТОО «Уголь <b>&amp;</b> Энергия»",
+            "facility_address": "ул. Ломоносова 5/7 & 9",
+        }
+    )
+    pdf_path = tmp_path / "permit.pdf"
+    pdf_path.write_bytes(render_certificate(named))
+    text = await asyncio.to_thread(
+        subprocess.run,
+        ["pdftotext", str(pdf_path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    # As typed, not read as markup (bold, an entity) that would change what the permit says.
+    assert "ТОО «Уголь <b>&amp;</b> Энергия»" in text.stdout
+    assert "ул. Ломоносова 5/7 & 9" in text.stdout
+
+
 async def test_a_certificate_changed_after_signing_no_longer_verifies(
     local_authority: LocalAuthority,
 ) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -70,6 +71,12 @@ def _style(size: float, *, bold: bool = False) -> ParagraphStyle:
     )
 
 
+def _text(value: str) -> str:
+    """A name or text from the application, as Paragraph markup shows it literally: "ТОО
+    «A & B»" must not be read as markup, nor break the certificate."""
+    return escape(value)
+
+
 def _both(kazakh: str, russian: str) -> str:
     """A label in the state language first, then in Russian."""
     return f"{kazakh} / {russian}"
@@ -120,7 +127,7 @@ def _limits_table(limits: Sequence[pb.EmissionLimit], cell: ParagraphStyle) -> T
             else "—"
         )
         values = [
-            limit.source_id,
+            _text(limit.source_id),
             _POLLUTANT_NAMES.get(limit.pollutant, kz.Pollutant.Name(limit.pollutant)),
             _number(limit.limit_mg_nm3),
             _number(limit.reference_oxygen_percent),
@@ -183,12 +190,14 @@ def render_certificate(facts: CertificateFacts, font_dir: Path = FONT_DIR) -> by
         ),
         Paragraph(f"{_both('Берілген күні', 'Дата выдачи')}: {issued:%d.%m.%Y}", body),
         Paragraph(
-            f"{_both('Кәсіпорын', 'Предприятие')}: {facts.enterprise_name} "
+            f"{_both('Кәсіпорын', 'Предприятие')}: {_text(facts.enterprise_name)} "
             f"({_both('БСН', 'БИН')} {facts.enterprise_bin})",
             body,
         ),
         Paragraph(
-            f"{_both('Объект', 'Объект')}: {facts.facility_name}, {facts.facility_address}", body
+            f"{_both('Объект', 'Объект')}: {_text(facts.facility_name)}, "
+            f"{_text(facts.facility_address)}",
+            body,
         ),
         Spacer(1, 3 * mm),
         Paragraph(
@@ -213,21 +222,23 @@ def render_certificate(facts: CertificateFacts, font_dir: Path = FONT_DIR) -> by
         ]
         story += [
             Paragraph(
-                f"{_date(m.due_date)} — {m.source_id} "
-                f"{_POLLUTANT_NAMES.get(m.pollutant, '')}: {m.description}",
+                f"{_date(m.due_date)} — {_text(m.source_id)} "
+                f"{_POLLUTANT_NAMES.get(m.pollutant, '')}: {_text(m.description)}",
                 body,
             )
             for m in permit.efficiency_programme
         ]
     if permit.conditions:
         story += [Spacer(1, 3 * mm), Paragraph(_both("Шарттар", "Условия"), heading)]
-        story += [Paragraph(f"{n}. {c}", body) for n, c in enumerate(permit.conditions, start=1)]
+        story += [
+            Paragraph(f"{n}. {_text(c)}", body) for n, c in enumerate(permit.conditions, start=1)
+        ]
     story += [
         Spacer(1, 4 * mm),
         Paragraph(_both("Шешім", "Решение"), heading),
         Paragraph(
             f"{_both('Рұқсат беру туралы шешім', 'Решение о выдаче разрешения')} "
-            f"{issued:%d.%m.%Y}; {_both('қол қойған', 'подписал')}: {facts.decision_maker}. "
+            f"{issued:%d.%m.%Y}; {_both('қол қойған', 'подписал')}: {_text(facts.decision_maker)}. "
             + _both(
                 "Құжат электрондық цифрлық қолтаңбамен қол қойылған.",
                 "Документ подписан электронной цифровой подписью.",
@@ -241,7 +252,7 @@ def render_certificate(facts: CertificateFacts, font_dir: Path = FONT_DIR) -> by
                     _qr(facts.verification_url, 32 * mm),
                     Paragraph(
                         _both("Түпнұсқалығын тексеру", "Проверка подлинности")
-                        + f":<br/>{facts.verification_url}",
+                        + f":<br/>{_text(facts.verification_url)}",
                         body,
                     ),
                 ]
