@@ -382,7 +382,7 @@ def test_every_catalogue_entry_can_be_recorded_in_the_reviews_contract(entry: Ba
 
 
 def test_every_sector_with_figures_in_the_brief_has_ranges() -> None:
-    # domain.md section 3 has no figures for alumina/aluminium or for oil and gas production.
+    # docs/domain.md section 3 has no figures for alumina/aluminium or for oil and gas production.
     without_figures = {kz.SECTOR_UNSPECIFIED, kz.SECTOR_ALUMINA_ALUMINIUM, kz.SECTOR_OIL_AND_GAS}
     covered = {entry.sector for entry in CATALOGUE.entries}
     assert covered == set(kz.Sector.values()) - without_figures
@@ -391,7 +391,7 @@ def test_every_sector_with_figures_in_the_brief_has_ranges() -> None:
 @pytest.mark.parametrize(
     ("sector", "source_type", "pollutant", "thermal_input_mw", "expected"),
     [
-        # Cells copied from domain.md section 3, with their tags.
+        # Cells copied from docs/domain.md section 3, with their tags.
         (COAL, "lcp_coal_existing", kz.POLLUTANT_NOX, 50, (155, 310, "?")),
         (COAL, "lcp_coal_existing", kz.POLLUTANT_SO2, 50, (170, 400, "◐")),
         (COAL, "lcp_coal_existing", kz.POLLUTANT_DUST, 150, (4, 22, "?")),

@@ -297,7 +297,7 @@ def _contract_methods() -> list[str]:
         messages = importlib.import_module(module.__name__.removesuffix("_grpc"))
         for service in messages.DESCRIPTOR.services_by_name.values():
             methods += [f"/{service.full_name}/{m.name}" for m in service.methods]
-    assert len(methods) >= 26  # the RPCs of DESIGN.md and the workflow services
+    assert len(methods) >= 26  # the RPCs of docs/design.md and the workflow services
     return methods
 
 

@@ -29,7 +29,7 @@ class TaskKindSpec:
     # Its completion confirms or overrides each verdict of the automatic BAT assessment.
     reviews_bat: bool = False
     # It is the authority's decision on the permit: its completion carries the decision
-    # maker's ЭЦП, as the permit or refusal is signed (domain.md, roles: the signing duty is
+    # maker's ЭЦП, as the permit or refusal is signed (docs/domain.md, roles: the signing duty is
     # from the Committee's practice; the article requiring it was not read).
     signed_decision: bool = False
 

@@ -9,7 +9,7 @@ from ecopermit.auth.v1 import access_pb2
 
 
 class Role(enum.StrEnum):
-    """The roles of DESIGN.md; the values are what tokens carry."""
+    """The roles of docs/design.md; the values are what tokens carry."""
 
     APPLICANT = "applicant"
     REVIEWER = "reviewer"
