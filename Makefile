@@ -47,6 +47,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/buf lint
+	$(BIN)/lint-imports
 	$(BIN)/python tools/generate_protos.py --check
 
 # Regenerate the vendored third-party protos and the Python code of the contract.

@@ -11,8 +11,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from ecopermit.domain.errors import FieldViolation, InvalidArgumentError
+from ecopermit.domain.roles import Role
 from ecopermit.reviews.v1 import resources_pb2 as pb
-from ecopermit.runtime.identity import Role
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,12 @@
-"""Who is calling: the roles of ecopermit and the authenticated principal of a request."""
+"""Who is calling: the authenticated principal of a request, in one of ecopermit's roles."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-from ecopermit.auth.v1 import access_pb2
+from ecopermit.domain.roles import Role
 
-
-class Role(enum.StrEnum):
-    """The roles of docs/design.md; the values are what tokens carry."""
-
-    APPLICANT = "applicant"
-    REVIEWER = "reviewer"
-    BAT_EXPERT = "bat_expert"
-    INSPECTOR = "inspector"
-    DECISION_MAKER = "decision_maker"
-    OPS = "ops"
-    PUBLIC = "public"
-    WORKER = "worker"
-
-    @classmethod
-    def from_proto(cls, value: int) -> Role:
-        """The role of an ecopermit.auth.v1.Role enum value."""
-        name = access_pb2.Role.Name(value)
-        return cls(name.removeprefix("ROLE_").lower())
-
-    def to_proto(self) -> int:
-        """The ecopermit.auth.v1.Role enum value of this role."""
-        return int(access_pb2.Role.Value(f"ROLE_{self.value.upper()}"))
+__all__ = ["ANONYMOUS", "Principal", "Role"]
 
 
 @dataclass(frozen=True, slots=True)
