@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import col, func, select
 from temporalio import workflow
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
@@ -31,10 +33,12 @@ from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.applicants.models import WorkflowOutboxRecord
 from ecopermit.services.applicants.store import ApplicantStore
+from ecopermit.services.reviews.models import CompletionOutboxRecord
 from ecopermit.services.reviews.store import ReviewStore
 from ecopermit.services.workflow_relay import (
     Delivery,
     OutboxDoorbell,
+    RelayTurn,
     WorkflowRelay,
     start_arguments,
 )
@@ -319,3 +323,76 @@ def test_a_start_written_before_registrations_named_their_rules_starts_kep_2026_
     assert argument == contract.KepApplicationInput(
         "app-2", ENTERPRISE_BIN, "kep-2026.2", "2026-12-04"
     )
+
+
+async def test_two_replicas_relaying_one_postgres_outbox_deliver_each_message_once_in_order(
+    settings: Settings, fresh_postgres_url: str, temporal: WorkflowEnvironment, worker: str
+) -> None:
+    shared = settings.model_copy(update={"reviews_database_url": fresh_postgres_url})
+    await asyncio.to_thread(migrations.upgrade, ServiceName.REVIEWS, shared)
+    applications = [f"r-{uuid.uuid4().hex[:8]}" for _ in range(6)]
+    tasks = [f"t{n}" for n in range(1, 5)]
+    for application_id in applications:
+        await temporal.client.start_workflow(
+            RecordingPermitWorkflow.run,
+            registered(application_id),
+            id=contract.permit_workflow_id(application_id),
+            task_queue=worker,
+        )
+    engines = [create_engine(fresh_postgres_url) for _ in range(3)]
+    try:
+        writer = session_factory(engines[0])
+        written = datetime.now(UTC)
+        async with writer() as session, session.begin():
+            for n, task in enumerate(tasks):
+                for application_id in applications:
+                    completion = {"task_id": task, "kind": 1, "outcome": 1, "completed_by": "r1"}
+                    session.add(
+                        CompletionOutboxRecord(
+                            task_id=f"{application_id}-{task}",
+                            application_id=application_id,
+                            payload=json.dumps(completion),
+                            create_time=written + timedelta(milliseconds=n),
+                        )
+                    )
+
+        async def connect() -> Client:
+            return temporal.client
+
+        # Two replicas of the reviews service, each with its own connections and relay.
+        replicas = [
+            WorkflowRelay(
+                ReviewStore(session_factory(engine), comments_per_hour=10),
+                connect,
+                worker,
+                interval_seconds=0.05,
+                turn=RelayTurn(session_factory(engine), "reviews"),
+            )
+            for engine in engines[1:]
+        ]
+        # Their passes overlap, round after round, until the outbox is empty.
+        delivered = 0
+        for _ in range(100):
+            delivered += sum(await asyncio.gather(*(r.deliver_pending() for r in replicas)))
+            async with writer() as session:
+                left = (
+                    await session.exec(
+                        select(func.count()).where(
+                            col(CompletionOutboxRecord.deliver_time).is_(None)
+                        )
+                    )
+                ).one()
+            if left == 0:
+                break
+        assert left == 0, f"{left} messages never delivered"
+        # Each message handed to Temporal by one relay, once: never by both.
+        assert delivered == len(applications) * len(tasks)
+        for application_id in applications:
+            handle = temporal.client.get_workflow_handle(
+                contract.permit_workflow_id(application_id)
+            )
+            assert await handle.query(RecordingPermitWorkflow.completions) == tasks
+            await handle.terminate("test over")
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -42,7 +42,7 @@ from ecopermit.services.inspections.store import InspectionStore
 from ecopermit.services.reviews.models import CompletionOutboxRecord
 from ecopermit.services.reviews.servicer import ReviewServicer, ReviewWorkflowServicer
 from ecopermit.services.reviews.store import ReviewStore
-from ecopermit.services.workflow_relay import OutboxDoorbell, WorkflowRelay
+from ecopermit.services.workflow_relay import OutboxDoorbell, RelayTurn, WorkflowRelay
 
 
 def _full_name(messages: ModuleType, service: str) -> str:
@@ -132,6 +132,7 @@ def workflow_relay(
         settings.temporal_task_queue,
         settings.workflow_relay_interval_seconds,
         OutboxDoorbell(sessions, message),
+        RelayTurn(sessions, service.value),
     )
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -102,6 +102,36 @@ class OutboxDoorbell:
         self._rung.clear()
 
 
+_TRY_TURN = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
+class RelayTurn:
+    """One relay of a service delivers at a time, however many replicas run one: each pass
+    first takes PostgreSQL's transaction-scoped advisory lock for the service's outbox, and a
+    replica that cannot get it skips the pass. So every message is delivered by one relay, in
+    the order it was written, and a replica that dies mid-pass frees the lock with its
+    connection. SQLite (the embedded default) has one replica: its turn is always taken."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox_name: str) -> None:
+        self._sessions = sessions
+        self._key = f"outbox-relay/{outbox_name}"
+
+    @contextlib.asynccontextmanager
+    async def taken(self) -> AsyncIterator[bool]:
+        async with self._sessions() as session:
+            # Asking for the turn every second is no one's request: it is not traced.
+            with suppress_instrumentation():
+                connection = await session.connection()
+                mine = connection.dialect.name != "postgresql" or bool(
+                    (await connection.execute(_TRY_TURN, {"key": self._key})).scalar()
+                )
+            try:
+                yield mine
+            finally:
+                with suppress_instrumentation():
+                    await session.rollback()  # ends the transaction, which frees the lock
+
+
 class DeliveryPostponedError(Exception):
     """Temporal cannot take the message now (down, or the workflow not started yet)."""
 
@@ -127,9 +157,13 @@ class WorkflowRelay:
         task_queue: str,
         interval_seconds: float,
         doorbell: OutboxDoorbell | None = None,
+        turn: RelayTurn | None = None,
     ) -> None:
         self._outbox = outbox
         self._doorbell = doorbell
+        # Without a turn (a single relay by construction: tests, the embedded default's
+        # SQLite), every pass delivers.
+        self._turn = turn
         self._connect = connect
         self._task_queue = task_queue
         self._interval = interval_seconds
@@ -146,6 +180,12 @@ class WorkflowRelay:
                 self._client = await self._connect()
             except RuntimeError as error:  # the SDK's connection failure
                 raise DeliveryPostponedError(f"Temporal unreachable: {error}") from error
+        if self._turn is None:
+            return await self._deliver_in_order(self._client)
+        async with self._turn.taken() as mine:
+            return await self._deliver_in_order(self._client) if mine else 0
+
+    async def _deliver_in_order(self, client: Client) -> int:
         delivered = 0
         held_back: set[str] = set()
         # Looking into the outbox every second is no one's request: it is not traced.
@@ -155,7 +195,7 @@ class WorkflowRelay:
             if delivery.application_id in held_back:
                 continue
             try:
-                await self._deliver_traced(self._client, delivery)
+                await self._deliver_traced(client, delivery)
             except DeliveryPostponedError as reason:
                 logger.info("postponed %s for %s: %s", delivery.kind, delivery.key, reason)
                 held_back.add(delivery.application_id)
