@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ecopermit.runtime.grpc.health import wait_until_serving
 from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.runtime.telemetry import exporter_in_use
 
 TEMPORAL_HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
 _STOP_GRACE_SECONDS = 15.0
@@ -200,7 +201,7 @@ async def run_stack(settings: Settings, console: Console) -> int:
         gateway = f"http://{settings.host}:{settings.gateway_port}"
         console.print(f"HTTP/JSON API: {gateway}/v1   OpenAPI: {gateway}/openapi.json")
         console.print(f"Temporal Web UI: http://{settings.host}:{settings.temporal_ui_port}")
-        console.print(f"Logs: {logs}   Spans: {settings.traces_path().resolve()}")
+        console.print(f"Logs: {logs}   Spans: {exporter_in_use(settings)}")
         console.print("Press Ctrl-C to stop everything.")
         return await _supervise(stack, logs, environment, stop, console)
     except StartupError as error:

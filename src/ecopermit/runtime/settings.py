@@ -11,7 +11,7 @@ import secrets
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -176,6 +176,27 @@ class Settings(BaseSettings):
     otlp_endpoint: str = ""
     metrics_export_interval_seconds: float = Field(default=30.0, gt=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _standard_exporter_when_ours_is_unset(cls, data: Any) -> Any:
+        """OTEL_TRACES_EXPORTER (otlp, console, none) chooses the exporter unless
+        ECOPERMIT_TRACES_EXPORTER does; otlp speaks OTEL_EXPORTER_OTLP_PROTOCOL (grpc unless
+        http/protobuf)."""
+        if not isinstance(data, dict) or "traces_exporter" in data:
+            return data
+        standard = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+        protocol = os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc").strip().lower()
+        chosen = {
+            "otlp": (
+                TracesExporter.OTLP_HTTP
+                if protocol.startswith("http")
+                else TracesExporter.OTLP_GRPC
+            ),
+            "console": TracesExporter.CONSOLE,
+            "none": TracesExporter.NONE,
+        }.get(standard)
+        return {**data, "traces_exporter": chosen} if chosen else data
+
     @model_validator(mode="after")
     def _rs256_needs_a_verification_key(self) -> Settings:
         if self.token_algorithm is TokenAlgorithm.RS256 and not (
@@ -183,9 +204,12 @@ class Settings(BaseSettings):
         ):
             raise ValueError("token_algorithm RS256 needs ECOPERMIT_JWKS_URL or _TOKEN_PUBLIC_KEY")
         if self.traces_exporter in (TracesExporter.OTLP_GRPC, TracesExporter.OTLP_HTTP) and (
-            not self.otlp_endpoint
+            not self.otlp_endpoint and not standard_otlp_endpoint()
         ):
-            raise ValueError("an OTLP traces exporter needs ECOPERMIT_OTLP_ENDPOINT")
+            raise ValueError(
+                "an OTLP traces exporter needs ECOPERMIT_OTLP_ENDPOINT or "
+                "OTEL_EXPORTER_OTLP_ENDPOINT"
+            )
         if self.document_store is DocumentStoreKind.S3 and not self.s3_bucket:
             raise ValueError("document_store s3 needs ECOPERMIT_S3_BUCKET")
         return self
@@ -254,6 +278,13 @@ class Settings(BaseSettings):
         if configured:
             return configured
         return _embedded_token_secret(self.data_dir.resolve())
+
+
+def standard_otlp_endpoint() -> str:
+    """The OTLP endpoint the standard variables give, which the exporters read themselves."""
+    return os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", ""
+    )
 
 
 @lru_cache(maxsize=8)

@@ -16,11 +16,11 @@ from opentelemetry.sdk.metrics.export import (
     MetricsData,
     PeriodicExportingMetricReader,
 )
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
-from ecopermit.runtime.settings import Settings, TracesExporter
+from ecopermit.runtime.settings import Settings, TracesExporter, standard_otlp_endpoint
 from ecopermit.runtime.tracing import baggage_span_processor
 
 
@@ -32,14 +32,18 @@ def service_version() -> str:
 
 
 def resource_for(settings: Settings, component: str) -> Resource:
-    return Resource.create(
+    """Who emits: our names (current semantic conventions), then whatever the operator sets in
+    OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, which win (a pod's name, another
+    environment name)."""
+    ours = Resource.create(
         {
             "service.name": f"{settings.service_name}-{component}",
             "service.namespace": settings.service_name,
             "service.version": service_version(),
-            "deployment.environment": settings.environment,
+            "deployment.environment.name": settings.environment,
         }
     )
+    return ours.merge(OTELResourceDetector().detect())
 
 
 def _one_line_span(span: ReadableSpan) -> str:
@@ -91,11 +95,13 @@ def _exporters(settings: Settings) -> _Exporters:
             ConsoleMetricExporter(out=points, formatter=_one_line_metrics),
             [spans, points],
         )
+    # Without ECOPERMIT_OTLP_ENDPOINT the exporters read the standard OTEL_EXPORTER_OTLP_*
+    # variables themselves (endpoint, headers, certificate, timeout, compression).
     if kind is TracesExporter.OTLP_GRPC:
         from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        endpoint = settings.otlp_endpoint
+        endpoint = settings.otlp_endpoint or None
         return OTLPSpanExporter(endpoint=endpoint), OTLPMetricExporter(endpoint=endpoint), []
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
         OTLPMetricExporter as HttpMetricExporter,
@@ -106,10 +112,22 @@ def _exporters(settings: Settings) -> _Exporters:
 
     base = settings.otlp_endpoint.rstrip("/")
     return (
-        HttpSpanExporter(endpoint=f"{base}/v1/traces"),
-        HttpMetricExporter(endpoint=f"{base}/v1/metrics"),
+        HttpSpanExporter(endpoint=f"{base}/v1/traces" if base else None),
+        HttpMetricExporter(endpoint=f"{base}/v1/metrics" if base else None),
         [],
     )
+
+
+def exporter_in_use(settings: Settings) -> str:
+    """Where this process's spans go, in words for a banner."""
+    kind = settings.traces_exporter
+    if kind is TracesExporter.FILE:
+        return f"file {settings.traces_path().resolve()}"
+    if kind in (TracesExporter.OTLP_GRPC, TracesExporter.OTLP_HTTP):
+        protocol = "gRPC" if kind is TracesExporter.OTLP_GRPC else "HTTP"
+        endpoint = settings.otlp_endpoint or standard_otlp_endpoint() or "the default endpoint"
+        return f"OTLP over {protocol} to {endpoint}"
+    return "the console" if kind is TracesExporter.CONSOLE else "nowhere (exporter none)"
 
 
 def configure_telemetry(settings: Settings, component: str) -> Telemetry:
