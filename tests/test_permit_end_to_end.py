@@ -359,7 +359,11 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
     # Named as the decision maker's signing certificate names them, and sealed by the
     # Committee: the register's copy of the certificate verifies.
     assert permit.signed_by == "head-1"
-    assert permit.decision_signature.signer_iin == stand_in_iin("head-1")
+    assert permit.decision_signature.signer_iin == ""  # the holder does not see the IIN
+    for_staff = await desk.applicants.GetPermit(
+        applicants_api.GetPermitRequest(name=approved.permit), metadata=desk.token(*reviewer)
+    )
+    assert for_staff.permit.decision_signature.signer_iin == stand_in_iin("head-1")
     assert permit.certificate.kind == applicants_pb.DOCUMENT_KIND_PERMIT_CERTIFICATE
     verdict = await desk.applicants.VerifyPermitCertificate(
         applicants_api.VerifyPermitCertificateRequest(permit=permit.name)
