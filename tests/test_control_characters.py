@@ -1,5 +1,6 @@
-"""No control character gets into a stored name or text through any RPC: a NUL, an escape or
-a CR LF in a name is refused with the field's path; free text keeps its tabs and line breaks."""
+"""No control character gets into a stored name or text through any RPC: a NUL, an escape, a
+CR LF in a name, a C1 control, a Unicode line separator or a bidi override is refused with the
+field's path; free text keeps its tabs and line breaks, and every letter of Kazakh."""
 
 from __future__ import annotations
 
@@ -75,7 +76,9 @@ REQUEST_STRINGS = [
     REQUEST_STRINGS,
     ids=[f"{m.name}:{'.'.join(f.name for f in p)}" for m, p in REQUEST_STRINGS],
 )
-@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x7f"])
+# NUL, ESC, DEL; a C1 control (NEL); the line separator; a bidi override, which can make a
+# name read backwards.
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u202e"])
 def test_every_string_a_caller_sends_refuses_control_characters(
     method: object, path: Path, control: str
 ) -> None:
@@ -93,7 +96,7 @@ def test_a_name_with_a_line_break_is_refused_and_free_text_keeps_its_lines() -> 
         parent="applications/a-1",
         request_id="4f7e2a10-6c1b-4d0e-9a57-0e6b8f3d2a10",
         public_comment=reviews_pb.PublicComment(
-            author_display_name="A. Resident", text="Two points:\n\t1. dust\r\n\t2. noise"
+            author_display_name="Әлия Қасымқызы", text="Екі мәселе:\n\t1. шаң\r\n\t2. шу"
         ),
     )
     assert request_violations(comment) == []

@@ -10,9 +10,11 @@ import grpc
 import pytest
 from google.type import date_pb2
 
+from ecopermit.domain import errors
 from ecopermit.inspections.v1 import inspection_service_pb2 as api
 from ecopermit.inspections.v1 import inspection_service_pb2_grpc
 from ecopermit.inspections.v1 import resources_pb2 as pb
+from ecopermit.runtime.grpc.status import reason_of
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName
 from ecopermit.runtime.tokens import TokenIssuer
@@ -116,6 +118,12 @@ async def test_scheduling_is_idempotent_and_assigns_the_inspector(office: Office
     assert first.state == pb.INSPECTION_STATE_SCHEDULED
     listed = await office.stub.ListInspections(api.ListInspectionsRequest(), metadata=inspector)
     assert [i.name for i in listed.inspections] == [first.name]
+    # The same request_id for another day is refused, not answered with the first.
+    moved = await rpc_error(
+        office.schedule(inspector, request_id=request_id, when=TODAY + timedelta(days=3))
+    )
+    assert moved.code() is grpc.StatusCode.ALREADY_EXISTS
+    assert reason_of(moved) == errors.REASON_REQUEST_ID_REUSED
 
 
 async def test_a_pre_permit_inspection_names_its_application(office: Office) -> None:

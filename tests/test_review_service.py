@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
+from ecopermit.domain import errors
 from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
 from ecopermit.reviews.v1 import review_service_pb2_grpc, review_workflow_service_pb2_grpc
@@ -18,6 +19,7 @@ from ecopermit.reviews.v1 import review_workflow_service_pb2 as workflow_api
 from ecopermit.runtime.database import create_engine, session_factory
 from ecopermit.runtime.esign.local_authority import stand_in_iin
 from ecopermit.runtime.esign.statements import Purpose
+from ecopermit.runtime.grpc.status import reason_of
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
@@ -374,6 +376,12 @@ async def test_comments_are_taken_while_consultation_is_open_and_rate_limited(
     posted = await desk.inbox.SubmitPublicComment(first, metadata=citizen)
     again = await desk.inbox.SubmitPublicComment(first, metadata=citizen)
     assert again.public_comment.name == posted.public_comment.name
+    reworded = api.SubmitPublicCommentRequest()
+    reworded.CopyFrom(first)
+    reworded.public_comment.text = "Dust from the ash dump reaches the hospital"
+    reused = await rpc_error(desk.inbox.SubmitPublicComment(reworded, metadata=citizen))
+    assert reused.code() is grpc.StatusCode.ALREADY_EXISTS
+    assert reason_of(reused) == errors.REASON_REQUEST_ID_REUSED
     for n in range(desk.settings.public_comments_per_hour - 1):
         await desk.inbox.SubmitPublicComment(comment(f"Comment {n}"), metadata=citizen)
     flooded = await rpc_error(desk.inbox.SubmitPublicComment(comment("One more"), metadata=citizen))

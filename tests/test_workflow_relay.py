@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, func, select
 from temporalio import workflow
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -396,3 +397,30 @@ async def test_two_replicas_relaying_one_postgres_outbox_deliver_each_message_on
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_relay_whose_lock_connection_dies_knows_it_lost_its_turn(
+    fresh_postgres_url: str,
+) -> None:
+    ours, theirs = create_engine(fresh_postgres_url), create_engine(fresh_postgres_url)
+    try:
+        other_replica = RelayTurn(session_factory(theirs), "reviews")
+        async with RelayTurn(session_factory(ours), "reviews").taken() as still_mine:
+            assert still_mine is not None
+            assert await still_mine()
+            async with other_replica.taken() as meanwhile:
+                assert meanwhile is None  # one turn at a time
+            # A failover or an idle timeout ends the connection that holds the lock.
+            async with theirs.connect() as admin:
+                await admin.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                        "WHERE locktype = 'advisory' AND granted"
+                    )
+                )
+            assert not await still_mine()
+        async with other_replica.taken() as taken_over:
+            assert taken_over is not None
+    finally:
+        await ours.dispose()
+        await theirs.dispose()

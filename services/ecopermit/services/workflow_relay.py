@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -103,6 +104,7 @@ class OutboxDoorbell:
 
 
 _TRY_TURN = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+_ALIVE = text("SELECT 1")
 
 
 class RelayTurn:
@@ -117,19 +119,37 @@ class RelayTurn:
         self._key = f"outbox-relay/{outbox_name}"
 
     @contextlib.asynccontextmanager
-    async def taken(self) -> AsyncIterator[bool]:
+    async def taken(self) -> AsyncIterator[Callable[[], Awaitable[bool]] | None]:
+        """A check that the turn is still this relay's (call it before each delivery), or
+        None when another relay has the turn."""
         async with self._sessions() as session:
             # Asking for the turn every second is no one's request: it is not traced.
             with suppress_instrumentation():
                 connection = await session.connection()
-                mine = connection.dialect.name != "postgresql" or bool(
-                    (await connection.execute(_TRY_TURN, {"key": self._key})).scalar()
-                )
+                if connection.dialect.name != "postgresql":
+                    yield _always_held
+                    return
+                mine = bool((await connection.execute(_TRY_TURN, {"key": self._key})).scalar())
+
+            async def still_held() -> bool:
+                # The lock lives as long as this connection: if it died (a failover, an idle
+                # timeout), another replica may hold the turn now.
+                try:
+                    with suppress_instrumentation():
+                        await connection.execute(_ALIVE)
+                except DBAPIError:
+                    return False
+                return True
+
             try:
-                yield mine
+                yield still_held if mine else None
             finally:
-                with suppress_instrumentation():
+                with suppress_instrumentation(), contextlib.suppress(DBAPIError):
                     await session.rollback()  # ends the transaction, which frees the lock
+
+
+async def _always_held() -> bool:
+    return True
 
 
 class DeliveryPostponedError(Exception):
@@ -181,11 +201,15 @@ class WorkflowRelay:
             except RuntimeError as error:  # the SDK's connection failure
                 raise DeliveryPostponedError(f"Temporal unreachable: {error}") from error
         if self._turn is None:
-            return await self._deliver_in_order(self._client)
-        async with self._turn.taken() as mine:
-            return await self._deliver_in_order(self._client) if mine else 0
+            return await self._deliver_in_order(self._client, _always_held)
+        async with self._turn.taken() as still_mine:
+            if still_mine is None:
+                return 0  # another replica's relay has the turn
+            return await self._deliver_in_order(self._client, still_mine)
 
-    async def _deliver_in_order(self, client: Client) -> int:
+    async def _deliver_in_order(
+        self, client: Client, still_mine: Callable[[], Awaitable[bool]]
+    ) -> int:
         delivered = 0
         held_back: set[str] = set()
         # Looking into the outbox every second is no one's request: it is not traced.
@@ -194,6 +218,9 @@ class WorkflowRelay:
         for delivery in pending:
             if delivery.application_id in held_back:
                 continue
+            if not await still_mine():
+                logger.warning("the relay lost its turn mid-pass; another replica goes on")
+                break
             try:
                 await self._deliver_traced(client, delivery)
             except DeliveryPostponedError as reason:

@@ -10,7 +10,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSessionTransaction,
@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ecopermit.domain.errors import RateLimitedError
 
 # Several writers (service + migration or a second replica) share one SQLite file in the
 # embedded default; waiting beats failing with "database is locked".
@@ -91,16 +93,30 @@ class _Session(AsyncSession):
         return _WriteTransaction(self)
 
 
+# How long a request may queue behind others of its key (one_at_a_time), and PostgreSQL's
+# SQLSTATE for a lock wait that ran out.
+_QUEUE_WAIT_MS = 5000
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
 async def one_at_a_time(session: AsyncSession, key: str) -> None:
     """Makes the rest of this write transaction wait for any other holding the same key, so a
     count and the insert it allows cannot interleave (a per-author rate limit). PostgreSQL:
     a transaction-scoped advisory lock. SQLite: nothing to do, since a write transaction holds
     the database's write lock from its BEGIN IMMEDIATE on."""
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name != "postgresql":
+        return
+    # Waiting holds a pooled connection: a crowd of one key's requests must not hold them all.
+    await connection.execute(text(f"SET LOCAL lock_timeout = '{_QUEUE_WAIT_MS}ms'"))
+    try:
         await connection.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
         )
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+            raise
+        raise RateLimitedError("too many requests of this kind at once; try again") from None
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -127,11 +127,11 @@ class Settings(BaseSettings):
     public_comments_per_hour: int = Field(default=10, ge=1)
     # Requests one client address may send the gateway: a burst, then so many a second; and
     # sign-ins a minute. Per replica. Behind a proxy, the addresses whose X-Forwarded-For the
-    # gateway believes ("*" for any: only where nothing else can reach it).
+    # gateway believes; empty leaves it to uvicorn's FORWARDED_ALLOW_IPS (loopback by default).
     gateway_requests_per_second: float = Field(default=50.0, gt=0)
     gateway_request_burst: int = Field(default=200, ge=1)
     sign_ins_per_minute: int = Field(default=20, ge=1)
-    gateway_forwarded_allow_ips: str = "127.0.0.1"
+    gateway_forwarded_allow_ips: str = ""
 
     # Temporal.
     temporal_address: str = "127.0.0.1:7233"

@@ -31,7 +31,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n8ecopermit/applicants/v1/applicant_workflow_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a!ecopermit/type/v1/signature.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe3\x03\n\x1cRecordStageTransitionRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x19\n\x08sequence\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x01\x12\x39\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12>\n\x06reason\x18\x04 \x01(\tB.\xbaH+r)\x18\xa0\x1f\x32$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$\x12?\n\nopen_tasks\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.OpenTaskB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12>\n\tdeadlines\x18\x06 \x03(\x0b\x32!.ecopermit.applicants.v1.DeadlineB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12\x33\n\rrules_version\x18\x07 \x01(\tB\x1c\xbaH\x19r\x17\x18@2\x13^[^\\x00-\\x1f\\x7f]*$\x12;\n\x17predicted_decision_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x1dRecordStageTransitionResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\xdf\x02\n\x12IssuePermitRequest\x12\x41\n\x0b\x61pplication\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12L\n\nconditions\x18\x02 \x03(\tB8\xbaH5\x92\x01\x32\x10\xc8\x01\"-r+\x10\x01\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$\x12J\n\x0f\x65mission_limits\x18\x03 \x03(\x0b\x32&.ecopermit.applicants.v1.EmissionLimitB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12\x32\n\tsigned_by\x18\x04 \x01(\tB\x1f\xbaH\x1cr\x1a\x10\x01\x18\xc8\x01\x32\x13^[^\\x00-\\x1f\\x7f]*$\x12\x38\n\x12\x64\x65\x63ision_signature\x18\x05 \x01(\x0b\x32\x1c.ecopermit.type.v1.Signature\"F\n\x13IssuePermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit2\x91\x03\n\x18\x41pplicantWorkflowService\x12\xc9\x01\n\x15RecordStageTransition\x12\x35.ecopermit.applicants.v1.RecordStageTransitionRequest\x1a\x36.ecopermit.applicants.v1.RecordStageTransitionResponse\"A\xa2\x90\x19\x03\n\x01\x08\x82\xd3\xe4\x93\x02\x34\"//v1/{name=applications/*}:recordStageTransition:\x01*\x12\xa8\x01\n\x0bIssuePermit\x12+.ecopermit.applicants.v1.IssuePermitRequest\x1a,.ecopermit.applicants.v1.IssuePermitResponse\">\xa2\x90\x19\x03\n\x01\x08\x82\xd3\xe4\x93\x02\x31\",/v1/{application=applications/*}:issuePermit:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n8ecopermit/applicants/v1/applicant_workflow_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a!ecopermit/type/v1/signature.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x04\n\x1cRecordStageTransitionRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x19\n\x08sequence\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x01\x12\x39\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12u\n\x06reason\x18\x04 \x01(\tBe\xbaHbr`\x18\xa0\x1f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12?\n\nopen_tasks\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.OpenTaskB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12>\n\tdeadlines\x18\x06 \x03(\x0b\x32!.ecopermit.applicants.v1.DeadlineB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12j\n\rrules_version\x18\x07 \x01(\tBS\xbaHPrN\x18@2J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12;\n\x17predicted_decision_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x1dRecordStageTransitionResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\xce\x03\n\x12IssuePermitRequest\x12\x41\n\x0b\x61pplication\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x83\x01\n\nconditions\x18\x02 \x03(\tBo\xbaHl\x92\x01i\x10\xc8\x01\"drb\x10\x01\x18\xd0\x0f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12J\n\x0f\x65mission_limits\x18\x03 \x03(\x0b\x32&.ecopermit.applicants.v1.EmissionLimitB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12i\n\tsigned_by\x18\x04 \x01(\tBV\xbaHSrQ\x10\x01\x18\xc8\x01\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12\x38\n\x12\x64\x65\x63ision_signature\x18\x05 \x01(\x0b\x32\x1c.ecopermit.type.v1.Signature\"F\n\x13IssuePermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit2\x91\x03\n\x18\x41pplicantWorkflowService\x12\xc9\x01\n\x15RecordStageTransition\x12\x35.ecopermit.applicants.v1.RecordStageTransitionRequest\x1a\x36.ecopermit.applicants.v1.RecordStageTransitionResponse\"A\xa2\x90\x19\x03\n\x01\x08\x82\xd3\xe4\x93\x02\x34\"//v1/{name=applications/*}:recordStageTransition:\x01*\x12\xa8\x01\n\x0bIssuePermit\x12+.ecopermit.applicants.v1.IssuePermitRequest\x1a,.ecopermit.applicants.v1.IssuePermitResponse\">\xa2\x90\x19\x03\n\x01\x08\x82\xd3\xe4\x93\x02\x31\",/v1/{application=applications/*}:issuePermit:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,33 +45,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['stage']._loaded_options = None
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['stage']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['reason']._loaded_options = None
-  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['reason']._serialized_options = b'\272H+r)\030\240\0372$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$'
+  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['reason']._serialized_options = b'\272Hbr`\030\240\0372[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['open_tasks']._loaded_options = None
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['open_tasks']._serialized_options = b'\272H\005\222\001\002\0202'
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['deadlines']._loaded_options = None
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['deadlines']._serialized_options = b'\272H\005\222\001\002\0202'
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['rules_version']._loaded_options = None
-  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['rules_version']._serialized_options = b'\272H\031r\027\030@2\023^[^\\x00-\\x1f\\x7f]*$'
+  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['rules_version']._serialized_options = b'\272HPrN\030@2J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['application']._loaded_options = None
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['application']._serialized_options = b'\342A\001\002\272H%r#2!^applications/[A-Za-z0-9-]{1,64}$'
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['conditions']._loaded_options = None
-  _globals['_ISSUEPERMITREQUEST'].fields_by_name['conditions']._serialized_options = b'\272H5\222\0012\020\310\001\"-r+\020\001\030\320\0172$^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$'
+  _globals['_ISSUEPERMITREQUEST'].fields_by_name['conditions']._serialized_options = b'\272Hl\222\001i\020\310\001\"drb\020\001\030\320\0172[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['emission_limits']._loaded_options = None
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['emission_limits']._serialized_options = b'\272H\006\222\001\003\020\320\017'
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['signed_by']._loaded_options = None
-  _globals['_ISSUEPERMITREQUEST'].fields_by_name['signed_by']._serialized_options = b'\272H\034r\032\020\001\030\310\0012\023^[^\\x00-\\x1f\\x7f]*$'
+  _globals['_ISSUEPERMITREQUEST'].fields_by_name['signed_by']._serialized_options = b'\272HSrQ\020\001\030\310\0012J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
   _globals['_APPLICANTWORKFLOWSERVICE'].methods_by_name['RecordStageTransition']._loaded_options = None
   _globals['_APPLICANTWORKFLOWSERVICE'].methods_by_name['RecordStageTransition']._serialized_options = b'\242\220\031\003\n\001\010\202\323\344\223\0024\"//v1/{name=applications/*}:recordStageTransition:\001*'
   _globals['_APPLICANTWORKFLOWSERVICE'].methods_by_name['IssuePermit']._loaded_options = None
   _globals['_APPLICANTWORKFLOWSERVICE'].methods_by_name['IssuePermit']._serialized_options = b'\242\220\031\003\n\001\010\202\323\344\223\0021\",/v1/{application=applications/*}:issuePermit:\001*'
   _globals['_RECORDSTAGETRANSITIONREQUEST']._serialized_start=319
-  _globals['_RECORDSTAGETRANSITIONREQUEST']._serialized_end=802
-  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_start=804
-  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_end=894
-  _globals['_ISSUEPERMITREQUEST']._serialized_start=897
-  _globals['_ISSUEPERMITREQUEST']._serialized_end=1248
-  _globals['_ISSUEPERMITRESPONSE']._serialized_start=1250
-  _globals['_ISSUEPERMITRESPONSE']._serialized_end=1320
-  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_start=1323
-  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_end=1724
+  _globals['_RECORDSTAGETRANSITIONREQUEST']._serialized_end=912
+  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_start=914
+  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_end=1004
+  _globals['_ISSUEPERMITREQUEST']._serialized_start=1007
+  _globals['_ISSUEPERMITREQUEST']._serialized_end=1469
+  _globals['_ISSUEPERMITRESPONSE']._serialized_start=1471
+  _globals['_ISSUEPERMITRESPONSE']._serialized_end=1541
+  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_start=1544
+  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_end=1945
 # @@protoc_insertion_point(module_scope)

@@ -6,6 +6,7 @@ across replicas. Behind a proxy the address is the one the proxy forwards
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import time
@@ -55,8 +56,18 @@ class TokenBuckets:
 
 
 def client_address(scope: Scope) -> str:
+    """Whom a request counts against: its address, or for IPv6 its /64, which one subscriber
+    holds whole (rotating within it would otherwise buy a fresh bucket each time)."""
     client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    if not client:
+        return "unknown"
+    address = str(client[0])
+    if ":" not in address:
+        return address
+    try:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    except ValueError:
+        return address
 
 
 def too_many(wait_seconds: float) -> tuple[dict[str, str], bytes]:

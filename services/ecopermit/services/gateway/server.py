@@ -21,7 +21,7 @@ async def run_gateway(settings: Settings, port: int | None = None) -> None:
         # Behind a proxy in production, which sets these headers: the client address the rate
         # limits count by is the one the proxy forwards.
         proxy_headers=True,
-        forwarded_allow_ips=settings.gateway_forwarded_allow_ips,
+        forwarded_allow_ips=settings.gateway_forwarded_allow_ips or None,
         server_header=False,
     )
     try:

@@ -17,6 +17,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecopermit.domain.errors import (
+    REASON_REQUEST_ID_REUSED,
+    AlreadyExistsError,
     FailedPreconditionError,
     FieldViolation,
     InvalidArgumentError,
@@ -84,6 +86,19 @@ def is_overdue(prescription: PrescriptionRecord, today: date) -> bool:
     return today > prescription.due_date
 
 
+def _scheduled(record: InspectionRecord) -> tuple[object, ...]:
+    """What a ScheduleInspection request decides; a retry must ask for the same."""
+    return (
+        record.enterprise_bin,
+        record.application_id,
+        record.type,
+        record.scheduled_date,
+        record.inspector,
+        record.region,
+        record.appointment_act_number,
+    )
+
+
 def _not_found(inspection_id: str) -> NotFoundError:
     return NotFoundError(f"inspections/{inspection_id} not found")
 
@@ -123,7 +138,16 @@ class InspectionStore:
                 session.add(record)
         except IntegrityError as error:
             if not is_unique_violation(error):
-                raise  # a retry with the same request_id: the first one stands
+                raise
+            # A retry with the same request_id: the first one stands, if it is the same.
+            async with self._sessions() as session:
+                first = await session.get(InspectionRecord, inspection_id)
+            if first is not None and _scheduled(first) != _scheduled(record):
+                raise AlreadyExistsError(
+                    f"request_id {schedule.request_id} was already used to schedule another "
+                    "inspection; send a new request_id for a new one",
+                    reason=REASON_REQUEST_ID_REUSED,
+                ) from None
         return await self.get(inspection_id, principal)
 
     async def get(self, inspection_id: str, principal: Principal) -> InspectionView:

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecopermit.domain import tasks
 from ecopermit.domain.errors import (
+    REASON_REQUEST_ID_REUSED,
     AlreadyExistsError,
     FailedPreconditionError,
     FieldViolation,
@@ -445,7 +446,7 @@ class ReviewStore:
             async with self._sessions() as session, session.begin():
                 existing = await session.get(PublicCommentRecord, comment_id)
                 if existing is not None:
-                    return existing
+                    return _same_comment_or_refuse(existing, request_id, comment, principal)
                 consultation = await session.get(ConsultationRecord, application_id)
                 if consultation is None or not (
                     consultation.open_time <= now < consultation.close_time
@@ -484,7 +485,7 @@ class ReviewStore:
             async with self._sessions() as session:
                 raced = await session.get(PublicCommentRecord, comment_id)
             assert raced is not None
-            return raced
+            return _same_comment_or_refuse(raced, request_id, comment, principal)
         return record
 
     async def list_public_comments(
@@ -542,3 +543,21 @@ class ReviewStore:
                 record.deliver_time = utc_now()
                 record.attempts += 1
                 session.add(record)
+
+
+def _same_comment_or_refuse(
+    first: PublicCommentRecord, request_id: str, comment: pb.PublicComment, principal: Principal
+) -> PublicCommentRecord:
+    """A comment's request_id again: the same comment is answered as before (AIP-155); other
+    words, or another author, under it are refused rather than dropped."""
+    if (first.author_subject, first.author_display_name, first.text) != (
+        principal.subject,
+        comment.author_display_name,
+        comment.text,
+    ):
+        raise AlreadyExistsError(
+            f"request_id {request_id} was already used for another comment; send a new "
+            "request_id for a new comment",
+            reason=REASON_REQUEST_ID_REUSED,
+        )
+    return first

@@ -1,7 +1,8 @@
 """Page tokens sealed at the edge: the next_page_token a list RPC returns leaves signed with a
-key from settings, and a page_token comes back in only if its signature holds, so a client can
-neither read a cursor as something to edit nor edit one (AIP-158: tokens are opaque). The
-stores keep keyset pagination as it is (ecopermit.runtime.pagination) and never see a seal."""
+key from settings, and a page_token comes back in only if its signature holds, so a client
+cannot edit a cursor (AIP-158: tokens are opaque to clients). Signed, not encrypted: the cursor
+inside (a time and an id) is no secret. The stores keep keyset pagination as it is
+(ecopermit.runtime.pagination) and never see a seal."""
 
 from __future__ import annotations
 
