@@ -21,7 +21,10 @@ from ecopermit.services.gateway.portal.forms import MAX_UPLOAD_BYTES
 from ecopermit.services.gateway.portal.routes import Portal
 from ecopermit.services.gateway.portal.session import CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
-from tests.test_gateway import gateway  # noqa: F401 - the fixture
+from tests.test_gateway import (
+    gateway,  # noqa: F401 - the fixture
+    gateway_serving,
+)
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -341,3 +344,27 @@ async def test_anyone_who_scans_the_qr_code_learns_whether_the_certificate_is_ge
     nothing = await gateway.post(verify, data={"csrf_token": csrf.group(1)})
     assert nothing.status_code == 400
     assert (await gateway.get("/portal/permits/KZ-KEP-2026-999999/verify")).status_code == 404
+
+
+async def test_ops_links_lead_to_the_temporal_ui_and_trace_backend_ops_can_reach(
+    service_channel: ServiceChannel, settings: Settings
+) -> None:
+    async with gateway_serving(service_channel, settings) as embedded:
+        await sign_in(embedded, "ops", "olga")
+        page = (await embedded.get("/portal/ops")).text
+        assert f'href="http://127.0.0.1:{settings.temporal_ui_port}"' in page
+        assert 'id="trace-backend"' not in page  # the local span file is the backend here
+    # In a cluster the pods listen on 0.0.0.0: the links come from settings instead.
+    deployed = settings.model_copy(
+        update={
+            "host": "0.0.0.0",  # noqa: S104 - what a pod's settings say
+            "temporal_ui_url": "https://temporal.ecopermit.example",
+            "traces_ui_url": "https://jaeger.ecopermit.example/",
+        }
+    )
+    async with gateway_serving(service_channel, deployed) as cluster:
+        await sign_in(cluster, "ops", "olga")
+        page = (await cluster.get("/portal/ops")).text
+        assert 'href="https://temporal.ecopermit.example"' in page
+        assert "https://jaeger.ecopermit.example/search?service=ecopermit-gateway" in page
+        assert "0.0.0.0" not in page  # noqa: S104 - looked for, not bound

@@ -200,7 +200,7 @@ async def run_stack(settings: Settings, console: Console) -> int:
                 console.print(f"[green]✓[/] {component.name} on {component.health_address}")
         gateway = f"http://{settings.host}:{settings.gateway_port}"
         console.print(f"HTTP/JSON API: {gateway}/v1   OpenAPI: {gateway}/openapi.json")
-        console.print(f"Temporal Web UI: http://{settings.host}:{settings.temporal_ui_port}")
+        console.print(f"Temporal Web UI: {settings.temporal_ui_base()}")
         console.print(f"Logs: {logs}   Spans: {exporter_in_use(settings)}")
         console.print("Press Ctrl-C to stop everything.")
         return await _supervise(stack, logs, environment, stop, console)

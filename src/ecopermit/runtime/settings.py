@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "ecopermit-permits"
     temporal_ui_port: Port = 8233
+    # Where people open the Temporal Web UI and the trace backend (Jaeger, Tempo) from the ops
+    # page: their public addresses. Empty: the embedded dev server's UI on this host, and no
+    # trace backend (the ops page reads the local span file).
+    temporal_ui_url: str = ""
+    traces_ui_url: str = ""
     # How often the services look for outbox messages to deliver to the permit workflows.
     workflow_relay_interval_seconds: float = Field(default=1.0, gt=0)
     # The permit worker's health port (gRPC health, for `ecopermit up` and Kubernetes probes).
@@ -252,6 +257,9 @@ class Settings(BaseSettings):
     def signature_crl_path(self) -> Path:
         configured = self.signature_crl_dir
         return Path(configured) if configured else self.esign_path() / "crl"
+
+    def temporal_ui_base(self) -> str:
+        return (self.temporal_ui_url or f"http://{self.host}:{self.temporal_ui_port}").rstrip("/")
 
     def public_base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")

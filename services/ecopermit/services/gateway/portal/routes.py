@@ -739,7 +739,8 @@ class Portal:
             traces=[_trace_summary(trace) for trace in traces],
             by_stage=sorted(by_stage.items()),
             breaches=breaches,
-            temporal_ui=f"http://{self.settings.host}:{self.settings.temporal_ui_port}",
+            temporal_ui=self.settings.temporal_ui_base(),
+            traces_ui=self.settings.traces_ui_url.rstrip("/"),
             namespace=self.settings.temporal_namespace,
             workflow_id=permit_workflow_id,
         )
@@ -839,7 +840,7 @@ class Portal:
         return RedirectResponse("/portal/public?thanks=1", status_code=303)
 
     def _temporal_link(self, application_id: str) -> str:
-        base = f"http://{self.settings.host}:{self.settings.temporal_ui_port}"
+        base = self.settings.temporal_ui_base()
         namespace = self.settings.temporal_namespace
         return f"{base}/namespaces/{namespace}/workflows/{permit_workflow_id(application_id)}"
 
