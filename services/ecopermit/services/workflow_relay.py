@@ -37,6 +37,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from ecopermit.runtime import tracing
+from ecopermit.runtime.database import alone_if_free
 from ecopermit.workflows import contract
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,6 @@ class OutboxDoorbell:
         self._rung.clear()
 
 
-_TRY_TURN = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
 _ALIVE = text("SELECT 1")
 
 
@@ -126,10 +126,7 @@ class RelayTurn:
             # Asking for the turn every second is no one's request: it is not traced.
             with suppress_instrumentation():
                 connection = await session.connection()
-                if connection.dialect.name != "postgresql":
-                    yield _always_held
-                    return
-                mine = bool((await connection.execute(_TRY_TURN, {"key": self._key})).scalar())
+                mine = await alone_if_free(connection, self._key)
 
             async def still_held() -> bool:
                 # The lock lives as long as this connection: if it died (a failover, an idle

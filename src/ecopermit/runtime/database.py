@@ -12,6 +12,7 @@ from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSessionTransaction,
     async_sessionmaker,
@@ -97,6 +98,9 @@ class _Session(AsyncSession):
 # SQLSTATE for a lock wait that ran out.
 _QUEUE_WAIT_MS = 5000
 _LOCK_NOT_AVAILABLE = "55P03"
+# Transaction-scoped advisory locks, named by a text key: waited for, or only tried.
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 async def one_at_a_time(session: AsyncSession, key: str) -> None:
@@ -110,13 +114,19 @@ async def one_at_a_time(session: AsyncSession, key: str) -> None:
     # Waiting holds a pooled connection: a crowd of one key's requests must not hold them all.
     await connection.execute(text(f"SET LOCAL lock_timeout = '{_QUEUE_WAIT_MS}ms'"))
     try:
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-        )
+        await connection.execute(_LOCK, {"key": key})
     except DBAPIError as error:
         if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
             raise
         raise RateLimitedError("too many requests of this kind at once; try again") from None
+
+
+async def alone_if_free(connection: AsyncConnection, key: str) -> bool:
+    """one_at_a_time's lock, only tried: whether this transaction now holds `key`, which no
+    other does until it ends. SQLite: always (its embedded default runs one replica)."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool((await connection.execute(_TRY_LOCK, {"key": key})).scalar())
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
