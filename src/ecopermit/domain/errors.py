@@ -33,6 +33,16 @@ class AlreadyExistsError(DomainError):
     pass
 
 
+def request_id_reused(request_id: str, what: str) -> AlreadyExistsError:
+    """A request_id sent again with another body (AIP-155): refused, never answered with what
+    the first body made. `what` names what the first one made ("application", "comment")."""
+    return AlreadyExistsError(
+        f"request_id {request_id} was already used for another {what}; send a new request_id "
+        f"for a new {what}, or the same request again to learn its result",
+        reason=REASON_REQUEST_ID_REUSED,
+    )
+
+
 class PermissionDeniedError(DomainError):
     pass
 

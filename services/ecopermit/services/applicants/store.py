@@ -22,13 +22,13 @@ from ecopermit.domain.business_calendar import kazakhstan_calendar
 from ecopermit.domain.errors import (
     REASON_APPLICATION_WITHDRAWN,
     REASON_PERMIT_NUMBER_CONTENDED,
-    REASON_REQUEST_ID_REUSED,
     AlreadyExistsError,
     FailedPreconditionError,
     FieldViolation,
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
+    request_id_reused,
 )
 from ecopermit.domain.stages import (
     AWAITING_APPLICANT_STAGES,
@@ -809,11 +809,7 @@ async def _refuse_another_body(
         )
     ).first()
     if earlier is not None and earlier != signed.verified.statement_sha256:
-        raise AlreadyExistsError(
-            f"request_id {request_id} was already used for a different request; send a new "
-            "request_id to make a new one, or the same request to learn its result",
-            reason=REASON_REQUEST_ID_REUSED,
-        )
+        raise request_id_reused(request_id, signed.purpose.name.lower())
 
 
 async def _current_entries(

@@ -17,13 +17,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecopermit.domain.errors import (
-    REASON_REQUEST_ID_REUSED,
-    AlreadyExistsError,
     FailedPreconditionError,
     FieldViolation,
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
+    request_id_reused,
 )
 from ecopermit.inspections.v1 import resources_pb2 as pb
 from ecopermit.runtime import pagination, tracing
@@ -143,11 +142,7 @@ class InspectionStore:
             async with self._sessions() as session:
                 first = await session.get(InspectionRecord, inspection_id)
             if first is not None and _scheduled(first) != _scheduled(record):
-                raise AlreadyExistsError(
-                    f"request_id {schedule.request_id} was already used to schedule another "
-                    "inspection; send a new request_id for a new one",
-                    reason=REASON_REQUEST_ID_REUSED,
-                ) from None
+                raise request_id_reused(schedule.request_id, "inspection") from None
         return await self.get(inspection_id, principal)
 
     async def get(self, inspection_id: str, principal: Principal) -> InspectionView:

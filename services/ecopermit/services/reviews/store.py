@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecopermit.domain import tasks
 from ecopermit.domain.errors import (
-    REASON_REQUEST_ID_REUSED,
     AlreadyExistsError,
     FailedPreconditionError,
     FieldViolation,
@@ -26,6 +25,7 @@ from ecopermit.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    request_id_reused,
 )
 from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
@@ -555,9 +555,5 @@ def _same_comment_or_refuse(
         comment.author_display_name,
         comment.text,
     ):
-        raise AlreadyExistsError(
-            f"request_id {request_id} was already used for another comment; send a new "
-            "request_id for a new comment",
-            reason=REASON_REQUEST_ID_REUSED,
-        )
+        raise request_id_reused(request_id, "comment")
     return first
