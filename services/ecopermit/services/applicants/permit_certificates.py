@@ -6,14 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import os
 import tempfile
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import resources_pb2 as pb
@@ -48,16 +45,6 @@ def as_published(permit: pb.Permit) -> pb.Permit:
     if published.HasField("decision_signature"):
         published.decision_signature.signer_iin = ""
     return published
-
-
-def _permit_number_claimed(pdf: bytes) -> str:
-    """The permit number a certificate's title claims ("" if none can be read): shown beside a
-    verdict that fails, so the reader can compare the file with the register's entry."""
-    try:
-        info = PdfFileReader(io.BytesIO(pdf), strict=False).trailer["/Info"]
-        return str(info["/Title"])[:64]
-    except Exception:  # an unreadable or foreign file simply claims nothing
-        return ""
 
 
 @dataclass(frozen=True)
@@ -147,10 +134,10 @@ class PermitCertificates:
         verdict = await asyncio.get_running_loop().run_in_executor(
             self.checks, asyncio.run, verification
         )
-        return await self._answer(pdf, verdict, registered)
+        return await self._answer(verdict, registered)
 
     async def _answer(
-        self, pdf: bytes, verdict: PdfVerdict, registered: PermitRecord | None
+        self, verdict: PdfVerdict, registered: PermitRecord | None
     ) -> api.VerifyPermitCertificateResponse:
         signer = verdict.signer
         by_committee = signer is not None and signer.bin == self.committee_bin
@@ -178,9 +165,10 @@ class PermitCertificates:
         if registered is not None:
             answer.permit.CopyFrom(as_published(permit_message(registered)))
             return answer
-        claimed = await asyncio.to_thread(_permit_number_claimed, pdf)
+        # The permit the file's title claims (the certificate is titled with its number), shown
+        # so the reader can compare: the register's entry, not the file, is the truth.
+        claimed = verdict.title[:64]
         if claimed:
-            # Shown so the reader can compare; the register's entry, not the file, is the truth.
             with contextlib.suppress(NotFoundError):
                 record = await self.store.get_permit(claimed, ANONYMOUS)
                 answer.permit.CopyFrom(as_published(permit_message(record)))

@@ -20,8 +20,8 @@ FIELD_NAME = "CommitteeSignature"
 
 
 def load_signer(pkcs12: bytes, password: str) -> signers.SimpleSigner:
-    """The signer of a PKCS#12 key file. Opening one is most of the cost of a signature (the
-    key file's own key derivation): a long-lived signer opens it once."""
+    """The signer of a PKCS#12 key file, opened once by a long-lived signer (the key file's
+    own key derivation need not run for every signature)."""
     signer: signers.SimpleSigner | None = signers.SimpleSigner.load_pkcs12_data(
         pkcs12, passphrase=password.encode(), other_certs=()
     )
@@ -59,6 +59,8 @@ class PdfVerdict:
     trusted: bool
     signer: SignerIdentity | None
     explanation: str
+    # The document's title as the file states it; vouched for only when the verdict is valid.
+    title: str = ""
 
 
 async def verify_pdf(
@@ -73,8 +75,11 @@ async def verify_pdf(
         signatures = reader.embedded_signatures
     except Exception:  # any unreadable file is simply not a valid certificate
         return PdfVerdict(False, False, False, False, None, "the file is not a readable PDF")
+    title = _title(reader)
     if len(signatures) != 1:
-        return PdfVerdict(False, False, False, False, None, "the PDF carries no single signature")
+        return PdfVerdict(
+            False, False, False, False, None, "the PDF carries no single signature", title
+        )
     (embedded,) = signatures
     try:
         status = await async_validate_pdf_signature(
@@ -86,7 +91,9 @@ async def verify_pdf(
         )
         signer = identity_of(status.signing_cert) if status.signing_cert is not None else None
     except Exception:  # a timestamp, an old sub-filter, a broken byte range: not a certificate
-        return PdfVerdict(False, False, False, False, None, "the signature cannot be validated")
+        return PdfVerdict(
+            False, False, False, False, None, "the signature cannot be validated", title
+        )
     # Anything after the signature's byte range is a change made after signing, whatever it is.
     untouched = embedded.coverage is not None and embedded.coverage.name == "ENTIRE_FILE"
     valid = bool(status.bottom_line) and untouched
@@ -107,4 +114,13 @@ async def verify_pdf(
         trusted=bool(status.trusted),
         signer=signer,
         explanation=explanation,
+        title=title,
     )
+
+
+def _title(reader: PdfFileReader) -> str:
+    """The /Title of the document information, "" if the file gives none that can be read."""
+    try:
+        return str(reader.trailer["/Info"]["/Title"])[:200]
+    except Exception:  # no information dictionary, or a broken one: no title
+        return ""
