@@ -83,6 +83,8 @@ def test_histories_are_recorded_for_every_decision() -> None:
         "statutory_approved_after_hearing",
         "statutory_in_transboundary_consultation",
         "statutory_in_disagreement",
+        # Since the permit names the decision's signer: issue_permit carries the decision task.
+        "statutory_approved_with_signed_decision",
     }
 
 
