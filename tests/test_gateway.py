@@ -332,6 +332,11 @@ async def test_the_openapi_document_is_valid_and_describes_every_route(
     assert {"pageSize", "pageToken", "stage", "sector"} <= {
         p["name"] for p in listing["parameters"]
     }
+    # What the law makes public says its token is optional; everything else requires one.
+    verify = document["paths"]["/v1/permits:verifyCertificate"]["post"]
+    assert verify["security"] == [{}, {"bearer": []}]
+    assert "security" not in amend
+    assert document["security"] == [{"bearer": []}]
     docs = await gateway.get("/docs")
     assert "/v1/applications:submit" in docs.text
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from ecopermit.runtime.grpc.auth import open_to_anyone
 from ecopermit.runtime.telemetry import service_version
 from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
 
@@ -141,6 +142,9 @@ def _operation(binding: HttpBinding, schemas: _Schemas) -> dict[str, Any]:
             },
         },
     }
+    if open_to_anyone(binding.grpc_path):
+        # Public by law: a bearer token is optional (sent, it is verified and its role applies).
+        operation["security"] = [{}, {"bearer": []}]
     if binding.method.client_streaming or binding.method.server_streaming:
         return _with_document_bytes(operation, binding, schemas)
     path_fields = {v.field_path.split(".")[0] for v in binding.variables}
@@ -235,7 +239,8 @@ def document() -> dict[str, Any]:
             "description": (
                 "Kazakhstan's comprehensive environmental permit applications. Every operation "
                 "is a gRPC method of the contract in proto/, transcoded as its google.api.http "
-                "annotation says. Authenticate with a bearer token."
+                "annotation says. Authenticate with a bearer token; the operations the law "
+                "makes public (the register, certificate verification) take one optionally."
             ),
         },
         "servers": [{"url": "/"}],
@@ -264,7 +269,8 @@ def docs_page() -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ecopermit API</title>"
         "</head><body><h1>ecopermit HTTP/JSON API</h1>"
         "<p>The machine-readable document: <a href='/openapi.json'>/openapi.json</a>. "
-        "Send <code>Authorization: Bearer &lt;token&gt;</code> with every call.</p>"
+        "Send <code>Authorization: Bearer &lt;token&gt;</code> with every call but those "
+        "the law makes public (the permit register, certificate verification).</p>"
         "<table><thead><tr><th>method</th><th>path</th><th>service</th><th>operation</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table></body></html>"
     )
