@@ -118,9 +118,41 @@ async def test_an_upload_that_is_not_its_declared_self_is_refused_with_the_field
     as_json = await gateway.post(UPLOAD, json={"sha256": "0" * 64}, headers=owner)
     assert as_json.status_code == 415
     assert as_json.json()["code"] == 3
-    file_first = await gateway.post(UPLOAD, files={"file": ("a.pdf", content)}, headers=owner)
-    assert file_first.status_code == 400
-    assert "sha256" in file_first.json()["message"]
+    no_declaration = await gateway.post(UPLOAD, files={"file": ("a.pdf", content)}, headers=owner)
+    assert no_declaration.status_code == 400
+    assert "sha256" in no_declaration.json()["message"]
+
+
+async def test_a_form_that_sends_the_file_before_its_fields_is_stored_all_the_same(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    """Multipart part order is the client's (a generated OpenAPI client sends the file first);
+    the gateway waits for the fields with the file in a bounded spool."""
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    await gateway.post("/v1/enterprises", json=enterprise_json(ENTERPRISE_BIN), headers=owner)
+    content = pdf_of_size("standards", 3 * 1024 * 1024)  # past the in-memory part of the spool
+    boundary = "file-first"
+    fields = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in form(content).items()
+    )
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="standards.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+    ).encode()
+    body += content + f"\r\n{fields}--{boundary}--\r\n".encode()
+    uploaded = await gateway.post(
+        UPLOAD,
+        content=body,
+        headers={**owner, "content-type": f"multipart/form-data; boundary={boundary}"},
+        timeout=120,
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    stored = uploaded.json()["document"]
+    assert (stored["sha256"], stored["sizeBytes"]) == (
+        hashlib.sha256(content).hexdigest(),
+        str(len(content)),
+    )
 
 
 def test_a_download_names_its_file_safely_for_every_client() -> None:

@@ -310,6 +310,61 @@ async def test_a_request_that_cannot_be_mapped_is_refused_before_any_service_cal
     assert wrong_type.status_code == 400
     nowhere = await gateway.get("/v1/nothing/here", headers=reviewer)
     assert nowhere.status_code == 404
+    # Bytes and 64-bit integers are read strictly: a garbled signature is not quietly changed.
+    garbled = await gateway.post(
+        "/v1/applications:submit",
+        json={"requestId": str(uuid.uuid4()), "signature": "MII*B==x"},
+        headers=reviewer,
+    )
+    assert garbled.status_code == 400
+    assert garbled.json()["details"][0]["fieldViolations"][0]["field"] == "signature"
+
+
+async def test_a_wrong_address_or_method_answers_in_the_documented_status_shape(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    reviewer = bearer(issuer, Role.REVIEWER, "r1")
+    for response in (
+        await gateway.get("/v1/nothing/here", headers=reviewer),
+        await gateway.get("/nothing", headers=reviewer),
+    ):
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["code"] == 5  # NOT_FOUND
+    wrong_method = await gateway.delete("/v1/applications", headers=reviewer)
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "GET"
+    assert wrong_method.json()["code"] == 12  # UNIMPLEMENTED
+    not_a_docs_method = await gateway.post("/openapi.json")
+    assert not_a_docs_method.status_code == 405
+    assert not_a_docs_method.json()["code"] == 12
+    page = await gateway.get("/portal/no-such-page")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_an_encoded_slash_stays_inside_its_path_variable_and_reaches_no_other_rpc(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    """%2F once decoded before matching: /v1/applications/x%2FpublicComments was routed as
+    /v1/applications/x/publicComments, another RPC."""
+    reviewer = bearer(issuer, Role.REVIEWER, "r1")
+    response = await gateway.get("/v1/applications/x%2FpublicComments", headers=reviewer)
+    assert response.status_code == 400  # GetApplication, refusing the name it was given
+    [violation] = response.json()["details"][0]["fieldViolations"]
+    assert violation["field"] == "name"
+
+
+async def test_the_workflow_only_rpcs_are_not_offered_over_http(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    worker = bearer(issuer, Role.WORKER, "worker")
+    document = (await gateway.get("/openapi.json")).json()
+    tags = {op["tags"][0] for path in document["paths"].values() for op in path.values()}
+    assert not any(tag.endswith("WorkflowService") for tag in tags)
+    for path in ("/v1/tasks", "/v1/applications/x1:issuePermit", "/v1/tasks/x1:cancel"):
+        response = await gateway.post(path, json={}, headers=worker)
+        assert response.status_code in (404, 405), path
 
 
 async def test_the_openapi_document_is_valid_and_describes_every_route(
@@ -339,6 +394,34 @@ async def test_the_openapi_document_is_valid_and_describes_every_route(
     assert document["security"] == [{"bearer": []}]
     docs = await gateway.get("/docs")
     assert "/v1/applications:submit" in docs.text
+
+
+async def test_the_openapi_document_states_the_rules_the_services_enforce(
+    gateway: httpx.AsyncClient,
+) -> None:
+    document = (await gateway.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    enterprise = schemas["ecopermit.applicants.v1.Enterprise"]
+    assert {"bin", "displayName", "region", "sector"} <= set(enterprise["required"])
+    assert enterprise["properties"]["bin"]["pattern"] == "^[0-9]{12}$"
+    assert {rule["id"] for rule in enterprise["properties"]["bin"]["x-cel"]} == {
+        "bin.check_digit",
+        "bin.structure",
+    }
+    assert "SECTOR_UNSPECIFIED" not in enterprise["properties"]["sector"]["enum"]
+    assert enterprise["additionalProperties"] is False
+    document_size = schemas["ecopermit.applicants.v1.Document"]["properties"]["sizeBytes"]
+    assert re.match(document_size["pattern"], "104857600")
+    assert not re.match(document_size["pattern"], "104857601")
+    assert not re.match(document_size["pattern"], "0")
+    # A message-typed query parameter, by the dotted paths of its fields.
+    statistics = document["paths"]["/v1/inspectionStatistics"]["get"]
+    required = {p["name"] for p in statistics["parameters"] if p.get("required")}
+    assert {"startDate.year", "startDate.month", "startDate.day", "endDate.year"} <= required
+    assert "period.ordered" in {rule["id"] for rule in statistics["x-cel"]}
+    # A path variable carries the pattern of its segment.
+    amend = document["paths"]["/v1/applications/{application}:amend"]["post"]
+    assert amend["parameters"][0]["schema"]["pattern"] == "^[A-Za-z0-9-]{1,64}$"
 
 
 async def test_every_response_carries_the_security_headers(gateway: httpx.AsyncClient) -> None:
@@ -392,3 +475,20 @@ async def test_a_request_breaking_hundreds_of_rules_hears_of_the_first_few(
     assert re.search(r"and \d+ more$", body["message"])
     (bad_request, _) = body["details"]
     assert len(bad_request["fieldViolations"]) == 10
+
+
+async def test_the_control_figures_for_a_period_are_read_with_the_documented_query(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    ops = bearer(issuer, Role.OPS, "ops")
+    document = (await gateway.get("/openapi.json")).json()
+    operation = document["paths"]["/v1/inspectionStatistics"]["get"]
+    values = {"year": "2025", "month": "1", "day": "1"}
+    query = {
+        p["name"]: values[p["name"].split(".")[1]] if "." in p["name"] else "REGION_PAVLODAR"
+        for p in operation["parameters"]
+    }
+    query["endDate.month"], query["endDate.day"] = "12", "31"
+    response = await gateway.get("/v1/inspectionStatistics", params=query, headers=ops)
+    assert response.status_code == 200, response.text
+    assert "statistics" in response.json()

@@ -35,6 +35,13 @@ def test_a_token_from_another_deployment_or_with_one_character_changed_is_refuse
         assert refused.value.violations[0].field == "page_token"
 
 
+@given(st.text(min_size=1))
+def test_any_text_a_client_sends_as_a_token_is_refused_as_such_not_a_fault(sent: str) -> None:
+    # Found by schemathesis: a non-ASCII signature made the comparison itself raise.
+    with pytest.raises(InvalidArgumentError):
+        ours.open(sent + ".é" if "." not in sent else sent)
+
+
 def test_the_key_comes_from_settings_and_is_not_the_token_key_itself() -> None:
     configured = Settings(page_token_secret="page-key", token_secret="t" * 32)
     derived = Settings(token_secret="t" * 32)

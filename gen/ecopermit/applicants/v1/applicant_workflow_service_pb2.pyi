@@ -4,7 +4,6 @@ from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.applicants.v1 import resources_pb2 as _resources_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from ecopermit.type.v1 import signature_pb2 as _signature_pb2
-from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ApplicantWorkflowServiceStub:
-    """The calls the permit workflow makes to the applicant records. Worker identity only.
+    """The calls the permit workflow makes to the applicant records. Worker identity only, over
+    gRPC: no google.api.http binding, so the HTTP gateway and its OpenAPI document never offer them.
     """
 
     def __init__(self, channel):
@@ -48,7 +49,8 @@ class ApplicantWorkflowServiceStub:
 
 
 class ApplicantWorkflowServiceServicer:
-    """The calls the permit workflow makes to the applicant records. Worker identity only.
+    """The calls the permit workflow makes to the applicant records. Worker identity only, over
+    gRPC: no google.api.http binding, so the HTTP gateway and its OpenAPI document never offer them.
     """
 
     def RecordStageTransition(self, request, context):
@@ -88,7 +90,8 @@ def add_ApplicantWorkflowServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ApplicantWorkflowService:
-    """The calls the permit workflow makes to the applicant records. Worker identity only.
+    """The calls the permit workflow makes to the applicant records. Worker identity only, over
+    gRPC: no google.api.http binding, so the HTTP gateway and its OpenAPI document never offer them.
     """
 
     @staticmethod

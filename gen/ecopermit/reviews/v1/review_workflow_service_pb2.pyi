@@ -3,7 +3,6 @@ import datetime
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from ecopermit.reviews.v1 import resources_pb2 as _resources_pb2
-from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers

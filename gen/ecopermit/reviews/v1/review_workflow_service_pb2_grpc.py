@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ReviewWorkflowServiceStub:
-    """The calls the permit workflow makes to the review records. Worker identity only.
+    """The calls the permit workflow makes to the review records. Worker identity only, over gRPC:
+    no google.api.http binding, so the HTTP gateway and its OpenAPI document never offer them.
     """
 
     def __init__(self, channel):
@@ -58,7 +59,8 @@ class ReviewWorkflowServiceStub:
 
 
 class ReviewWorkflowServiceServicer:
-    """The calls the permit workflow makes to the review records. Worker identity only.
+    """The calls the permit workflow makes to the review records. Worker identity only, over gRPC:
+    no google.api.http binding, so the HTTP gateway and its OpenAPI document never offer them.
     """
 
     def CreateTask(self, request, context):
@@ -122,7 +124,8 @@ def add_ReviewWorkflowServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ReviewWorkflowService:
-    """The calls the permit workflow makes to the review records. Worker identity only.
+    """The calls the permit workflow makes to the review records. Worker identity only, over gRPC:
+    no google.api.http binding, so the HTTP gateway and its OpenAPI document never offer them.
     """
 
     @staticmethod

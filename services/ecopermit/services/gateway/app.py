@@ -3,6 +3,7 @@ and the headers every response carries."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import grpc
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -20,7 +22,7 @@ from ecopermit.runtime import tracing
 from ecopermit.runtime.grpc.application_scope import application_named_by
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.services.gateway import documents, openapi
-from ecopermit.services.gateway.http_rules import match
+from ecopermit.services.gateway.http_rules import match, methods_at
 from ecopermit.services.gateway.portal.routes import Portal
 from ecopermit.services.gateway.rate_limits import RequestLimit, TokenBuckets
 from ecopermit.services.gateway.span_names import route_span_details
@@ -77,8 +79,33 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def _error(status: int, code: int, message: str) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message, "details": []}, status_code=status)
+def _error(
+    status: int, code: int, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """A google.rpc.Status body, as every gRPC error reaches an HTTP client."""
+    return JSONResponse(
+        {"code": code, "message": message, "details": []}, status_code=status, headers=headers
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """404 and 405 outside the RPC routes: the Status body the document promises, or a page
+    for a person who mistyped a portal address."""
+    assert isinstance(error, HTTPException)
+    if request.url.path.startswith("/portal"):
+        return HTMLResponse(
+            f"<!doctype html><title>{error.status_code}</title><p>{html.escape(error.detail)}</p>",
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+    # google.rpc.Code for the HTTP statuses Starlette raises itself.
+    code = {404: 5, 405: 12}.get(error.status_code, 2)
+    return _error(error.status_code, code, error.detail, headers=error.headers)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> Response:
+    """A fault of ours still answers in the documented shape; the trace has the details."""
+    return _error(500, 13, "internal error")
 
 
 async def _read_body(request: Request) -> bytes:
@@ -126,8 +153,17 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
     the channels."""
 
     async def transcode(request: Request) -> Response:
-        found = match(request.method, request.url.path)
+        raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+        found = match(request.method, raw_path)
         if found is None:
+            allowed = methods_at(raw_path)
+            if allowed:
+                return _error(
+                    405,
+                    12,
+                    f"{request.url.path} takes {', '.join(allowed)}, not {request.method}",
+                    headers={"allow": ", ".join(allowed)},
+                )
             return _error(404, 5, f"no RPC is bound to {request.method} {request.url.path}")
         binding, path_variables = found
         metadata = []
@@ -135,7 +171,13 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
             metadata.append(("authorization", request.headers["authorization"]))
         channel = channels[binding.owner]
         if binding.method.client_streaming:
-            return await documents.upload(request, channel, path_variables["parent"], metadata)
+            return await documents.upload(
+                request,
+                channel,
+                path_variables["parent"],
+                metadata,
+                settings.max_document_bytes,
+            )
         if binding.method.server_streaming:
             return await documents.download(request, channel, path_variables["name"], metadata)
         try:
@@ -196,6 +238,7 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
     ]
     return Starlette(
         routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(

@@ -2,16 +2,19 @@
 streamed out of DownloadDocument with its type, a safe file name and byte ranges.
 
 Neither holds a file in memory: the upload's bytes go on to the service as they arrive (the
-form's fields sha256 and size_bytes come first, the file last, as S3's POST uploads have it),
-and the download's bytes leave as the service sends them.
+form's fields sha256 and size_bytes come first, the file last, as S3's POST uploads have it; a
+file sent before them waits in a bounded spool), and the download's bytes leave as the service
+sends them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 import grpc
@@ -31,6 +34,10 @@ from ecopermit.services.gateway.transcoding import (
 
 # The form fields before the file are a hash and a number: a few bytes, never more than this.
 _MAX_FIELD_BYTES = 1024
+_DECLARING_FIELDS = {"sha256", "size_bytes"}
+# A file sent before its fields waits in memory up to this, then on disk.
+_SPOOL_IN_MEMORY_BYTES = 1024 * 1024
+_SPOOL_CHUNK_BYTES = 64 * 1024
 _CALL_TIMEOUT_SECONDS = 600.0
 # A download may be shown in the portal's own frame (the inline PDF view), nowhere else, and
 # runs nothing.
@@ -120,33 +127,71 @@ def _form_file_name(raw: bytes) -> str:
 
 
 async def _declaration_and_file(
-    request: Request, parent: str
+    request: Request, parent: str, max_file_bytes: int
 ) -> tuple[api.DocumentUpload, AsyncIterator[bytes]]:
-    """Reads the form up to the file: the declaration, and the file's bytes still to come."""
+    """Reads the form up to the file: the declaration, and the file's bytes still to come.
+
+    A form that sends the file before its fields (the part order is the client's to choose)
+    costs a spool: the file goes to a temporary file, at most max_file_bytes, until the fields
+    that declare it have arrived."""
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or b"boundary" not in options:
         raise TranscodingError("body", "must be multipart/form-data")
     events = _MultipartStream(request.stream(), options[b"boundary"]).events()
     fields: dict[str, bytes] = {}
     current = ""
-    async for kind, value in events:
-        if kind == "begin" and value.file_name is not None:
-            declaration = _declaration(parent, value.file_name, fields)
-            return declaration, _file_bytes(events)
-        if kind == "begin":
-            current = value.name
-            fields[current] = b""
-        elif kind == "data":
-            fields[current] += value
-            if len(fields[current]) > _MAX_FIELD_BYTES:
-                raise TranscodingError(current, "is too long for a form field")
-    raise TranscodingError("file", "the form has no file part")
+    spooled: tuple[str, IO[bytes]] | None = None
+    try:
+        async for kind, value in events:
+            if kind == "begin" and value.file_name is not None:
+                if spooled is not None:
+                    raise TranscodingError("file", "the form has more than one file part")
+                if fields.keys() >= _DECLARING_FIELDS:
+                    return _declaration(parent, value.file_name, fields), _file_bytes(events)
+                spooled = value.file_name, await _spool(events, max_file_bytes)
+            elif kind == "begin":
+                current = value.name
+                fields[current] = b""
+            elif kind == "data":
+                fields[current] += value
+                if len(fields[current]) > _MAX_FIELD_BYTES:
+                    raise TranscodingError(current, "is too long for a form field")
+        if spooled is None:
+            raise TranscodingError("file", "the form has no file part")
+        return _declaration(parent, spooled[0], fields), _spooled_bytes(spooled[1])
+    except BaseException:
+        if spooled is not None:
+            spooled[1].close()
+        raise
+
+
+async def _spool(events: AsyncIterator[tuple[str, Any]], max_file_bytes: int) -> IO[bytes]:
+    # Closed by whoever reads it (_spooled_bytes) or on the way out of an error.
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+    try:
+        size = 0
+        async for chunk in _file_bytes(events):
+            size += len(chunk)
+            if size > max_file_bytes:
+                raise TranscodingError("file", f"is larger than {max_file_bytes} bytes")
+            await asyncio.to_thread(spool.write, chunk)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+async def _spooled_bytes(spool: IO[bytes]) -> AsyncIterator[bytes]:
+    with spool:
+        while chunk := await asyncio.to_thread(spool.read, _SPOOL_CHUNK_BYTES):
+            yield chunk
 
 
 def _declaration(parent: str, file_name: str, fields: dict[str, bytes]) -> api.DocumentUpload:
     for required in ("sha256", "size_bytes"):
         if required not in fields:
-            raise TranscodingError(required, "is required, before the file part")
+            raise TranscodingError(required, "is required (a form field, best before the file)")
     size = fields["size_bytes"].decode("ascii", "replace").strip()
     if not size.isdigit():
         raise TranscodingError("size_bytes", "must be a whole number of bytes")
@@ -167,10 +212,14 @@ async def _file_bytes(events: AsyncIterator[tuple[str, Any]]) -> AsyncIterator[b
 
 
 async def upload(
-    request: Request, channel: grpc.aio.Channel, parent: str, metadata: Metadata
+    request: Request,
+    channel: grpc.aio.Channel,
+    parent: str,
+    metadata: Metadata,
+    max_file_bytes: int,
 ) -> Response:
     try:
-        declaration, file_bytes = await _declaration_and_file(request, parent)
+        declaration, file_bytes = await _declaration_and_file(request, parent, max_file_bytes)
     except TranscodingError as error:
         status = 415 if error.field == "body" else 400
         return JSONResponse(transcoding_error_json(error), status_code=status)

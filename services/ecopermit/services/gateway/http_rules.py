@@ -9,30 +9,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import unquote
 
 from google.api import annotations_pb2, http_pb2
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
-from ecopermit.applicants.v1 import applicant_service_pb2, applicant_workflow_service_pb2
+from ecopermit.applicants.v1 import applicant_service_pb2
 from ecopermit.inspections.v1 import inspection_service_pb2
-from ecopermit.reviews.v1 import review_service_pb2, review_workflow_service_pb2
+from ecopermit.reviews.v1 import review_service_pb2
 from ecopermit.runtime.settings import ServiceName
 
-# Which process serves each gRPC service.
+# Which process serves each gRPC service offered over HTTP. The worker-only services
+# (ApplicantWorkflowService, ReviewWorkflowService) have no HTTP binding: gRPC only.
 SERVICE_OWNERS: dict[str, ServiceName] = {
     "ecopermit.applicants.v1.ApplicantService": ServiceName.APPLICANTS,
-    "ecopermit.applicants.v1.ApplicantWorkflowService": ServiceName.APPLICANTS,
     "ecopermit.reviews.v1.ReviewService": ServiceName.REVIEWS,
-    "ecopermit.reviews.v1.ReviewWorkflowService": ServiceName.REVIEWS,
     "ecopermit.inspections.v1.InspectionService": ServiceName.INSPECTIONS,
 }
-_FILES = (
-    applicant_service_pb2,
-    applicant_workflow_service_pb2,
-    review_service_pb2,
-    review_workflow_service_pb2,
-    inspection_service_pb2,
-)
+_FILES = (applicant_service_pb2, review_service_pb2, inspection_service_pb2)
 # {field.path=pattern} or {field}; a pattern segment "*" is one path segment.
 _VARIABLE = re.compile(r"\{([a-z_][a-z0-9_.]*)(?:=([^}]*))?\}")
 
@@ -110,12 +104,23 @@ def all_bindings() -> tuple[HttpBinding, ...]:
     return tuple(found)
 
 
-def match(http_method: str, path: str) -> tuple[HttpBinding, dict[str, str]] | None:
-    """The binding for a request and its path variables, by field path."""
+def match(http_method: str, raw_path: str) -> tuple[HttpBinding, dict[str, str]] | None:
+    """The binding for a request and its path variables, by field path, decoded.
+
+    The path is matched as sent, percent-encoded: an encoded "/" (%2F) stays inside its segment
+    and reaches the service as part of the value, where the field's rule refuses it, instead
+    of splitting the path and reaching another RPC."""
     for binding in all_bindings():
         if binding.http_method != http_method:
             continue
-        matched = binding.pattern.match(path)
+        matched = binding.pattern.match(raw_path)
         if matched:
-            return binding, {v.field_path: matched.group(v.group) for v in binding.variables}
+            return binding, {
+                v.field_path: unquote(matched.group(v.group)) for v in binding.variables
+            }
     return None
+
+
+def methods_at(raw_path: str) -> list[str]:
+    """The HTTP methods some RPC is bound to at this path (for 405's Allow header)."""
+    return sorted({b.http_method for b in all_bindings() if b.pattern.match(raw_path)})

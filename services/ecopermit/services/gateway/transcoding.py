@@ -6,6 +6,7 @@ a gRPC error becomes its HTTP status with the google.rpc.Status, details include
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,23 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DATA_LOSS: 500,
 }
+
+
+# Bytes and 64-bit integers travel as JSON strings. The proto3 JSON parser decodes more than
+# these (base64 with stray characters dropped, "+5", "5_0", other scripts' digits); the
+# gateway reads exactly these, so a garbled value is refused instead of silently changed.
+BASE64 = r"^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$"
+INT64_STRING = r"^-?[0-9]{1,19}$"
+_BASE64 = re.compile(BASE64)
+_INT64_STRING = re.compile(INT64_STRING)
+_INTEGER_64 = {
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_SFIXED64,
+    FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_FIXED64,
+}
+_WELL_KNOWN_PACKAGE = "google.protobuf."
 
 
 class TranscodingError(Exception):
@@ -88,10 +106,40 @@ def build_request(
 def _parse_into(body: Any, message: Message, where: str) -> None:
     if not isinstance(body, dict):
         raise TranscodingError(where, "must be a JSON object")
+    _refuse_lenient_strings(body, message.DESCRIPTOR, "")
     try:
         json_format.ParseDict(body, message)
     except (json_format.ParseError, ValueError, TypeError, OverflowError, RecursionError) as error:
         raise TranscodingError(where, str(error)) from None
+
+
+def _refuse_lenient_strings(value: Any, descriptor: Any, where: str) -> None:
+    """Bytes that are not base64 and 64-bit integers that are not decimal digits, at any depth
+    (see BASE64); anything else malformed the parser refuses itself."""
+    if not isinstance(value, dict) or descriptor.full_name.startswith(_WELL_KNOWN_PACKAGE):
+        return
+    by_name = {f.json_name: f for f in descriptor.fields} | dict(descriptor.fields_by_name)
+    for key, item in value.items():
+        field = by_name.get(key)
+        if field is None:
+            continue  # the parser names unknown fields
+        path = f"{where}{field.name}"
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            field = field.message_type.fields_by_name["value"]
+            items = list(item.values()) if isinstance(item, dict) else []
+        elif field.is_repeated:
+            items = item if isinstance(item, list) else []
+        else:
+            items = [item]
+        for one in items:
+            if field.message_type is not None:
+                _refuse_lenient_strings(one, field.message_type, f"{path}.")
+            elif not isinstance(one, str):
+                continue
+            elif field.type == FieldDescriptor.TYPE_BYTES and not _BASE64.match(one):
+                raise TranscodingError(path, "must be base64 (RFC 4648)")
+            elif field.type in _INTEGER_64 and not _INT64_STRING.match(one):
+                raise TranscodingError(path, "must be a whole number in decimal digits")
 
 
 def _field_path(descriptor: Any, key: str) -> str:

@@ -21,6 +21,8 @@ from ecopermit.runtime.settings import Settings
 
 _MAC_BYTES = 16
 _REQUEST_FIELD, _RESPONSE_FIELD = "page_token", "next_page_token"
+# The reason a page_token not issued here is refused with; /openapi.json states the rule.
+INVALID_TOKEN_REASON = "page_token.invalid"  # noqa: S105 - a reason, not a secret
 
 
 class PageTokenSeal:
@@ -44,13 +46,14 @@ class PageTokenSeal:
         """The store's token inside a sealed one; InvalidArgumentError if it was not issued
         here or was changed."""
         token, _, mac = sealed.rpartition(".")
-        if not token or not hmac.compare_digest(mac, self._mac(token)):
+        # As bytes: compare_digest refuses non-ASCII str, and a client may send anything.
+        if not token or not hmac.compare_digest(mac.encode(), self._mac(token).encode()):
             raise InvalidArgumentError(
                 [
                     FieldViolation(
                         _REQUEST_FIELD,
                         "page_token is not a token this server issued, or was changed",
-                        "page_token.invalid",
+                        INVALID_TOKEN_REASON,
                     )
                 ]
             )
