@@ -3,7 +3,6 @@ every part running as it does for a user."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +19,7 @@ from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.stack_process import stack_running
 from ecopermit.trace_view import SpanLine, read_spans
 from tests.conftest import ENTERPRISE_BIN
+from tests.waiting import until
 
 
 @dataclass
@@ -49,12 +49,12 @@ class Stack:
     async def metric_until(
         self, name: str, matching: Callable[[dict[str, Any]], bool]
     ) -> dict[str, Any]:
-        for _ in range(200):
-            found = [p for p in self.metric_points(name) if matching(p)]
-            if found:
-                return found[-1]
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"no {name} point matched: {self.metric_points(name)[-3:]}")
+        async def look() -> tuple[dict[str, Any] | None, object]:
+            points = self.metric_points(name)
+            found = [p for p in points if matching(p)]
+            return (found[-1] if found else None), len(points)
+
+        return await until(look, f"a {name} point that matches")
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.environment[f'ECOPERMIT_{service}_PORT']}"
@@ -66,12 +66,11 @@ class Stack:
     async def spans_until(
         self, ready: Callable[[list[SpanLine]], bool], what: str
     ) -> list[SpanLine]:
-        for _ in range(300):
+        async def look() -> tuple[list[SpanLine] | None, object]:
             spans = read_spans(self.spans_file)
-            if ready(spans):
-                return spans
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"the span file never showed {what}")
+            return (spans if ready(spans) else None), len(spans)
+
+        return await until(look, f"the span file to show {what}")
 
 
 @contextlib.asynccontextmanager

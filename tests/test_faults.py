@@ -29,6 +29,7 @@ from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.stack_process import RunningUp, stack_running
 from ecopermit.workflows.contract import permit_workflow_id
 from tests.running_stack import component_process
+from tests.waiting import until
 
 pytestmark = [pytest.mark.processes, pytest.mark.faults]
 
@@ -143,7 +144,7 @@ async def test_killing_every_process_loses_nothing_and_duplicates_nothing(
                 settings,
                 Console(file=io.StringIO()),
                 DAY_SECONDS,
-                900,
+                300,  # seconds with no application moving before it gives up, naming them
                 pending,
                 board_poll_seconds=1.0,
                 staff_poll_seconds=0.5,
@@ -175,12 +176,13 @@ async def test_killing_every_process_loses_nothing_and_duplicates_nothing(
             ).describe()
             assert described.status is not None
             assert described.status.name == "COMPLETED", outcome.application
-        for _ in range(50):  # visibility follows the workflows' histories shortly
+
+        async def visible() -> tuple[bool | None, object]:
+            # Visibility follows the workflows' histories shortly.
             counted = (await temporal.count_workflows()).count
-            if counted == APPLICATIONS:
-                break
-            await asyncio.sleep(0.2)
-        assert counted == APPLICATIONS
+            return (True if counted == APPLICATIONS else None), counted
+
+        await until(visible, f"all {APPLICATIONS} workflows in Temporal's visibility")
     for name, _ in VICTIMS:
         assert f"{name} exited with code -9; restarting" in printed, name
     # The databases: no duplicates anywhere.

@@ -22,6 +22,7 @@ from ecopermit.stack_process import stack_running
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, bearer
 from tests.running_stack import component_process
+from tests.waiting import until
 
 # The whole stack as processes, over its own SQLite files: once per `make test`.
 pytestmark = pytest.mark.processes
@@ -69,12 +70,14 @@ async def _submission_reaches_the_completeness_check(environment: dict[str, str]
             authority=LocalAuthority.in_directory(settings.esign_path()),
         )
         request = api.GetApplicationRequest(name=submitted.name)
-        for _ in range(300):
+
+        async def look() -> tuple[bool | None, object]:
             current = (await stub.GetApplication(request, metadata=owner)).application
-            if current.stage == pb.STAGE_COMPLETENESS and current.open_tasks:
-                return
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"the application stayed in {pb.Stage.Name(current.stage)}")
+            ready = current.stage == pb.STAGE_COMPLETENESS and bool(current.open_tasks)
+            where = (pb.Stage.Name(current.stage), len(current.open_tasks))
+            return (True if ready else None), where
+
+        await until(look, "the submission to reach the completeness check with its task")
 
 
 async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(
@@ -87,7 +90,7 @@ async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(
         ]
         killed = component_process(up.pid, "serve", "reviews")
         killed.kill()  # SIGKILL: no chance to clean up
-        await asyncio.wait_for(up.until_printed("reviews back on"), 60)
+        await up.until_printed("reviews back on")
         printed = "".join(up.printed)
         assert "reviews exited with code -9; restarting" in printed, printed
         assert "reviews back on" in printed, printed
@@ -110,7 +113,7 @@ async def test_up_stops_everything_when_a_component_keeps_exiting(
         for kills in range(1, 7):
             component_process(up.pid, "ecopermit", "worker").kill()
             if kills < 6:
-                await asyncio.wait_for(up.until_printed("worker back on", kills), 60)
+                await up.until_printed("worker back on", kills)
         code = await asyncio.wait_for(up.exited(), 60)
     text = "".join(up.printed)
     assert code == 1, text

@@ -36,10 +36,23 @@ class RunningUp:
         """How many printed lines contain text."""
         return sum(text in line for line in self.printed)
 
-    async def until_printed(self, text: str, times: int = 1) -> None:
-        """Returns once `times` printed lines contain text."""
+    async def until_printed(self, text: str, times: int = 1, quiet_seconds: float = 180) -> None:
+        """Returns once `times` printed lines contain text. Waits as long as `up` keeps printing
+        (a busy machine is slow, not stuck); gives up only after quiet_seconds with no new
+        line, saying what it waited for and what was printed last."""
         async with self._new_line:
-            await self._new_line.wait_for(lambda: self.count(text) >= times)
+            while self.count(text) < times:
+                seen = len(self.printed)
+                try:
+                    await asyncio.wait_for(
+                        self._new_line.wait_for(lambda: len(self.printed) > seen), quiet_seconds
+                    )
+                except TimeoutError:
+                    raise TimeoutError(
+                        f"waited for {times} line(s) with {text!r} (seen {self.count(text)}); "
+                        f"`up` printed nothing for {quiet_seconds:.0f} s. Last lines: "
+                        + "".join(self.printed[-5:])
+                    ) from None
 
     async def _add(self, line: str) -> None:
         async with self._new_line:
@@ -52,7 +65,8 @@ async def stack_running(
     environment: Mapping[str, str], start_timeout: float = 120
 ) -> AsyncIterator[RunningUp]:
     """Starts `ecopermit up`, waits until every component is healthy, yields it, and stops it
-    as Ctrl-C would (SIGINT), killing it only if it does not stop in a minute."""
+    as Ctrl-C would (SIGINT), killing it only if it does not stop in a minute. Starting may
+    take as long as `up` keeps printing; start_timeout is the longest silence allowed."""
     up = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -66,7 +80,14 @@ async def stack_running(
     try:
         assert up.stdout is not None
         while not running.printed or _READY not in running.printed[-1].encode():
-            line = await asyncio.wait_for(up.stdout.readline(), start_timeout)
+            try:
+                line = await asyncio.wait_for(up.stdout.readline(), start_timeout)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"ecopermit up printed nothing for {start_timeout:.0f} s while starting "
+                    f"(waiting for {_READY.decode()!r}). Last lines: "
+                    + "".join(running.printed[-5:])
+                ) from None
             if not line:
                 raise RuntimeError(f"ecopermit up exited before it was healthy: {running.printed}")
             await running._add(line.decode())

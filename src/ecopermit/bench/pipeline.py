@@ -73,7 +73,7 @@ class BareRun:
 
 
 async def carry_pipeline(
-    stack: BenchStack, pending: Sequence[Pending], console: Console, timeout_seconds: float
+    stack: BenchStack, pending: Sequence[Pending], console: Console, stall_seconds: float
 ) -> tuple[PipelineRun, list[WorkflowShape]]:
     """Every application submitted at once and worked until decided; then how long each spent
     in each stage, and what each workflow did (for the baseline)."""
@@ -84,7 +84,7 @@ async def carry_pipeline(
             settings,
             console,
             settings.statutory_day_seconds,
-            timeout_seconds,
+            stall_seconds,
             pending,
             board_poll_seconds=_BOARD_POLL_SECONDS,
             staff_poll_seconds=_STAFF_POLL_SECONDS,

@@ -24,7 +24,7 @@ class BenchOptions:
     requests: int
     concurrency: int
     lag_samples: int
-    timeout_seconds: float
+    stall_seconds: float
     upload_mib: int
     signatures: int
 
@@ -46,7 +46,7 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
             with console.status(f"3. visibility lag: {options.lag_samples} tasks, one by one"):
                 lag = await visibility_lag(stack.settings, options.lag_samples)
             console.print(f"1. pipeline: {len(pending)} applications, tracing on")
-            traced, shapes = await carry_pipeline(stack, pending, console, options.timeout_seconds)
+            traced, shapes = await carry_pipeline(stack, pending, console, options.stall_seconds)
             with console.status(
                 f"2. gRPC: {options.requests} requests a method at {options.concurrency} at once"
             ):
@@ -58,7 +58,7 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
         console.rule("Stack with tracing off")
         async with bench_stack(work / "untraced", options.day_seconds, tracing=False) as stack:
             console.print(f"4. pipeline: {len(pending)} applications, tracing off")
-            untraced, _ = await carry_pipeline(stack, pending, console, options.timeout_seconds)
+            untraced, _ = await carry_pipeline(stack, pending, console, options.stall_seconds)
         console.rule("Bare Temporal")
         console.print(f"1. baseline: {len(shapes)} bare workflows through the same steps")
         bare = await run_bare(shapes, work / "bare", console)

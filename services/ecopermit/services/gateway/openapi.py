@@ -15,7 +15,7 @@ from ecopermit.runtime.grpc.page_tokens import INVALID_TOKEN_REASON
 from ecopermit.runtime.telemetry import service_version
 from ecopermit.services.gateway import validation_schema
 from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
-from ecopermit.services.gateway.transcoding import BASE64, INT64_STRING
+from ecopermit.services.gateway.transcoding import BASE64, INT64_STRING, INTEGER_64
 
 _WILDCARD_VARIABLE = re.compile(r"\{([a-z_][a-z0-9_.]*)(?:=([^}]*))?\}")
 _WELL_KNOWN: dict[str, dict[str, Any]] = {
@@ -35,13 +35,6 @@ _INTEGER_32 = {
     FieldDescriptor.TYPE_SFIXED32,
     FieldDescriptor.TYPE_UINT32,
     FieldDescriptor.TYPE_FIXED32,
-}
-_INTEGER_64 = {
-    FieldDescriptor.TYPE_INT64,
-    FieldDescriptor.TYPE_SINT64,
-    FieldDescriptor.TYPE_SFIXED64,
-    FieldDescriptor.TYPE_UINT64,
-    FieldDescriptor.TYPE_FIXED64,
 }
 
 
@@ -121,7 +114,7 @@ class _Schemas:
             return {"type": "number"}
         if field.type in _INTEGER_32:
             return {"type": "integer", "format": "int32"}
-        if field.type in _INTEGER_64:
+        if field.type in INTEGER_64:
             # proto3 JSON writes 64-bit integers as strings.
             return {"type": "string", "format": "int64", "pattern": INT64_STRING}
         if field.type == FieldDescriptor.TYPE_BYTES:

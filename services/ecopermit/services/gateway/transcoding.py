@@ -51,7 +51,7 @@ BASE64 = r"^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{
 INT64_STRING = r"^-?[0-9]{1,19}$"
 _BASE64 = re.compile(BASE64)
 _INT64_STRING = re.compile(INT64_STRING)
-_INTEGER_64 = {
+INTEGER_64 = {
     FieldDescriptor.TYPE_INT64,
     FieldDescriptor.TYPE_SINT64,
     FieldDescriptor.TYPE_SFIXED64,
@@ -138,7 +138,7 @@ def _refuse_lenient_strings(value: Any, descriptor: Any, where: str) -> None:
                 continue
             elif field.type == FieldDescriptor.TYPE_BYTES and not _BASE64.match(one):
                 raise TranscodingError(path, "must be base64 (RFC 4648)")
-            elif field.type in _INTEGER_64 and not _INT64_STRING.match(one):
+            elif field.type in INTEGER_64 and not _INT64_STRING.match(one):
                 raise TranscodingError(path, "must be a whole number in decimal digits")
 
 
