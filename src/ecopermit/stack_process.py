@@ -42,17 +42,17 @@ class RunningUp:
         line, saying what it waited for and what was printed last."""
         async with self._new_line:
             while self.count(text) < times:
-                seen = len(self.printed)
                 try:
-                    await asyncio.wait_for(
-                        self._new_line.wait_for(lambda: len(self.printed) > seen), quiet_seconds
-                    )
+                    await asyncio.wait_for(self._another_line(len(self.printed)), quiet_seconds)
                 except TimeoutError:
                     raise TimeoutError(
                         f"waited for {times} line(s) with {text!r} (seen {self.count(text)}); "
                         f"`up` printed nothing for {quiet_seconds:.0f} s. Last lines: "
                         + "".join(self.printed[-5:])
                     ) from None
+
+    async def _another_line(self, seen: int) -> None:
+        await self._new_line.wait_for(lambda: len(self.printed) > seen)
 
     async def _add(self, line: str) -> None:
         async with self._new_line:
