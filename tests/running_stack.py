@@ -14,6 +14,7 @@ import psutil
 
 from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
 from ecopermit.runtime.identity import Role
+from ecopermit.runtime.line_files import files_oldest_first
 from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.stack_process import stack_running
@@ -35,9 +36,13 @@ class Stack:
 
     def metric_points(self, name: str) -> list[dict[str, Any]]:
         """Every exported data point of a metric, from every process, oldest first."""
-        path = self.spans_file.with_name("metrics.jsonl")
         points: list[dict[str, Any]] = []
-        for line in path.read_text().splitlines() if path.exists() else []:
+        lines = [
+            line
+            for file in files_oldest_first(self.spans_file.with_name("metrics.jsonl"))
+            for line in file.read_text().splitlines()
+        ]
+        for line in lines:
             with contextlib.suppress(json.JSONDecodeError):
                 for resource in json.loads(line)["resource_metrics"]:
                     for scope in resource["scope_metrics"]:

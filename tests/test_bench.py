@@ -100,6 +100,8 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
             "2",
             "--signatures",
             "5",
+            "--span-file-mib",
+            "2",
         ),
         *("--output-dir", str(output)),
     ]
@@ -155,6 +157,15 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
     assert 0 < upload["gateway_rss_before_mib"] <= upload["gateway_rss_peak_mib"]
     assert report["upload_rise_ratio"] == pytest.approx(
         report["upload_rise_mib"] * 1024 * 1024 / upload["upload_bytes"]
+    )
+    # 7: the ops pages over the span file, beside reading it whole.
+    views = report["ops_views"]
+    assert views["span_file_mib"] >= 2
+    assert views["spans"] > 1000
+    assert views["baseline_seconds"] > 0
+    assert views["ops_page_ms"] > 0
+    assert report["ops_views_ratio"] == pytest.approx(
+        views["baseline_seconds"] * 1000 / views["ops_page_ms"]
     )
     markdown = (output / "bench.md").read_text()
     assert "| bare workflows, same steps | 3 |" in markdown

@@ -14,6 +14,7 @@ from ecopermit.applicants.v1 import applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.demo.stand_in_documents import stand_in_pdf
 from ecopermit.runtime.identity import Role
+from ecopermit.runtime.line_files import RotatingLines
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.services.gateway.app import SECURITY_HEADERS
@@ -25,6 +26,7 @@ from tests.test_gateway import (
     gateway,  # noqa: F401 - the fixture
     gateway_serving,
 )
+from tests.test_span_files import traced_requests
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -344,6 +346,28 @@ async def test_anyone_who_scans_the_qr_code_learns_whether_the_certificate_is_ge
     nothing = await gateway.post(verify, data={"csrf_token": csrf.group(1)})
     assert nothing.status_code == 400
     assert (await gateway.get("/portal/permits/KZ-KEP-2026-999999/verify")).status_code == 404
+
+
+async def test_ops_see_the_latest_traces_and_each_as_a_waterfall_as_spans_arrive(
+    service_channel: ServiceChannel, settings: Settings
+) -> None:
+    spans = RotatingLines(settings.traces_path(), 64 * 1024, backups=1)
+    traced_requests(spans, 0, 5)
+    async with gateway_serving(service_channel, settings) as portal:
+        await sign_in(portal, "ops", "olga")
+        page = (await portal.get("/portal/ops")).text
+        assert "request 4" in page
+        assert "application-4"[:8] in page
+        traced_requests(spans, 5, 400)  # rotates: the first file goes to .1
+        page = (await portal.get("/portal/ops")).text
+        assert "request 404" in page
+        newest = re.search(r"/portal/ops/traces/([0-9a-f]{32})", page)
+        assert newest is not None
+        waterfall = (await portal.get(f"/portal/ops/traces/{newest.group(1)}")).text
+        assert "SELECT applications" in waterfall
+        missing = await portal.get(f"/portal/ops/traces/{'0' * 32}")
+        assert missing.status_code == 404
+    spans.close()
 
 
 async def test_ops_links_lead_to_the_temporal_ui_and_trace_backend_ops_can_reach(

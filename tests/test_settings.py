@@ -69,3 +69,12 @@ def test_a_configured_secret_is_used_hidden_and_never_written(
     assert "s3cr3t" not in repr(configured)
     assert configured.local_token_secret() == "s3cr3t-value-for-the-test"
     assert not (configured.data_dir / "token.key").exists()
+
+
+def test_the_span_files_keep_at_least_one_older_file_and_a_sane_size() -> None:
+    # With no older file, a rotation would drop lines another process is still writing.
+    with pytest.raises(ValidationError):
+        Settings(traces_file_backups=0)
+    with pytest.raises(ValidationError):
+        Settings(traces_file_max_bytes=1024)
+    assert Settings().metrics_path() == Settings().traces_path().with_name("metrics.jsonl")

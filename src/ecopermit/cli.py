@@ -381,6 +381,9 @@ def bench(
     signatures: Annotated[
         int, typer.Option(help="Signatures verified for the verification cost.", min=1)
     ] = 50,
+    span_file_mib: Annotated[
+        int, typer.Option(help="MiB of spans the ops pages are measured over.", min=1)
+    ] = 100,
     stall_timeout: Annotated[
         float,
         typer.Option(
@@ -402,6 +405,7 @@ def bench(
     5. The gateway's memory while one large document streams through its upload route,
        against its own size just before.
     6. One ЭЦП verified as the services verify it, against a bare RSA verification.
+    7. The ops pages over a span file of --span-file-mib, against reading it whole per request.
 
     Writes bench.json and bench.md. At the default 1000 on two cores this takes about 70
     minutes; try --n 100 first. A running `ecopermit up` is neither used nor disturbed.
@@ -417,6 +421,7 @@ def bench(
         lag_samples=lag_samples,
         upload_mib=upload_mib,
         signatures=signatures,
+        span_file_mib=span_file_mib,
         stall_seconds=stall_timeout,
     )
     report = asyncio.run(run_bench(options, console))

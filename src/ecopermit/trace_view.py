@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ecopermit.runtime.line_files import files_oldest_first
 from ecopermit.runtime.tracing import APPLICATION_ID, STAGE
 
 _BAR_WIDTH = 40
@@ -39,23 +40,29 @@ class SpanLine:
 
 
 def read_spans(path: Path) -> list[SpanLine]:
-    """Every span in the file; a line cut short by a process that died is skipped."""
+    """Every span in the file and its rotated predecessors, oldest first; a line cut short by
+    a process that died is skipped."""
     spans: list[SpanLine] = []
-    if not path.exists():
-        return spans
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            spans.append(_span(raw))
+    for file in files_oldest_first(path):
+        with file.open(encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    raw = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                spans.append(parse_span(raw))
     return spans
 
 
-def _span(raw: dict[str, object]) -> SpanLine:
+def span_ids(raw: dict[str, object]) -> tuple[str, str]:
+    """(trace id, span id) of a span as the SDK writes it."""
     context = raw["context"]
     assert isinstance(context, dict)
+    return _hex(context["trace_id"]), _hex(context["span_id"])
+
+
+def parse_span(raw: dict[str, object]) -> SpanLine:
+    trace_id, span_id = span_ids(raw)
     resource = raw.get("resource")
     service = ""
     if isinstance(resource, dict):
@@ -63,8 +70,8 @@ def _span(raw: dict[str, object]) -> SpanLine:
     links = raw.get("links") or []
     assert isinstance(links, list)
     return SpanLine(
-        trace_id=_hex(context["trace_id"]),
-        span_id=_hex(context["span_id"]),
+        trace_id=trace_id,
+        span_id=span_id,
         parent_id=_hex(raw["parent_id"]) if raw.get("parent_id") else None,
         name=str(raw["name"]),
         service=service.removeprefix("ecopermit-"),

@@ -12,6 +12,7 @@ import psutil
 
 from ecopermit.bench.api import ApiComparison, VisibilityLag
 from ecopermit.bench.latency import Latency
+from ecopermit.bench.ops_views import OpsViews
 from ecopermit.bench.pipeline import BareRun, PipelineRun
 from ecopermit.bench.signature_cost import SignatureCost
 from ecopermit.bench.upload_memory import UploadMemory
@@ -37,6 +38,7 @@ class BenchReport:
     visibility: VisibilityLag
     upload: UploadMemory
     signatures: SignatureCost
+    ops_views: OpsViews
     machine: dict[str, str | int | float] = field(default_factory=machine)
 
     @property
@@ -56,6 +58,7 @@ class BenchReport:
             "upload_rise_mib": self.upload.rise_mib,
             "upload_rise_ratio": self.upload.rise_ratio,
             "signature_ratio": self.signatures.ratio,
+            "ops_views_ratio": self.ops_views.ratio,
         }
         return json.dumps(document, indent=2)
 
@@ -146,6 +149,18 @@ class BenchReport:
             "|---:|---:|---:|---:|",
             f"| {self.signatures.verifications} | {self.signatures.verify_ms:.2f} |"
             f" {self.signatures.bare_ms:.3f} | {self.signatures.ratio:.0f} |",
+            "",
+            "**7. The ops pages over a long run's span file** (the index read once, then only"
+            " what was appended; beside the old page, which read and parsed the whole file per"
+            " request)",
+            "",
+            "| span file MiB | spans | old page s | index first read s | ops page ms"
+            " | trace page ms | index memory MiB | old ÷ new |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {self.ops_views.span_file_mib:.0f} | {self.ops_views.spans} |"
+            f" {self.ops_views.baseline_seconds:.2f} | {self.ops_views.cold_seconds:.2f} |"
+            f" {self.ops_views.ops_page_ms:.1f} | {self.ops_views.trace_page_ms:.2f} |"
+            f" {self.ops_views.index_rss_mib:.0f} | {self.ops_views.ratio:.0f} |",
         ]
         return "\n".join(lines) + "\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ecopermit.bench.api import compare_with_echo, visibility_lag
+from ecopermit.bench.ops_views import ops_views
 from ecopermit.bench.pipeline import carry_pipeline, run_bare
 from ecopermit.bench.report import BenchReport
 from ecopermit.bench.signature_cost import signature_cost
@@ -27,13 +29,14 @@ class BenchOptions:
     stall_seconds: float
     upload_mib: int
     signatures: int
+    span_file_mib: int
 
     def command(self) -> str:
         return (
             f"ecopermit bench --n {self.applications} --day-seconds {self.day_seconds}"
             f" --requests {self.requests} --concurrency {self.concurrency}"
             f" --lag-samples {self.lag_samples} --upload-mib {self.upload_mib}"
-            f" --signatures {self.signatures}"
+            f" --signatures {self.signatures} --span-file-mib {self.span_file_mib}"
         )
 
 
@@ -64,6 +67,8 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
         bare = await run_bare(shapes, work / "bare", console)
     with console.status(f"6. signatures: {options.signatures} verifications, then bare RSA"):
         signatures = await signature_cost(options.signatures)
+    with console.status(f"7. ops pages over {options.span_file_mib} MiB of spans"):
+        views = await asyncio.to_thread(ops_views, options.span_file_mib)
     return BenchReport(
         command=options.command(),
         day_seconds=options.day_seconds,
@@ -74,4 +79,5 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
         visibility=lag,
         upload=upload,
         signatures=signatures,
+        ops_views=views,
     )

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ecopermit.runtime.line_files import MAX_BACKUPS
+
 
 class ServiceName(enum.StrEnum):
     """The processes that own data, each with its own database."""
@@ -178,6 +180,10 @@ class Settings(BaseSettings):
     service_name: str = "ecopermit"
     traces_exporter: TracesExporter = TracesExporter.FILE
     traces_file: str = ""
+    # The span and metric files of the file exporter are rotated at this size, keeping this
+    # many older files: at most (backups + 1) x max_bytes each on disk.
+    traces_file_max_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)
+    traces_file_backups: int = Field(default=3, ge=1, le=MAX_BACKUPS)
     otlp_endpoint: str = ""
     metrics_export_interval_seconds: float = Field(default=30.0, gt=0)
 
@@ -279,6 +285,9 @@ class Settings(BaseSettings):
 
     def traces_path(self) -> Path:
         return Path(self.traces_file) if self.traces_file else self.data_dir / "traces.jsonl"
+
+    def metrics_path(self) -> Path:
+        return self.traces_path().with_name("metrics.jsonl")
 
     def local_token_secret(self) -> str:
         """The HS256 key: configured, or a random one kept in data_dir for the embedded default."""

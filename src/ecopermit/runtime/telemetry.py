@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
@@ -20,6 +19,7 @@ from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
+from ecopermit.runtime.line_files import RotatingLines
 from ecopermit.runtime.settings import Settings, TracesExporter, standard_otlp_endpoint
 from ecopermit.runtime.tracing import baggage_span_processor
 
@@ -46,7 +46,7 @@ def resource_for(settings: Settings, component: str) -> Resource:
     return ours.merge(OTELResourceDetector().detect())
 
 
-def _one_line_span(span: ReadableSpan) -> str:
+def one_line_span(span: ReadableSpan) -> str:
     line: str = span.to_json(indent=None)
     return line + "\n"
 
@@ -70,13 +70,6 @@ class Telemetry:
             handle.close()
 
 
-def _append_lines(path: Path) -> IO[str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Line-buffered appends: each span is one write, so processes sharing the file interleave
-    # whole lines only.
-    return path.open("a", buffering=1, encoding="utf-8")
-
-
 _Exporters = tuple[SpanExporter | None, MetricExporter | None, list[IO[str]]]
 
 
@@ -88,10 +81,12 @@ def _exporters(settings: Settings) -> _Exporters:
     if kind is TracesExporter.CONSOLE:
         return ConsoleSpanExporter(), ConsoleMetricExporter(), []
     if kind is TracesExporter.FILE:
-        spans = _append_lines(settings.traces_path())
-        points = _append_lines(settings.traces_path().with_name("metrics.jsonl"))
+        bounds = settings.traces_file_max_bytes, settings.traces_file_backups
+        # The exporters only write and flush: the rotating file stands in for an open file.
+        spans = cast(IO[str], RotatingLines(settings.traces_path(), *bounds))
+        points = cast(IO[str], RotatingLines(settings.metrics_path(), *bounds))
         return (
-            ConsoleSpanExporter(out=spans, formatter=_one_line_span),
+            ConsoleSpanExporter(out=spans, formatter=one_line_span),
             ConsoleMetricExporter(out=points, formatter=_one_line_metrics),
             [spans, points],
         )

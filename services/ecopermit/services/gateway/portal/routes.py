@@ -32,7 +32,6 @@ from ecopermit.inspections.v1 import resources_pb2 as inspections_pb
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
 from ecopermit.reviews.v1 import review_service_pb2 as reviews_api
 from ecopermit.reviews.v1 import review_service_pb2_grpc
-from ecopermit.runtime import tracing
 from ecopermit.runtime.document_upload import upload_requests
 from ecopermit.runtime.esign.embedded import embedded_authority
 from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
@@ -44,6 +43,7 @@ from ecopermit.services.gateway import documents
 from ecopermit.services.gateway.portal import forms, session, signing
 from ecopermit.services.gateway.portal.labels import WELCOME_KK, labels, language
 from ecopermit.services.gateway.rate_limits import TokenBuckets, client_address, too_many
+from ecopermit.span_index import SpanIndex, TraceSummary
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from ecopermit.workflows.contract import permit_workflow_id
 
@@ -109,6 +109,7 @@ class Portal:
         )
         self._applicants_channel = channels[ServiceName.APPLICANTS]
         self.settings = settings
+        self._span_index = SpanIndex(settings.traces_path())
         self.verifier = TokenVerifier(settings)
         per_minute = settings.sign_ins_per_minute
         self._sign_ins = TokenBuckets(per_minute / 60, per_minute)
@@ -726,17 +727,12 @@ class Portal:
             for a in applications
             if any(d.due_time.ToDatetime(tzinfo=UTC) < now and not d.paused for d in a.deadlines)
         ]
-        spans = await asyncio.to_thread(self._spans)
-        traces = sorted(
-            trace_view.traces_by_id(spans).values(),
-            key=lambda trace: min(span.start for span in trace),
-            reverse=True,
-        )[:_RECENT_TRACES]
+        traces = await asyncio.to_thread(self._recent_traces)
         return self.render(
             request,
             "ops.html",
             me,
-            traces=[_trace_summary(trace) for trace in traces],
+            traces=[_trace_row(trace) for trace in traces],
             by_stage=sorted(by_stage.items()),
             breaches=breaches,
             temporal_ui=self.settings.temporal_ui_base(),
@@ -745,15 +741,26 @@ class Portal:
             workflow_id=permit_workflow_id,
         )
 
-    def _spans(self) -> list[trace_view.SpanLine]:
+    def _followed_spans(self) -> SpanIndex | None:
+        """The span files, followed; None in production, where the traces are in the OTLP
+        backend (settings.traces_ui_url links there)."""
         if self.settings.traces_exporter is not TracesExporter.FILE:
-            return []  # production: the traces are in the OTLP backend
-        return trace_view.read_spans(self.settings.traces_path())
+            return None
+        self._span_index.refresh()
+        return self._span_index
+
+    def _recent_traces(self) -> list[TraceSummary]:
+        followed = self._followed_spans()
+        return followed.recent(_RECENT_TRACES) if followed is not None else []
+
+    def _spans_of(self, trace_id: str) -> list[trace_view.SpanLine]:
+        followed = self._followed_spans()
+        return followed.spans_of(trace_id) if followed is not None else []
 
     async def trace(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         """One trace as a waterfall: the span tree, services, milliseconds, a timeline."""
         wanted = request.path_params["trace_id"]
-        spans = [s for s in await asyncio.to_thread(self._spans) if s.trace_id == wanted]
+        spans = await asyncio.to_thread(self._spans_of, wanted)
         if not spans:
             return self.failure(request, me, f"no trace {wanted} in the span file", 404)
         begin = min(s.start for s in spans)
@@ -916,22 +923,13 @@ class Portal:
         ]
 
 
-def _trace_summary(trace: list[trace_view.SpanLine]) -> dict[str, Any]:
-    first = min(trace, key=lambda span: span.start)
-    application = next(
-        (
-            str(s.attributes[tracing.APPLICATION_ID])
-            for s in trace
-            if tracing.APPLICATION_ID in s.attributes
-        ),
-        "",
-    )
+def _trace_row(trace: TraceSummary) -> dict[str, Any]:
     return {
-        "trace_id": first.trace_id,
-        "started": first.start.strftime("%Y-%m-%d %H:%M:%S"),
-        "first": first.name,
-        "application": application,
-        "spans": len(trace),
+        "trace_id": trace.trace_id,
+        "started": datetime.fromisoformat(trace.start).strftime("%Y-%m-%d %H:%M:%S"),
+        "first": trace.first,
+        "application": trace.application,
+        "spans": trace.spans,
     }
 
 
