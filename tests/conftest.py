@@ -32,8 +32,10 @@ from ecopermit.runtime.grpc.page_tokens import PageTokenSeal
 from ecopermit.runtime.grpc.server import RunningServer, ServiceRegistration, start_server
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings, get_settings
+from ecopermit.runtime.temporal import ensure_search_attributes
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.registry import registrations
+from ecopermit.workflows import contract
 from tests import samples
 
 # CI examines the same examples on every run, so that a red build is the change's doing;
@@ -179,7 +181,8 @@ def _beside_python(command: str) -> str:
 async def temporal() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server for the session; tests keep apart by task queue."""
     environment = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=_beside_python("temporal")
+        dev_server_existing_path=_beside_python("temporal"),
+        search_attributes=contract.SEARCH_ATTRIBUTES,
     )
     yield environment
     await environment.shutdown()
@@ -195,6 +198,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_beside_python("temporal-test-server")
     )
+    await ensure_search_attributes(environment.client, contract.SEARCH_ATTRIBUTES)
     yield environment
     await environment.shutdown()
 

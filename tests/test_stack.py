@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
 import psutil
 import pytest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
@@ -19,6 +23,7 @@ from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.stack_process import stack_running
+from ecopermit.workflows import contract
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, bearer
 from tests.running_stack import component_process
@@ -40,7 +45,8 @@ async def test_up_starts_every_component_and_ctrl_c_stops_them_all(
         # The Temporal server, three services, the worker and the gateway.
         assert len(children) >= 6
         assert any("HTTP/JSON API: http://127.0.0.1:" in line for line in up.printed)
-        await _submission_reaches_the_completeness_check(stack_environment)
+        submitted = await _submission_reaches_the_completeness_check(stack_environment)
+        await _temporal_holds_it_encrypted_filterable_and_for_a_year(stack_environment, submitted)
         up.process.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(up.exited(), 60)
     text = "".join(up.printed)
@@ -51,7 +57,31 @@ async def test_up_starts_every_component_and_ctrl_c_stops_them_all(
     assert alive == [], f"orphans left behind: {alive}"
 
 
-async def _submission_reaches_the_completeness_check(environment: dict[str, str]) -> None:
+async def _temporal_holds_it_encrypted_filterable_and_for_a_year(
+    environment: dict[str, str], application_name: str
+) -> None:
+    """What ops find in the embedded Temporal: the stage to filter by, no BIN in clear, and a
+    retention an audit can live with."""
+    settings = Settings(
+        data_dir=Path(environment["ECOPERMIT_DATA_DIR"]),
+        temporal_address=environment["ECOPERMIT_TEMPORAL_ADDRESS"],
+    )
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    application_id = application_name.removeprefix("applications/")
+    handle = client.get_workflow_handle(contract.permit_workflow_id(application_id))
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(contract.STAGE_ATTRIBUTE) == "completeness"
+    history = (await handle.fetch_history()).to_json()
+    assert ENTERPRISE_BIN not in history
+    assert base64.b64encode(ENTERPRISE_BIN.encode()).decode() not in history
+    namespace = await client.workflow_service.describe_namespace(
+        DescribeNamespaceRequest(namespace=settings.temporal_namespace)
+    )
+    retention = namespace.config.workflow_execution_retention_ttl.ToTimedelta()
+    assert retention == timedelta(days=settings.temporal_retention_days)
+
+
+async def _submission_reaches_the_completeness_check(environment: dict[str, str]) -> str:
     """The stack carries an application: the outbox starts its workflow, the worker runs it."""
     settings = Settings(data_dir=Path(environment["ECOPERMIT_DATA_DIR"]))
     owner = bearer(TokenIssuer.from_settings(settings), Role.APPLICANT, "aliya")
@@ -78,6 +108,7 @@ async def _submission_reaches_the_completeness_check(environment: dict[str, str]
             return (True if ready else None), where
 
         await until(look, "the submission to reach the completeness check with its task")
+    return submitted.name
 
 
 async def test_up_restarts_a_component_killed_and_keeps_the_rest_running(

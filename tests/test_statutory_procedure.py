@@ -381,6 +381,26 @@ async def test_an_application_goes_through_expertise_hearing_remarks_and_answer_
     await keep_history(app, "statutory_approved")
 
 
+async def test_ops_can_filter_the_workflows_by_the_stage_each_is_in(procedure: Start) -> None:
+    services = Services()
+    app = await procedure(services)
+    await app.through_completeness()
+    await app.through_expertise()
+    # The workflow waits on the remarks task: the stage it recorded last is the one ops see.
+    described = await app.handle.describe()
+    assert services.stage_names()[-1] not in ("", "completeness")
+    assert (
+        described.typed_search_attributes.get(contract.STAGE_ATTRIBUTE)
+        == (services.stage_names()[-1])
+    )
+    await app.through_remarks()
+    await app.complete(reviews_pb.TASK_KIND_DECISION, reviews_pb.TASK_OUTCOME_APPROVE, "head-1")
+    assert (await app.handle.result()).decision == "approved"
+    described = await app.handle.describe()
+    assert described.typed_search_attributes.get(contract.STAGE_ATTRIBUTE) == "approved"
+    await keep_history(app, "statutory_approved_with_stage_search_attribute")
+
+
 async def test_a_resubmitted_application_gets_a_new_five_day_check(procedure: Start) -> None:
     services = Services(documents=ALL_DOCUMENTS[:2])
     app = await procedure(services)

@@ -43,6 +43,7 @@ from ecopermit.services.workflow_relay import (
     WorkflowRelay,
     start_arguments,
 )
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from ecopermit.workflows import contract
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, ServiceChannel, bearer
@@ -129,7 +130,15 @@ async def test_a_submission_starts_its_workflow_once_and_a_withdrawal_reaches_it
         assert await relay.deliver_pending() == 0
         application_id = application.name.removeprefix("applications/")
         handle = temporal.client.get_workflow_handle(contract.permit_workflow_id(application_id))
-        assert (await handle.describe()).status is WorkflowExecutionStatus.RUNNING
+        described = await handle.describe()
+        assert described.status is WorkflowExecutionStatus.RUNNING
+        # Ops can filter it by region, sector and rules from its first moment.
+        found = described.typed_search_attributes
+        assert found.get(contract.REGION_ATTRIBUTE) == kz.Region.Name(
+            request.application.facility.region
+        )
+        assert found.get(contract.SECTOR_ATTRIBUTE) == kz.Sector.Name(request.application.sector)
+        assert found.get(contract.RULES_VERSION_ATTRIBUTE) == "kep-2026.2"
         await stub.WithdrawApplication(
             applicants_api.WithdrawApplicationRequest(name=application.name, reason="closing"),
             metadata=owner,

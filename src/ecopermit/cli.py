@@ -431,6 +431,28 @@ def bench(
     console.print(f"Results: {as_json} and {as_markdown}")
 
 
+@app.command("codec-server")
+def codec_server(
+    port: Annotated[
+        int | None, typer.Option(help="Port (default ECOPERMIT_CODEC_SERVER_PORT, 8089).")
+    ] = None,
+) -> None:
+    """Decode the encrypted workflow payloads for ops, as Temporal's remote codec.
+
+    Set it as the codec endpoint in the Temporal Web UI, or pass it to the CLI:
+    temporal workflow show -w ID --codec-endpoint http://127.0.0.1:8089
+    --codec-auth "Bearer $(ecopermit token --role ops --sub me)". Only ops tokens are served.
+    """
+    import uvicorn
+
+    from ecopermit.codec_server import create_codec_app
+
+    settings = load_settings()
+    chosen = port if port is not None else settings.codec_server_port
+    console.print(f"Codec endpoint: http://{settings.host}:{chosen} (ops tokens only)")
+    uvicorn.run(create_codec_app(settings), host=settings.host, port=chosen, log_level="warning")
+
+
 @app.command()
 def traces(
     application: Annotated[

@@ -17,6 +17,7 @@ from rich.console import Console
 from ecopermit.runtime.grpc.health import wait_until_serving
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.telemetry import exporter_in_use
+from ecopermit.workflows import contract
 
 TEMPORAL_HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
 _STOP_GRACE_SECONDS = 15.0
@@ -91,6 +92,12 @@ def temporal_component(settings: Settings) -> Component:
             str(settings.temporal_ui_port),
             "--namespace",
             settings.temporal_namespace,
+            # Registered before anything starts a workflow that sets them.
+            *(
+                f
+                for key in contract.SEARCH_ATTRIBUTES
+                for f in ("--search-attribute", f"{key.name}=Keyword")
+            ),
             "--log-level",
             "warn",
         ],

@@ -32,7 +32,12 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -280,6 +285,7 @@ class WorkflowRelay:
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                search_attributes=start_search_attributes(delivery),
             )
         except WorkflowAlreadyStartedError:
             pass  # started by an earlier delivery of this same message
@@ -314,6 +320,24 @@ class WorkflowRelay:
                 )
                 return
             raise DeliveryPostponedError(str(error)) from error
+
+
+def start_search_attributes(delivery: Delivery) -> TypedSearchAttributes:
+    """What ops filter the new workflow by from its first moment (a start message written
+    before they were recorded has fewer); the workflow keeps the stage current itself."""
+    written = {
+        contract.REGION_ATTRIBUTE: delivery.payload.get("region"),
+        contract.SECTOR_ATTRIBUTE: delivery.payload.get("sector"),
+        contract.RULES_VERSION_ATTRIBUTE: delivery.payload.get("rules_version"),
+        contract.STAGE_ATTRIBUTE: "submitted",
+    }
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(key, value)
+            for key, value in written.items()
+            if isinstance(value, str)
+        ]
+    )
 
 
 def start_arguments(delivery: Delivery) -> tuple[str, object]:

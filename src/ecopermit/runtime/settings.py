@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import enum
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import tempfile
 from functools import lru_cache
@@ -17,6 +19,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ecopermit.runtime.line_files import MAX_BACKUPS
+
+_PAYLOAD_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,32}")
 
 
 class ServiceName(enum.StrEnum):
@@ -81,6 +85,12 @@ class Settings(BaseSettings):
     reviews_port: Port = 50052
     inspections_port: Port = 50053
     gateway_port: Port = 8080
+    # How long the embedded Temporal keeps a closed workflow's history. Internal target, no
+    # statute read for it: a year after a decision, its workflow can still be traced; the record
+    # the law asks for is the services' (stage transitions, signatures), kept without limit.
+    temporal_retention_days: int = Field(default=365, ge=1, le=3650)
+    # `ecopermit codec-server`: decodes workflow payloads for the Temporal UI and CLI (ops only).
+    codec_server_port: Port = 8089
     # The portal's sign-in page mints a token for any role: the embedded default only.
     # Production turns it off; people then sign in with a token from the identity provider.
     dev_sign_in: bool = True
@@ -175,6 +185,11 @@ class Settings(BaseSettings):
     # The key page tokens are signed with, shared by every replica. Empty derives one from
     # the token key (ECOPERMIT_TOKEN_SECRET, or the embedded default's own).
     page_token_secret: SecretStr = SecretStr("")
+
+    # The keys workflow payloads are encrypted with, "id=base64 of 32 bytes" separated by
+    # commas, the current (encrypting) one first, older ones kept for decrypting. Empty in the
+    # embedded default derives one from its local token key; production must set it.
+    payload_keys: SecretStr = SecretStr("")
 
     # OpenTelemetry.
     service_name: str = "ecopermit"
@@ -282,6 +297,34 @@ class Settings(BaseSettings):
             )
         base = base or self.local_token_secret()
         return hmac.new(base.encode(), b"ecopermit page tokens", hashlib.sha256).digest()
+
+    def payload_keys_by_id(self) -> tuple[str, dict[str, bytes]]:
+        """(current key id, every key by id) for the payload codec."""
+        written = self.payload_keys.get_secret_value().strip()
+        if not written:
+            if not self.is_embedded:
+                raise ValueError(
+                    "outside the embedded default set ECOPERMIT_PAYLOAD_KEYS "
+                    "(id=base64 of 32 bytes, the current first): workflow histories hold "
+                    "personal data"
+                )
+            base = self.local_token_secret().encode()
+            return "local", {
+                "local": hmac.new(base, b"ecopermit payloads", hashlib.sha256).digest()
+            }
+        keys: dict[str, bytes] = {}
+        for entry in written.split(","):
+            key_id, _, encoded = entry.strip().partition("=")
+            if not _PAYLOAD_KEY_ID.fullmatch(key_id) or key_id in keys:
+                raise ValueError(f"ECOPERMIT_PAYLOAD_KEYS: {key_id!r} is not a new key id")
+            try:
+                key = base64.b64decode(encoded, validate=True)
+            except ValueError:
+                key = b""
+            if len(key) != 32:
+                raise ValueError(f"ECOPERMIT_PAYLOAD_KEYS: key {key_id!r} is not 32 bytes base64")
+            keys[key_id] = key
+        return next(iter(keys)), keys
 
     def traces_path(self) -> Path:
         return Path(self.traces_file) if self.traces_file else self.data_dir / "traces.jsonl"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from temporalio.common import SearchAttributeKey
+
 # One workflow type per sequence of the procedure: kep-2026.1's, which runs its applications to
 # their end, and the statute's from kep-2026.2 on. A rules file names the type that runs it.
 WORKFLOW_NAME = "PermitApplicationWorkflow"
@@ -18,6 +20,17 @@ UPDATE_AMEND = "amend"
 UPDATE_WITHDRAW = "withdraw"
 UPDATE_RECORD_INSPECTION = "record_inspection"
 QUERY_STATUS = "get_status"
+
+
+# What ops filter permit workflows by in the Temporal UI and CLI, e.g.
+# `EcopermitStage = "remarks" AND EcopermitRegion = "REGION_PAVLODAR"`. Visibility stores them
+# unencrypted, so none is personal data. Registered on the namespace before the worker starts
+# (`up` and the worker do it; see the README for a cluster).
+STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("EcopermitStage")
+REGION_ATTRIBUTE = SearchAttributeKey.for_keyword("EcopermitRegion")
+SECTOR_ATTRIBUTE = SearchAttributeKey.for_keyword("EcopermitSector")
+RULES_VERSION_ATTRIBUTE = SearchAttributeKey.for_keyword("EcopermitRulesVersion")
+SEARCH_ATTRIBUTES = (STAGE_ATTRIBUTE, REGION_ATTRIBUTE, SECTOR_ATTRIBUTE, RULES_VERSION_ATTRIBUTE)
 
 
 def permit_workflow_id(application_id: str) -> str:

@@ -115,6 +115,10 @@ class _WithdrawnError(Exception):
     """Unwinds the procedure when the applicant withdraws."""
 
 
+# workflow.patched id: the stage search attribute (contract.STAGE_ATTRIBUTE), from release 26.
+_STAGE_ATTRIBUTE_PATCH = "stage-search-attribute"
+
+
 @workflow.defn(name=contract.STATUTORY_WORKFLOW_NAME)
 class KepProcedureWorkflow:
     @workflow.init
@@ -147,6 +151,7 @@ class KepProcedureWorkflow:
         except _WithdrawnError:
             state.decision = "withdrawn"
             state.stage = applicants_pb.STAGE_WITHDRAWN
+            self._show_stage(state.stage)
             state.history.append(StageEntry("withdrawn", self._today().isoformat()))
             await self._cancel_open_tasks("the application was withdrawn")
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -677,12 +682,21 @@ class KepProcedureWorkflow:
     ) -> None:
         state = self._state
         state.stage = stage
+        self._show_stage(stage)
         if isinstance(deadline, PlannedDeadline):
             state.deadline = self._deadline_view(deadline, days)
         else:
             state.deadline = deadline
         state.history.append(StageEntry(stages.stage_name(stage), self._today().isoformat()))
         await self._record(reason, entered=True)
+
+    def _show_stage(self, stage: int) -> None:
+        """Keeps the stage search attribute current, for ops' filters. Workflows begun before
+        it was kept (no patch marker in their history) carry on without it."""
+        if workflow.patched(_STAGE_ATTRIBUTE_PATCH):
+            workflow.upsert_search_attributes(
+                [contract.STAGE_ATTRIBUTE.value_set(stages.stage_name(stage))]
+            )
 
     async def _record(self, reason: str, *, entered: bool = False) -> None:
         """Writes the stage, open tasks and deadline to the applicants service."""

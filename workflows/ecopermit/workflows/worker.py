@@ -17,8 +17,13 @@ from ecopermit.runtime.grpc.channels import service_channel
 from ecopermit.runtime.grpc.page_tokens import PageTokenSeal
 from ecopermit.runtime.grpc.server import start_server
 from ecopermit.runtime.settings import ServiceName, Settings
-from ecopermit.runtime.temporal import connect_temporal
+from ecopermit.runtime.temporal import (
+    connect_temporal,
+    ensure_search_attributes,
+    keep_histories_for,
+)
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
+from ecopermit.workflows import contract
 from ecopermit.workflows.activities import PermitActivities, ServiceChannels, WorkerCredentials
 from ecopermit.workflows.application_tracing import ApplicationTracingInterceptor
 from ecopermit.workflows.permit_workflow import PermitApplicationWorkflow
@@ -64,6 +69,9 @@ def permit_activities(settings: Settings) -> tuple[PermitActivities, list[grpc.a
 async def run_worker(settings: Settings) -> None:
     """Polls the task queue until SIGTERM or SIGINT, serving gRPC health for probes meanwhile."""
     client = await connect_temporal(settings)
+    await ensure_search_attributes(client, contract.SEARCH_ATTRIBUTES)
+    if settings.is_embedded:
+        await keep_histories_for(client, timedelta(days=settings.temporal_retention_days))
     activities, channels = permit_activities(settings)
     grace = timedelta(seconds=settings.shutdown_grace_seconds)
     worker = build_worker(

@@ -30,6 +30,9 @@ for service in applicants reviews inspections; do
     "url=postgresql+asyncpg://ecopermit:$password@postgresql:5432/$service"
 done
 secret ecopermit-dev ecopermit-token "secret=$token_secret"
+# Workflow payloads' AES-256 key, as id=base64 (ECOPERMIT_PAYLOAD_KEYS; rotate by putting a new
+# id=key first and keeping the old one after it).
+secret ecopermit-dev ecopermit-payload-keys "keys=dev-1=$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 secret ecopermit-dev ecopermit-object-store "access-key-id=ecopermit" \
   "secret-access-key=$object_store_key"
 # The Committee's seal on permit certificates: the local test authority's key (`ecopermit` from

@@ -53,6 +53,7 @@ from ecopermit.services.applicants.models import (
 )
 from ecopermit.services.applicants.uploads import ReceivedFile
 from ecopermit.services.workflow_relay import Delivery
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from ecopermit.workflows import contract
 from ecopermit.workflows.rules_of_procedure import register
 
@@ -271,6 +272,9 @@ class ApplicantStore:
                     "workflow": registration.version.workflow,
                     "rules_version": registration.version.version,
                     "registered_on": registration.day.isoformat(),
+                    # For the workflow's search attributes (contract.SEARCH_ATTRIBUTES).
+                    "region": kz.Region.Name(application.facility.region),
+                    "sector": kz.Sector.Name(application.sector),
                 }
                 session.add(_outbox(application_id, "start", request_id, now, start))
         except IntegrityError as error:
