@@ -1,4 +1,6 @@
-"""Opaque page tokens for keyset pagination (AIP-158): stable under concurrent inserts."""
+"""Keyset pagination (AIP-158) for every list RPC: pages in (create_time, id) order, stable under
+concurrent inserts, with page tokens bound to the filters (sealed at the edge by
+runtime.grpc.page_tokens)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import tuple_
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ecopermit.domain.errors import FieldViolation, InvalidArgumentError
 
@@ -56,3 +64,35 @@ def decode(token: str, filters: object) -> Cursor | None:
 
 def _invalid(problem: str) -> InvalidArgumentError:
     return InvalidArgumentError([FieldViolation("page_token", f"page_token {problem}")])
+
+
+class Keyed(Protocol):
+    """A row that pages by when it was created, ties broken by its id."""
+
+    create_time: datetime
+    id: Any
+
+
+Row = TypeVar("Row", bound=Keyed)
+
+
+async def keyset_page(
+    session: AsyncSession,
+    query: SelectOfScalar[Row],
+    table: type[Row],
+    page_size: int,
+    page_token: str,
+    filters: object,
+) -> tuple[list[Row], str]:
+    """One page of the query's rows after the token's cursor, and the token of the next page
+    ("" on the last). The query carries the filters; `filters` binds the token to them."""
+    cursor = decode(page_token, filters)
+    created, identity = col(table.create_time), col(table.id)
+    if cursor is not None:
+        query = query.where(tuple_(created, identity) > tuple_(cursor.create_time, cursor.id))
+    query = query.order_by(created, identity).limit(page_size + 1)
+    rows = list((await session.exec(query)).all())
+    if len(rows) <= page_size:
+        return rows, ""
+    last = rows[page_size - 1]
+    return rows[:page_size], encode(Cursor(last.create_time, str(last.id)), filters)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from google.protobuf import json_format
 from opentelemetry import metrics
-from sqlalchemy import func, tuple_
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import defer
@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.domain.business_calendar import kazakhstan_calendar
+from ecopermit.domain.emission_sources import repeated_source_violations
 from ecopermit.domain.errors import (
     REASON_APPLICATION_WITHDRAWN,
     REASON_PERMIT_NUMBER_CONTENDED,
@@ -36,7 +37,7 @@ from ecopermit.domain.stages import (
     HEARING_STAGES,
     stage_name,
 )
-from ecopermit.runtime import pagination, tracing
+from ecopermit.runtime import outbox, pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.esign.checks import SignedStatement
 from ecopermit.runtime.esign.evidence import evidence_of
@@ -164,18 +165,7 @@ def _as_json(message: pb.Application | pb.Permit) -> str:
 
 
 def _check_unique_sources(sources: Sequence[pb.EmissionSource]) -> None:
-    seen: set[str] = set()
-    violations = []
-    for index, source in enumerate(sources):
-        if source.source_id in seen:
-            violations.append(
-                FieldViolation(
-                    f"emission_sources[{index}].source_id",
-                    f"source id {source.source_id} appears twice",
-                    "source_id.unique",
-                )
-            )
-        seen.add(source.source_id)
+    violations = repeated_source_violations([source.source_id for source in sources])
     if violations:
         raise InvalidArgumentError(violations)
 
@@ -295,7 +285,6 @@ class ApplicantStore:
     async def list_applications(
         self, filters: ApplicationFilters, page_size: int, page_token: str
     ) -> tuple[list[ApplicationView], str]:
-        cursor = pagination.decode(page_token, filters)
         query = select(ApplicationRecord)
         if filters.stage:
             query = query.where(ApplicationRecord.stage == filters.stage)
@@ -303,19 +292,11 @@ class ApplicantStore:
             query = query.where(ApplicationRecord.enterprise_bin == filters.enterprise_bin)
         if filters.sector:
             query = query.where(ApplicationRecord.sector == filters.sector)
-        if cursor is not None:
-            query = query.where(
-                tuple_(col(ApplicationRecord.create_time), col(ApplicationRecord.id))
-                > tuple_(cursor.create_time, cursor.id)
-            )
-        query = query.order_by(col(ApplicationRecord.create_time), col(ApplicationRecord.id))
         async with self._sessions() as session:
-            records = list((await session.exec(query.limit(page_size + 1))).all())
-            views = await _views(session, records[:page_size])
-        if len(records) <= page_size:
-            return views, ""
-        last = records[page_size - 1]
-        return views, pagination.encode(pagination.Cursor(last.create_time, last.id), filters)
+            records, token = await pagination.keyset_page(
+                session, query, ApplicationRecord, page_size, page_token, filters
+            )
+            return await _views(session, records), token
 
     async def amend(
         self,
@@ -710,25 +691,16 @@ class ApplicantStore:
 
     async def pending_deliveries(self, limit: int) -> list[Delivery]:
         """Messages for the permit workflows not yet delivered, in the order they were written."""
-        async with self._sessions() as session:
-            query = (
-                select(WorkflowOutboxRecord)
-                .where(col(WorkflowOutboxRecord.deliver_time).is_(None))
-                .order_by(col(WorkflowOutboxRecord.id))
-                .limit(limit)
-            )
-            records = (await session.exec(query)).all()
+        # By row number: two rows of one transaction share a create_time.
+        records = await outbox.undelivered(
+            self._sessions, WorkflowOutboxRecord, col(WorkflowOutboxRecord.id), limit
+        )
         return [
             Delivery(str(r.id), r.application_id, r.kind, json.loads(r.payload)) for r in records
         ]
 
     async def mark_delivered(self, key: str) -> None:
-        async with self._sessions() as session, session.begin():
-            record = await session.get(WorkflowOutboxRecord, int(key))
-            if record is not None:
-                record.deliver_time = utc_now()
-                record.attempts += 1
-                session.add(record)
+        await outbox.mark_delivered(self._sessions, WorkflowOutboxRecord, int(key))
 
     async def _measure_stage_left(
         self, session: AsyncSession, application_id: str, stage: int, now: datetime

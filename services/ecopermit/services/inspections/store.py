@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from google.protobuf import json_format
-from sqlalchemy import func, tuple_
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ecopermit.domain import inspection_acts
 from ecopermit.domain.errors import (
     FailedPreconditionError,
     FieldViolation,
@@ -25,7 +26,7 @@ from ecopermit.domain.errors import (
     request_id_reused,
 )
 from ecopermit.inspections.v1 import resources_pb2 as pb
-from ecopermit.runtime import pagination, tracing
+from ecopermit.runtime import outbox, pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, utc_now
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.services.inspections.models import (
@@ -79,10 +80,7 @@ class Statistics:
 
 
 def is_overdue(prescription: PrescriptionRecord, today: date) -> bool:
-    """Open past its due date, or resolved after it."""
-    if prescription.resolved_date is not None:
-        return prescription.resolved_date > prescription.due_date
-    return today > prescription.due_date
+    return inspection_acts.is_overdue(prescription.due_date, prescription.resolved_date, today)
 
 
 def _scheduled(record: InspectionRecord) -> tuple[object, ...]:
@@ -155,7 +153,6 @@ class InspectionStore:
     async def list_inspections(
         self, filters: InspectionFilters, page_size: int, page_token: str
     ) -> tuple[list[InspectionView], str]:
-        cursor = pagination.decode(page_token, filters)
         query = select(InspectionRecord)
         for column, value in (
             (InspectionRecord.enterprise_bin, filters.enterprise_bin),
@@ -166,19 +163,11 @@ class InspectionStore:
         ):
             if value:
                 query = query.where(column == value)
-        if cursor is not None:
-            query = query.where(
-                tuple_(col(InspectionRecord.create_time), col(InspectionRecord.id))
-                > tuple_(cursor.create_time, cursor.id)
-            )
-        query = query.order_by(col(InspectionRecord.create_time), col(InspectionRecord.id))
         async with self._sessions() as session:
-            records = list((await session.exec(query.limit(page_size + 1))).all())
-            views = [await self._view(session, r.id) for r in records[:page_size]]
-        if len(records) <= page_size:
-            return views, ""
-        last = records[page_size - 1]
-        return views, pagination.encode(pagination.Cursor(last.create_time, last.id), filters)
+            records, token = await pagination.keyset_page(
+                session, query, InspectionRecord, page_size, page_token, filters
+            )
+            return [await self._view(session, r.id) for r in records], token
 
     async def record_findings(
         self,
@@ -197,7 +186,7 @@ class InspectionStore:
                 raise PermissionDeniedError(f"inspections/{inspection_id} is {record.inspector}'s")
             if record.state != pb.INSPECTION_STATE_SCHEDULED:
                 raise FailedPreconditionError(f"inspections/{inspection_id} is already recorded")
-            violation_ids = _violation_ids(violations)
+            violation_ids = inspection_acts.violation_ids([v.violation_id for v in violations])
             _check_prescriptions(prescriptions, set(violation_ids), record.scheduled_date)
             for position, (violation, violation_id) in enumerate(
                 zip(violations, violation_ids, strict=True)
@@ -318,14 +307,9 @@ class InspectionStore:
 
     async def pending_deliveries(self, limit: int) -> list[Delivery]:
         """Inspection acts not yet delivered to their permit workflows, oldest first."""
-        async with self._sessions() as session:
-            query = (
-                select(FindingsOutboxRecord)
-                .where(col(FindingsOutboxRecord.deliver_time).is_(None))
-                .order_by(col(FindingsOutboxRecord.create_time))
-                .limit(limit)
-            )
-            records = (await session.exec(query)).all()
+        records = await outbox.undelivered(
+            self._sessions, FindingsOutboxRecord, col(FindingsOutboxRecord.create_time), limit
+        )
         return [
             Delivery(
                 r.inspection_id, r.application_id, UPDATE_RECORD_INSPECTION, json.loads(r.payload)
@@ -334,12 +318,7 @@ class InspectionStore:
         ]
 
     async def mark_delivered(self, inspection_id: str) -> None:
-        async with self._sessions() as session, session.begin():
-            record = await session.get(FindingsOutboxRecord, inspection_id)
-            if record is not None:
-                record.deliver_time = utc_now()
-                record.attempts += 1
-                session.add(record)
+        await outbox.mark_delivered(self._sessions, FindingsOutboxRecord, inspection_id)
 
     async def _view(self, session: AsyncSession, inspection_id: str) -> InspectionView:
         record = await session.get(InspectionRecord, inspection_id)
@@ -363,40 +342,10 @@ def _date(value: object) -> date:
     return date(year, month, day)
 
 
-def _violation_ids(violations: Sequence[pb.Violation]) -> list[str]:
-    ids = [v.violation_id or f"v{position + 1}" for position, v in enumerate(violations)]
-    duplicates = {i for i in ids if ids.count(i) > 1}
-    if duplicates:
-        raise InvalidArgumentError(
-            [
-                FieldViolation(
-                    f"violations[{position}].violation_id", "violation ids must be unique"
-                )
-                for position, i in enumerate(ids)
-                if i in duplicates
-            ]
-        )
-    return ids
-
-
 def _check_prescriptions(
     prescriptions: Sequence[pb.Prescription], violation_ids: set[str], inspected: date
 ) -> None:
-    problems = []
-    for position, prescription in enumerate(prescriptions):
-        if prescription.violation_id not in violation_ids:
-            problems.append(
-                FieldViolation(
-                    f"prescriptions[{position}].violation_id",
-                    "must name a violation recorded in the same act",
-                )
-            )
-        if _date(prescription.due_date) <= inspected:
-            problems.append(
-                FieldViolation(
-                    f"prescriptions[{position}].due_date",
-                    "must fall after the inspection date",
-                )
-            )
+    given = [(p.violation_id, _date(p.due_date)) for p in prescriptions]
+    problems = inspection_acts.prescription_violations(given, violation_ids, inspected)
     if problems:
         raise InvalidArgumentError(problems)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from google.protobuf import json_format
-from sqlalchemy import func, tuple_, update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -20,16 +20,16 @@ from ecopermit.domain import tasks
 from ecopermit.domain.errors import (
     AlreadyExistsError,
     FailedPreconditionError,
-    FieldViolation,
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
     request_id_reused,
 )
+from ecopermit.domain.review_rules import bat_review_violations, disposition_violations
 from ecopermit.reviews.v1 import resources_pb2 as pb
 from ecopermit.reviews.v1 import review_service_pb2 as api
-from ecopermit.runtime import pagination, tracing
+from ecopermit.runtime import outbox, pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, one_at_a_time, utc_now
 from ecopermit.runtime.esign.checks import SignedStatement, refused
 from ecopermit.runtime.esign.evidence import evidence_of
@@ -46,7 +46,6 @@ from ecopermit.services.workflow_relay import Delivery
 from ecopermit.workflows.contract import UPDATE_COMPLETE_TASK, TaskCompletion, TaskFinding
 
 _COMMENT_NAMESPACE = uuid.UUID("0b3c8e6e-8f4a-4d7e-b1c2-5a9d3e7f1a24")
-_OVERRIDE_REASON_MIN = 10
 _RATE_WINDOW = timedelta(hours=1)
 
 
@@ -161,7 +160,6 @@ class ReviewStore:
     async def list_tasks(
         self, filters: TaskFilters, page_size: int, page_token: str
     ) -> tuple[list[TaskRecord], str]:
-        cursor = pagination.decode(page_token, filters)
         query = select(TaskRecord)
         if filters.role:
             query = query.where(TaskRecord.required_role == filters.role)
@@ -171,19 +169,10 @@ class ReviewStore:
             query = query.where(TaskRecord.state == filters.state)
         if filters.application_id:
             query = query.where(TaskRecord.application_id == filters.application_id)
-        if cursor is not None:
-            query = query.where(
-                tuple_(col(TaskRecord.create_time), col(TaskRecord.id))
-                > tuple_(cursor.create_time, cursor.id)
-            )
-        query = query.order_by(col(TaskRecord.create_time), col(TaskRecord.id))
         async with self._sessions() as session:
-            records = list((await session.exec(query.limit(page_size + 1))).all())
-        if len(records) <= page_size:
-            return records, ""
-        last = records[page_size - 1]
-        token = pagination.encode(pagination.Cursor(last.create_time, last.id), filters)
-        return records[:page_size], token
+            return await pagination.keyset_page(
+                session, query, TaskRecord, page_size, page_token, filters
+            )
 
     async def claim_task(self, task_id: str, principal: Principal) -> TaskRecord:
         """Assigns an open task to the caller; of concurrent claimants exactly one wins."""
@@ -311,37 +300,17 @@ class ReviewStore:
             raise FailedPreconditionError("there is no BAT assessment to review yet")
         assessment = json_format.Parse(stored.content, pb.BatAssessment())
         rows = {(row.source_id, row.pollutant): row for row in assessment.rows}
-        violations: list[FieldViolation] = []
-        overridden = False
-        for index, review in enumerate(completion.bat_reviews):
-            row = rows.get((review.source_id, review.pollutant))
-            path = f"bat_reviews[{index}]"
-            if row is None:
-                violations.append(
-                    FieldViolation(path, "no assessed value for this source and pollutant")
-                )
-                continue
-            if review.verdict != row.verdict:
-                overridden = True
-                if len(review.reason.strip()) < _OVERRIDE_REASON_MIN:
-                    violations.append(
-                        FieldViolation(
-                            f"{path}.reason",
-                            "an override needs a written reason (10 characters or more)",
-                            "bat_review.reason",
-                        )
-                    )
-            row.expert_verdict = review.verdict
-            row.expert_reason = review.reason
-        if overridden != (completion.outcome == pb.TASK_OUTCOME_BAT_OVERRIDDEN):
-            violations.append(
-                FieldViolation(
-                    "outcome",
-                    "BAT_OVERRIDDEN exactly when a reviewed verdict differs from the assessment",
-                )
-            )
+        violations = bat_review_violations(
+            {key: row.verdict for key, row in rows.items()},
+            completion.bat_reviews,
+            completion.outcome == pb.TASK_OUTCOME_BAT_OVERRIDDEN,
+        )
         if violations:
             raise InvalidArgumentError(violations)
+        for review in completion.bat_reviews:
+            row = rows[(review.source_id, review.pollutant)]
+            row.expert_verdict = review.verdict
+            row.expert_reason = review.reason
         for row in assessment.rows:
             if not row.expert_verdict:
                 row.expert_verdict = row.verdict
@@ -363,29 +332,18 @@ class ReviewStore:
                 )
             ).all()
         }
-        violations: list[FieldViolation] = []
-        for index, entry in enumerate(completion.comment_dispositions):
-            parent, _, comment_id = entry.public_comment.rpartition("/publicComments/")
-            comment = comments.get(comment_id)
-            if comment is None or parent != f"applications/{application_id}":
-                violations.append(
-                    FieldViolation(f"comment_dispositions[{index}]", "no such comment here")
-                )
-                continue
+        violations, chosen = disposition_violations(
+            application_id,
+            {comment_id: c.disposition for comment_id, c in comments.items()},
+            completion.comment_dispositions,
+        )
+        if violations:
+            raise InvalidArgumentError(violations)
+        for comment_id, entry in chosen.items():
+            comment = comments[comment_id]
             comment.disposition = entry.disposition
             comment.disposition_reason = entry.reason
             session.add(comment)
-        undecided = [c.id for c in comments.values() if not c.disposition]
-        if undecided:
-            violations.append(
-                FieldViolation(
-                    "comment_dispositions",
-                    f"{len(undecided)} public comment(s) still need a disposition",
-                    "comment_disposition.complete",
-                )
-            )
-        if violations:
-            raise InvalidArgumentError(violations)
 
     # BAT assessments
 
@@ -491,23 +449,13 @@ class ReviewStore:
     async def list_public_comments(
         self, application_id: str, page_size: int, page_token: str
     ) -> tuple[list[PublicCommentRecord], str]:
-        cursor = pagination.decode(page_token, application_id)
         query = select(PublicCommentRecord).where(
             PublicCommentRecord.application_id == application_id
         )
-        if cursor is not None:
-            query = query.where(
-                tuple_(col(PublicCommentRecord.create_time), col(PublicCommentRecord.id))
-                > tuple_(cursor.create_time, cursor.id)
-            )
-        query = query.order_by(col(PublicCommentRecord.create_time), col(PublicCommentRecord.id))
         async with self._sessions() as session:
-            records = list((await session.exec(query.limit(page_size + 1))).all())
-        if len(records) <= page_size:
-            return records, ""
-        last = records[page_size - 1]
-        token = pagination.encode(pagination.Cursor(last.create_time, last.id), application_id)
-        return records[:page_size], token
+            return await pagination.keyset_page(
+                session, query, PublicCommentRecord, page_size, page_token, application_id
+            )
 
     async def open_tasks_by_role(self) -> dict[str, int]:
         """The inboxes' depth: open or claimed tasks per required role."""
@@ -523,26 +471,16 @@ class ReviewStore:
 
     async def pending_deliveries(self, limit: int) -> list[Delivery]:
         """Task completions not yet delivered to their workflows, oldest first."""
-        async with self._sessions() as session:
-            query = (
-                select(CompletionOutboxRecord)
-                .where(col(CompletionOutboxRecord.deliver_time).is_(None))
-                .order_by(col(CompletionOutboxRecord.create_time))
-                .limit(limit)
-            )
-            records = (await session.exec(query)).all()
+        records = await outbox.undelivered(
+            self._sessions, CompletionOutboxRecord, col(CompletionOutboxRecord.create_time), limit
+        )
         return [
             Delivery(r.task_id, r.application_id, UPDATE_COMPLETE_TASK, json.loads(r.payload))
             for r in records
         ]
 
     async def mark_delivered(self, task_id: str) -> None:
-        async with self._sessions() as session, session.begin():
-            record = await session.get(CompletionOutboxRecord, task_id)
-            if record is not None:
-                record.deliver_time = utc_now()
-                record.attempts += 1
-                session.add(record)
+        await outbox.mark_delivered(self._sessions, CompletionOutboxRecord, task_id)
 
 
 def _same_comment_or_refuse(
