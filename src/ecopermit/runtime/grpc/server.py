@@ -20,6 +20,7 @@ from ecopermit.runtime.grpc.application_scope import ApplicationScopeInterceptor
 from ecopermit.runtime.grpc.auth import AuthInterceptor
 from ecopermit.runtime.grpc.errors import ErrorMappingInterceptor
 from ecopermit.runtime.grpc.page_tokens import PageTokenInterceptor, PageTokenSeal
+from ecopermit.runtime.grpc.request_streams import DrainRefusedStreams
 from ecopermit.runtime.grpc.validation import ValidationInterceptor
 from ecopermit.runtime.tokens import TokenVerifier
 
@@ -65,14 +66,16 @@ async def start_server(
     """Starts serving on host:port (port 0 picks a free one) and reports every service SERVING.
 
     Interceptors run outermost first: the server span (continuing the caller's traceparent),
-    error mapping, authentication, the application's trace attributes, validation, the page
-    token's seal, then the handler.
+    reading the rest of a refused request stream, error mapping, authentication, the
+    application's trace attributes, validation, the page token's seal, then the handler.
     """
     # Probes call health every few seconds; their spans would drown the application's.
     traced = filters.negate(filters.service_prefix("grpc.health.v1"))
     server = grpc.aio.server(
         interceptors=[
             aio_server_interceptor(tracer_provider=tracer_provider, filter_=traced),
+            # An upload is at most settings.max_document_bytes (100 MiB at most) and its framing.
+            DrainRefusedStreams(max_bytes=128 * 1024 * 1024),
             ErrorMappingInterceptor(),
             AuthInterceptor(verifier),
             ApplicationScopeInterceptor(),
