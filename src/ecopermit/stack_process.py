@@ -45,11 +45,8 @@ class RunningUp:
                 try:
                     await asyncio.wait_for(self._another_line(len(self.printed)), quiet_seconds)
                 except TimeoutError:
-                    raise TimeoutError(
-                        f"waited for {times} line(s) with {text!r} (seen {self.count(text)}); "
-                        f"`up` printed nothing for {quiet_seconds:.0f} s. Last lines: "
-                        + "".join(self.printed[-5:])
-                    ) from None
+                    waited = f"{times} line(s) with {text!r} (seen {self.count(text)})"
+                    raise _silent(waited, quiet_seconds, self.printed) from None
 
     async def _another_line(self, seen: int) -> None:
         await self._new_line.wait_for(lambda: len(self.printed) > seen)
@@ -58,6 +55,12 @@ class RunningUp:
         async with self._new_line:
             self.printed.append(line)
             self._new_line.notify_all()
+
+
+def _silent(waited: str, seconds: float, printed: list[str]) -> TimeoutError:
+    """What a wait on `up` says when it gives up: what it waited for, and what came last."""
+    last = "".join(printed[-5:])
+    return TimeoutError(f"waited for {waited}; `up` printed nothing for {seconds:.0f} s: {last}")
 
 
 @contextlib.asynccontextmanager
@@ -83,11 +86,8 @@ async def stack_running(
             try:
                 line = await asyncio.wait_for(up.stdout.readline(), start_timeout)
             except TimeoutError:
-                raise TimeoutError(
-                    f"ecopermit up printed nothing for {start_timeout:.0f} s while starting "
-                    f"(waiting for {_READY.decode()!r}). Last lines: "
-                    + "".join(running.printed[-5:])
-                ) from None
+                waited = f"{_READY.decode()!r} while starting"
+                raise _silent(waited, start_timeout, running.printed) from None
             if not line:
                 raise RuntimeError(f"ecopermit up exited before it was healthy: {running.printed}")
             await running._add(line.decode())

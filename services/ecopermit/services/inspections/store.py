@@ -167,7 +167,7 @@ class InspectionStore:
             records, token = await pagination.keyset_page(
                 session, query, InspectionRecord, page_size, page_token, filters
             )
-            return [await self._view(session, r.id) for r in records], token
+            return await _views(session, records), token
 
     async def record_findings(
         self,
@@ -335,6 +335,31 @@ class InspectionStore:
             .order_by(col(PrescriptionRecord.position))
         )
         return InspectionView(record, list(violations.all()), list(prescriptions.all()))
+
+
+async def _views(
+    session: AsyncSession, records: Sequence[InspectionRecord]
+) -> list[InspectionView]:
+    """The inspections with their violations and prescriptions: one query for each, whatever
+    the number of inspections (a page of ListInspections)."""
+    ids = [r.id for r in records]
+    violations: dict[str, list[ViolationRecord]] = {i: [] for i in ids}
+    found = await session.exec(
+        select(ViolationRecord)
+        .where(col(ViolationRecord.inspection_id).in_(ids))
+        .order_by(col(ViolationRecord.position))
+    )
+    for violation in found.all():
+        violations[violation.inspection_id].append(violation)
+    prescriptions: dict[str, list[PrescriptionRecord]] = {i: [] for i in ids}
+    prescribed = await session.exec(
+        select(PrescriptionRecord)
+        .where(col(PrescriptionRecord.inspection_id).in_(ids))
+        .order_by(col(PrescriptionRecord.position))
+    )
+    for prescription in prescribed.all():
+        prescriptions[prescription.inspection_id].append(prescription)
+    return [InspectionView(r, violations[r.id], prescriptions[r.id]) for r in records]
 
 
 def _date(value: object) -> date:
