@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import sys
 from collections import Counter
@@ -12,11 +13,13 @@ from pathlib import Path
 
 import grpc
 import pytest
+from rich.console import Console
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.demo.dataset import REQUIRED_DOCUMENTS, pending_applications
+from ecopermit.demo.run import Outcome, results_table
 from ecopermit.domain.bat_assessment import DeclaredValue, assess
 from ecopermit.domain.business_id import is_valid_bin
 from ecopermit.runtime.identity import Role
@@ -195,3 +198,32 @@ async def _until_some_are_in_review(stack: Stack) -> None:
             return (True if len(beyond) >= 5 else None), stages
 
         await until(look, "five applications past the completeness check")
+
+
+def test_the_results_read_whole_in_an_80_column_terminal_and_when_piped() -> None:
+    outcomes = [
+        Outcome(
+            application="0f4c2a9e-5b1d-4c1e-9f0a-3d2b1c0e9f8a",
+            key=f"KZ-PAV-{n:02d}",
+            enterprise="Pavlodar Aluminium Smelter JSC",
+            sector="aluminium",
+            bat_verdict="above BAT-AEL",
+            hearing="3 questions",
+            decision="approved",
+            expected="approved",
+            permit=f"KZ-KEP-2026-{n:06d}",
+            statutory_days=47.0,
+            trace_id="0af7651916cd43dd8448eb211c80319c",
+            stages=[],
+        )
+        for n in range(1, 4)
+    ]
+    for width in (80, 200):
+        piped = Console(file=io.StringIO(), width=width, force_terminal=False)
+        piped.print(results_table(outcomes, piped.width))
+        printed = piped.file.getvalue()  # type: ignore[attr-defined]
+        assert "…" not in printed
+        assert all(len(line) <= width for line in printed.splitlines())
+        for n in range(1, 4):
+            assert f"KZ-KEP-2026-{n:06d}" in printed  # the permit number, whole
+        assert ("0af7651916cd43dd" in printed) is (width == 200)  # the rest is in the JSON

@@ -284,37 +284,35 @@ def _stalled(office: actors.Office, expected: int, stall_seconds: float) -> str:
     )
 
 
-def results_table(outcomes: list[Outcome]) -> Table:
-    table = Table(title="The 22 pending applications", title_justify="left")
-    for column in (
-        "application",
-        "enterprise",
-        "sector",
-        "BAT verdict",
-        "hearing",
-        "decision",
-        "permit",
-        "statutory days",
-        "trace id",
-    ):
-        table.add_column(column, no_wrap=column in ("application", "trace id", "permit"))
+# Below this many columns (a laptop terminal, or 80 when piped) the table keeps what answers
+# "what became of each application"; the JSON file has every column.
+_FULL_TABLE_COLUMNS = 150
+
+
+def results_table(outcomes: list[Outcome], width: int) -> Table:
+    """The results, every column where the terminal is wide enough, and otherwise the
+    application, its enterprise, the decision, the permit and the days, none cut short."""
+    full = width >= _FULL_TABLE_COLUMNS
+    title = "The 22 pending applications" + ("" if full else " (every column in the JSON file)")
+    table = Table(title=title, title_justify="left")
+    columns = ["application", "enterprise"]
+    columns += ["sector", "BAT verdict", "hearing"] if full else []
+    columns += ["decision", "permit", "days"]
+    columns += ["trace id"] if full else []
+    for column in columns:
+        # Identifiers stay whole; words wrap.
+        table.add_column(column, no_wrap=column in ("application", "permit", "days", "trace id"))
     for o in sorted(outcomes, key=lambda o: o.key):
         decision = (
             o.decision
             if o.decision == o.expected
             else f"[red]{o.decision} (expected {o.expected})[/]"
         )
-        table.add_row(
-            o.application[:8],
-            o.enterprise,
-            o.sector,
-            o.bat_verdict,
-            o.hearing,
-            decision,
-            o.permit,
-            f"{o.statutory_days:.0f}",
-            o.trace_id[:16],
-        )
+        cells = [o.application[:8], o.enterprise]
+        cells += [o.sector, o.bat_verdict, o.hearing] if full else []
+        cells += [decision, o.permit, f"{o.statutory_days:.0f}"]
+        cells += [o.trace_id[:16]] if full else []
+        table.add_row(*cells)
     return table
 
 
@@ -329,7 +327,7 @@ async def run_demo(
     started = time.monotonic()
     async with embedded_stack(settings, day_seconds, console):
         outcomes = await carry_to_decisions(settings, console, day_seconds, stall_seconds)
-    console.print(results_table(outcomes))
+    console.print(results_table(outcomes, console.width))
     await asyncio.to_thread(_write_results, output, outcomes)
     decided = [o for o in outcomes if o.decision in ("approved", "refused", "withdrawn")]
     as_expected = [o for o in decided if o.decision == o.expected]
