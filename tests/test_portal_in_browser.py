@@ -18,6 +18,7 @@ from ecopermit.runtime.esign.local_authority import local_principal, person_of
 from ecopermit.runtime.esign.signing import sign_detached
 from ecopermit.runtime.identity import Role
 from tests.running_stack import Stack, running_stack
+from tests.waiting import until
 
 # The whole stack as processes, over its own SQLite files: once per `make test`.
 pytestmark = pytest.mark.processes
@@ -97,7 +98,7 @@ class Person:
             await reason.fill("Taken into the permit conditions.")
         await self.shot(f"task-{kind.replace(' ', '-')}")
         await self.page.click("button >> text=Complete")
-        if kind == "decision":  # a decision is signed with the decision maker's ЭЦП
+        if kind == "TASK_KIND_DECISION":  # a decision is signed with the decision maker's ЭЦП
             await self.page.wait_for_selector("#sign-form")
             await self.shot("sign-decision")
             await self.page.click("#sign-local")
@@ -105,12 +106,14 @@ class Person:
 
 
 async def until_stage(person: Person, url: str, stage: str) -> None:
-    for _ in range(300):
-        await person.page.goto(url)
-        if (await person.page.inner_text("#stage")).strip() == stage:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{url} never reached {stage}")
+    """Until the page shows the stage (in English), as long as the stage keeps moving."""
+
+    async def look() -> tuple[bool | None, object]:
+        await person.page.goto(f"{url}?lang=en")
+        shown = (await person.page.inner_text("#stage")).strip()
+        return (True if shown == stage else None), shown
+
+    await until(look, f"{url} to show the stage {stage!r}", every_seconds=0.2)
 
 
 async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the_pages(
@@ -170,10 +173,10 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
 
     reviewer = await person("reviewer-1")
     await reviewer.sign_in("reviewer")
-    await reviewer.work("completeness", "complete")
+    await reviewer.work("TASK_KIND_COMPLETENESS", "complete")
 
     # The state environmental expertise, and the public hearing held during it.
-    await until_stage(enterprise, application_url, "state expertise")
+    await until_stage(enterprise, application_url, "state environmental expertise")
     await enterprise.shot("expertise")
     citizen = await person("citizen-1")
     await citizen.sign_in("public")
@@ -182,18 +185,24 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     await citizen.shot("question")
     await citizen.page.click("#consultations button[type=submit]")
     await citizen.page.wait_for_selector("#thanks")
-    for kind in ("technical air", "technical water", "technical waste"):
+    for kind in (
+        "TASK_KIND_TECHNICAL_AIR",
+        "TASK_KIND_TECHNICAL_WATER",
+        "TASK_KIND_TECHNICAL_WASTE",
+    ):
         await reviewer.work(kind, "no objections")
     expert = await person("expert-1")
     await expert.sign_in("bat_expert")
-    await expert.work("bat review", "bat confirmed")
+    await expert.work("TASK_KIND_BAT_REVIEW", "BAT assessment confirmed")
     # After the open meeting, every question is answered and the protocol published.
-    await reviewer.work("hearing protocol", "acknowledged")
-    await reviewer.work("state expertise", "positive conclusion")
-    await reviewer.work("remarks", "remarks sent", "Give the stack height in the drawings.")
+    await reviewer.work("TASK_KIND_HEARING_PROTOCOL", "acknowledged")
+    await reviewer.work("TASK_KIND_STATE_EXPERTISE", "positive conclusion")
+    await reviewer.work(
+        "TASK_KIND_REMARKS", "remarks sent", "Give the stack height in the drawings."
+    )
 
     # What is asked of the enterprise, and its answer.
-    await until_stage(enterprise, application_url, "applicant answer")
+    await until_stage(enterprise, application_url, "applicant's answer")
     expected = await enterprise.page.inner_text("#expected")
     assert expected in (
         "Ответить на замечания или проект разрешения",
@@ -219,10 +228,12 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     await head.sign_in("decision_maker")
     for _ in range(100):  # the decision task lists the comment and its disposition
         await head.page.goto(f"{base}/portal/inbox")
-        if await head.page.locator("#waiting button[data-kind='decision']").count():
+        if await head.page.locator("#waiting button[data-kind='TASK_KIND_DECISION']").count():
             break
         await asyncio.sleep(0.2)
-    await head.work("decision", "approve", "BAT met; the hearing's question is a condition.")
+    await head.work(
+        "TASK_KIND_DECISION", "approve", "BAT met; the hearing's question is a condition."
+    )
 
     await until_stage(enterprise, application_url, "approved")
     await enterprise.shot("approved")

@@ -14,6 +14,7 @@ import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.type import date_pb2
+from jinja2 import pass_context
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -41,7 +42,7 @@ from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.gateway import documents
 from ecopermit.services.gateway.portal import forms, session, signing
-from ecopermit.services.gateway.portal.labels import WELCOME_KK, labels, language
+from ecopermit.services.gateway.portal.labels import enum_label, labels, language, local_time
 from ecopermit.services.gateway.rate_limits import TokenBuckets, client_address, too_many
 from ecopermit.span_index import SpanIndex, TraceSummary
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
@@ -92,8 +93,40 @@ _READS_COMMENTS = frozenset(
 )
 
 
-def _enum_name(enum: Any, value: int, prefix: str) -> str:
-    return str(enum.Name(value)).removeprefix(prefix).replace("_", " ").lower()
+# The enums whose values pages show, by the name templates call them with.
+SHOWN_ENUMS: dict[str, Any] = {
+    "stage_name": applicants_pb.Stage,
+    "kind_name": reviews_pb.TaskKind,
+    "outcome_name": reviews_pb.TaskOutcome,
+    "verdict_name": reviews_pb.BatVerdict,
+    "pollutant_name": kz.Pollutant,
+    "ground_name": reviews_pb.RefusalGround,
+    "document_kind_name": applicants_pb.DocumentKind,
+    "basis_name": kz.LimitBasis,
+    "disposition_name": reviews_pb.CommentDisposition,
+    "region_name": kz.Region,
+    "sector_name": kz.Sector,
+    "category_name": inspections_pb.ViolationCategory,
+    "severity_name": inspections_pb.Severity,
+    "inspection_type_name": inspections_pb.InspectionType,
+    "inspection_state_name": inspections_pb.InspectionState,
+}
+
+
+def _enum_in_page_language(enum: Any) -> Callable[..., str]:
+    @pass_context
+    def label(context: Any, value: int | str) -> str:
+        number = enum.Value(value) if isinstance(value, str) else value
+        return enum_label(context["lang"], enum, number)
+
+    return label
+
+
+@pass_context
+def _when(context: Any, stamp: Any) -> str:
+    if not stamp.seconds:
+        return ""
+    return local_time(context["lang"], stamp.ToDatetime(tzinfo=UTC))
 
 
 class Portal:
@@ -115,22 +148,11 @@ class Portal:
         self._sign_ins = TokenBuckets(per_minute / 60, per_minute)
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
         self.templates.env.globals.update(
-            stage_name=lambda v: _enum_name(applicants_pb.Stage, v, "STAGE_"),
-            kind_name=lambda v: _enum_name(reviews_pb.TaskKind, v, "TASK_KIND_"),
-            outcome_name=lambda v: _enum_name(reviews_pb.TaskOutcome, v, "TASK_OUTCOME_"),
-            verdict_name=lambda v: _enum_name(reviews_pb.BatVerdict, v, "BAT_VERDICT_"),
-            pollutant_name=lambda v: _enum_name(kz.Pollutant, v, "POLLUTANT_"),
-            ground_name=lambda v: _enum_name(reviews_pb.RefusalGround, v, "REFUSAL_GROUND_"),
-            document_kind_name=lambda v: _enum_name(
-                applicants_pb.DocumentKind, v, "DOCUMENT_KIND_"
-            ),
-            basis_name=lambda v: _enum_name(kz.LimitBasis, v, "LIMIT_BASIS_"),
-            disposition_name=lambda v: _enum_name(
-                reviews_pb.CommentDisposition, v, "COMMENT_DISPOSITION_"
-            ),
-            when=lambda stamp: (
-                stamp.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%d %H:%M") if stamp.seconds else ""
-            ),
+            # Each in the page's language (its context's "lang").
+            **{name: _enum_in_page_language(enum) for name, enum in SHOWN_ENUMS.items()},
+            when=_when,
+            # A task kind's name in the contract, for scripts and tests to find a button by.
+            kind_key=reviews_pb.TaskKind.Name,
             overdue=lambda stamp: (
                 stamp.seconds and stamp.ToDatetime(tzinfo=UTC) < datetime.now(UTC)
             ),
@@ -149,7 +171,7 @@ class Portal:
             {
                 "t": labels(lang),
                 "lang": lang,
-                "welcome_kk": WELCOME_KK,
+                "welcome_kk": labels("kk")["welcome"],
                 "me": principal,
                 "csrf": csrf,
                 "csrf_field": session.CSRF_FIELD,
@@ -718,8 +740,9 @@ class Portal:
             if not token:
                 break
         by_stage: dict[str, int] = {}
+        lang = language(request)
         for application in applications:
-            stage = _enum_name(applicants_pb.Stage, application.stage, "STAGE_")
+            stage = enum_label(lang, applicants_pb.Stage, application.stage)
             by_stage[stage] = by_stage.get(stage, 0) + 1
         now = datetime.now(UTC)
         breaches = [

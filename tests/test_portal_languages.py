@@ -1,0 +1,110 @@
+"""The portal in the person's language: Kazakh (the state language), Russian and English from
+message catalogues, with every label and every value a page shows translated, times in Astana
+time with the zone said, and the choice remembered."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+
+from ecopermit.services.gateway.portal.labels import (
+    LABEL,
+    LANGUAGES,
+    catalogue,
+    labels,
+    local_time,
+)
+from ecopermit.services.gateway.portal.routes import SHOWN_ENUMS
+from tests.test_gateway import gateway
+from tests.test_portal import (
+    registered_with_an_application_form,
+    signed_with_the_local_key,
+)
+
+__all__ = ["gateway"]  # the fixture, served here too
+
+# An enum value's name as the contract spells it: what a person must never read.
+_ENUM_NAME = re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+){1,}\b")
+
+
+class _Text(HTMLParser):
+    """The text a person reads: element content, not tags or attribute values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(page: str) -> str:
+    reader = _Text()
+    reader.feed(page)
+    return " ".join(reader.parts)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_has_every_label_and_every_value_a_page_shows(lang: str) -> None:
+    every_label = set().union(*(labels(other) for other in LANGUAGES))
+    assert set(labels(lang)) == every_label
+    missing = [
+        f"{enum.DESCRIPTOR.full_name}.{value.name}"
+        for enum in SHOWN_ENUMS.values()
+        for value in enum.DESCRIPTOR.values
+        if value.number and (enum.DESCRIPTOR.full_name, value.name) not in catalogue(lang)
+    ]
+    assert missing == []
+    assert all(text.strip() for (context, _), text in catalogue(lang).items() if context == LABEL)
+
+
+def test_a_time_reads_in_astana_time_with_the_zone_said() -> None:
+    # 13:00 UTC is 18:00 in Astana (UTC+5 since March 2024).
+    moment = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+    assert local_time("ru", moment) == "2026-03-02 18:00 (время Астаны)"
+    assert local_time("kk", moment) == "2026-03-02 18:00 (Астана уақыты)"
+    assert local_time("en", moment) == "2026-03-02 18:00 (Astana time)"
+
+
+async def test_an_enterprise_reads_its_pages_in_kazakh_and_the_choice_is_remembered(
+    gateway: httpx.AsyncClient,
+) -> None:
+    form = await registered_with_an_application_form(gateway)
+    new = await gateway.get("/portal/applications/new", params={"lang": "kk"})
+    text = visible_text(new.text)
+    assert 'lang="kk"' in new.text
+    assert "Павлодар облысы" in text  # a region, in Kazakh
+    assert "азот оксидтері (NOx)" in text  # a pollutant
+    assert _ENUM_NAME.findall(text) == []
+    # Chosen once, remembered: the next page comes in Kazakh without asking again.
+    submitted = await signed_with_the_local_key(
+        gateway, await gateway.post("/portal/applications", data=form)
+    )
+    page = await gateway.get(submitted.headers["location"])
+    text = visible_text(page.text)
+    assert "Кезең" in text  # "Stage"
+    assert "берілді" in text  # submitted
+    assert "(Астана уақыты)" in text
+    assert _ENUM_NAME.findall(text) == []
+    for lang, stage in (("ru", "подано"), ("en", "submitted")):
+        other = await gateway.get(submitted.headers["location"], params={"lang": lang})
+        assert stage in visible_text(other.text)
+        assert _ENUM_NAME.findall(visible_text(other.text)) == []
+
+
+async def test_a_browser_asking_for_kazakh_gets_kazakh(gateway: httpx.AsyncClient) -> None:
+    home = await gateway.get("/", headers={"accept-language": "kk-KZ,kk;q=0.9,ru;q=0.8"})
+    assert 'lang="kk"' in home.text
+    assert "Кіру" in visible_text(home.text)  # "Sign in"
