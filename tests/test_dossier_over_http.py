@@ -188,3 +188,12 @@ async def test_an_upload_refused_at_its_declaration_hears_the_refusal_not_a_faul
     headers = {**owner, "content-type": f"multipart/form-data; boundary={boundary}"}
     answers = [(await gateway.post(foreign, content=body, headers=headers)) for _ in range(60)]
     assert {(a.status_code, a.json()["code"]) for a in answers} == {(403, 7)}  # PERMISSION_DENIED
+
+
+async def test_an_upload_without_a_token_is_refused_before_anything_is_read(
+    gateway: httpx.AsyncClient,
+) -> None:
+    content = pdf_of_size("standards", 300_000)
+    refused = await gateway.post(UPLOAD, files={"file": ("a.pdf", content)}, data=form(content))
+    assert refused.status_code == 401
+    assert refused.json()["code"] == 16  # UNAUTHENTICATED

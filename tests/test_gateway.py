@@ -318,6 +318,17 @@ async def test_a_request_that_cannot_be_mapped_is_refused_before_any_service_cal
     )
     assert garbled.status_code == 400
     assert garbled.json()["details"][0]["fieldViolations"][0]["field"] == "signature"
+    trailing = await gateway.post(
+        "/v1/applications:submit",
+        json={"requestId": str(uuid.uuid4()), "signature": "AAAA\n"},
+        headers=reviewer,
+    )
+    assert trailing.status_code == 400
+    for lenient in ("+5", "1_0", " 5", "٥"):
+        sized = await gateway.get(
+            "/v1/applications", params={"pageSize": lenient}, headers=reviewer
+        )
+        assert sized.status_code == 400, lenient
 
 
 async def test_a_wrong_address_or_method_answers_in_the_documented_status_shape(

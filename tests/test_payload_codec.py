@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -79,7 +80,9 @@ async def test_an_altered_or_relabelled_payload_is_refused() -> None:
         await codec.decode([relabelled])
 
 
-def test_production_must_configure_its_payload_keys_and_they_must_be_keys() -> None:
+def test_production_must_configure_its_payload_keys_and_they_must_be_keys(
+    embedded_environment: Path,
+) -> None:
     with pytest.raises(ValueError, match="ECOPERMIT_PAYLOAD_KEYS"):
         Settings(environment="production", token_secret="t" * 32).payload_keys_by_id()
     current, configured = Settings(
@@ -93,8 +96,13 @@ def test_production_must_configure_its_payload_keys_and_they_must_be_keys() -> N
     ):
         with pytest.raises(ValueError, match="ECOPERMIT_PAYLOAD_KEYS"):
             Settings(payload_keys=wrong).payload_keys_by_id()
-    # The embedded default works out of the box, with a key of its own data directory.
-    assert Settings().payload_keys_by_id()[0] == "local"
+    # The embedded default works out of the box, with a key of its own data directory, which
+    # outlives the token key: ending every session must not strand the running workflows.
+    embedded = Settings()
+    current, before = embedded.payload_keys_by_id()
+    assert current == "local"
+    (embedded.data_dir / "token.key").unlink(missing_ok=True)
+    assert Settings(token_secret="another" * 6).payload_keys_by_id()[1] == before
 
 
 @contextlib.asynccontextmanager
@@ -162,5 +170,9 @@ async def test_a_workflow_history_holds_the_bin_only_encrypted_and_ops_decode_it
             )
             assert refused.status_code == 403
             assert (await client.post("/decode", json=body)).status_code == 401
+            garbage = await client.post(
+                "/decode", content=b"\xff\xfe not json", headers={"authorization": f"Bearer {ops}"}
+            )
+            assert garbage.status_code == 400
     finally:
         await handle.terminate("test done")

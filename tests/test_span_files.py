@@ -66,6 +66,20 @@ def test_a_long_run_keeps_only_the_newest_files(tmp_path: Path) -> None:
     assert last["n"] == 4999
 
 
+def test_files_beyond_a_lowered_number_of_backups_are_removed_at_the_next_rotation(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "traces.jsonl"
+    _write_lines(path, "worker", 3000, 64 * 1024, 5)
+    assert len(files_oldest_first(path)) == 6
+    _write_lines(path, "worker", 400, 64 * 1024, 2)  # the setting lowered to 2
+    assert [f.name for f in files_oldest_first(path)] == [
+        "traces.jsonl.2",
+        "traces.jsonl.1",
+        "traces.jsonl",
+    ]
+
+
 def traced_requests(lines: RotatingLines, first: int, count: int) -> None:
     """Real SDK spans, as the services export them: a request span and a child each."""
     provider = TracerProvider()

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from temporalio.api.common.v1 import Payload, Payloads
 
 from ecopermit.runtime.identity import Role
-from ecopermit.runtime.payload_codec import EncryptionCodec, PayloadKeyError
+from ecopermit.runtime.payload_codec import EncryptionCodec
 from ecopermit.runtime.settings import Settings
 from ecopermit.runtime.tokens import InvalidTokenError, TokenVerifier
 
@@ -60,7 +60,8 @@ def create_codec_app(settings: Settings) -> Starlette:
             try:
                 json_format.Parse(body, payloads)
                 converted = await convert(payloads)
-            except (json_format.ParseError, PayloadKeyError) as error:
+            # PayloadKeyError and a body or key id that is not UTF-8 are ValueErrors too.
+            except (json_format.ParseError, ValueError) as error:
                 return _refusal(400, str(error))
             return JSONResponse(json_format.MessageToDict(Payloads(payloads=converted)))
 

@@ -18,6 +18,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ecopermit.runtime.line_files import files_oldest_first
 from ecopermit.runtime.tracing import APPLICATION_ID
@@ -53,21 +54,28 @@ class SpanIndex:
 
     def refresh(self) -> None:
         with self._lock:
-            present: dict[FileKey, Path] = {}
-            for path in files_oldest_first(self.path):
-                key = _key(path)
-                if key is not None:
-                    present[key] = path
-            gone = self._read_to.keys() - present.keys()
-            if gone:
-                self._forget(gone)
-            self._paths = present
-            for key, path in present.items():
-                self._read_new(key, path)
+            # Each file is known and read through one handle, so a rotation between the two
+            # cannot put one file's lines under another's name.
+            opened = [handle for path in files_oldest_first(self.path) if (handle := _open(path))]
+            try:
+                present = {_key(handle): Path(handle.name) for handle in opened}
+                present.pop(None, None)  # no whole first line yet: nothing to read
+                gone = self._read_to.keys() - present.keys()
+                if gone:
+                    self._forget(gone)
+                self._paths = {key: path for key, path in present.items() if key is not None}
+                for handle in opened:
+                    key = _key(handle)
+                    if key is not None:
+                        self._read_new(key, handle)
+            finally:
+                for handle in opened:
+                    handle.close()
 
     def recent(self, limit: int) -> list[TraceSummary]:
         """The traces that started last, newest first."""
-        return heapq.nlargest(limit, self._traces.values(), key=lambda t: t.start)
+        with self._lock:  # a refresh in another thread may be adding traces
+            return heapq.nlargest(limit, self._traces.values(), key=lambda t: t.start)
 
     def spans_of(self, trace_id: str) -> list[SpanLine]:
         """A trace's spans, read back from their lines; empty if it is not in the files."""
@@ -86,15 +94,14 @@ class SpanIndex:
                         spans.append(parse_span(json.loads(lines.read(length))))
             return spans
 
-    def _read_new(self, key: FileKey, path: Path) -> None:
+    def _read_new(self, key: FileKey, lines: BinaryIO) -> None:
         position = self._read_to.get(key, 0)
-        with path.open("rb") as lines:
-            lines.seek(position)
-            for line in lines:
-                if not line.endswith(b"\n"):
-                    break  # still being written: the next refresh reads it whole
-                self._add(line, key, position)
-                position += len(line)
+        lines.seek(position)
+        for line in lines:
+            if not line.endswith(b"\n"):
+                break  # still being written: the next refresh reads it whole
+            self._add(line, key, position)
+            position += len(line)
         self._read_to[key] = position
 
     def _add(self, line: bytes, key: FileKey, offset: int) -> None:
@@ -125,15 +132,17 @@ class SpanIndex:
         }
 
 
-def _key(path: Path) -> FileKey | None:
-    """The file's identity; None while it has no whole first line (nothing to read yet) or
-    after it was rotated away between listing and opening."""
+def _open(path: Path) -> BinaryIO | None:
     try:
-        with path.open("rb") as lines:
-            inode = os.fstat(lines.fileno()).st_ino
-            first = lines.readline(_FIRST_LINE_BYTES)
-    except FileNotFoundError:
+        return path.open("rb")
+    except FileNotFoundError:  # rotated away between listing and opening
         return None
+
+
+def _key(lines: BinaryIO) -> FileKey | None:
+    """The open file's identity; None while it has no whole first line (nothing to read)."""
+    lines.seek(0)
+    first = lines.readline(_FIRST_LINE_BYTES)
     if not first.endswith(b"\n") and len(first) < _FIRST_LINE_BYTES:
         return None
-    return inode, first
+    return os.fstat(lines.fileno()).st_ino, first

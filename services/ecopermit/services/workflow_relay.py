@@ -324,12 +324,14 @@ class WorkflowRelay:
 
 def start_search_attributes(delivery: Delivery) -> TypedSearchAttributes:
     """What ops filter the new workflow by from its first moment (a start message written
-    before they were recorded has fewer); the workflow keeps the stage current itself."""
+    before they were recorded has fewer). The statute's workflow keeps the stage current
+    itself, so only it starts with one; kep-2026.1's would show "submitted" for ever."""
+    statutory = delivery.payload.get("workflow") == contract.STATUTORY_WORKFLOW_NAME
     written = {
         contract.REGION_ATTRIBUTE: delivery.payload.get("region"),
         contract.SECTOR_ATTRIBUTE: delivery.payload.get("sector"),
         contract.RULES_VERSION_ATTRIBUTE: delivery.payload.get("rules_version"),
-        contract.STAGE_ATTRIBUTE: "submitted",
+        contract.STAGE_ATTRIBUTE: "submitted" if statutory else None,
     }
     return TypedSearchAttributes(
         [

@@ -91,7 +91,9 @@ class RotatingLines:
         if self.backups == 0:
             self.path.unlink()
             return
-        rotated(self.path, self.backups).unlink(missing_ok=True)
+        # Older files than are kept now (the setting may have been lowered) go too.
+        for number in range(self.backups, MAX_BACKUPS + 1):
+            rotated(self.path, number).unlink(missing_ok=True)
         for number in range(self.backups - 1, 0, -1):
             older = rotated(self.path, number)
             if older.exists():

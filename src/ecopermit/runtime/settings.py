@@ -308,10 +308,10 @@ class Settings(BaseSettings):
                     "(id=base64 of 32 bytes, the current first): workflow histories hold "
                     "personal data"
                 )
-            base = self.local_token_secret().encode()
-            return "local", {
-                "local": hmac.new(base, b"ecopermit payloads", hashlib.sha256).digest()
-            }
+            # A key of its own, not one derived from the token key: ending every session (a new
+            # token key) must not leave the running workflows' histories unreadable.
+            kept = _kept_secret(self.data_dir.resolve() / "payload.key").encode()
+            return "local", {"local": hashlib.sha256(kept).digest()}
         keys: dict[str, bytes] = {}
         for entry in written.split(","):
             key_id, _, encoded = entry.strip().partition("=")
@@ -349,12 +349,17 @@ def standard_otlp_endpoint() -> str:
 
 @lru_cache(maxsize=8)
 def _embedded_token_secret(data_dir: Path) -> str:
-    key_file = data_dir / "token.key"
+    return _kept_secret(data_dir / "token.key")
+
+
+def _kept_secret(key_file: Path) -> str:
+    """A random secret made once and kept in a file (mode 0600) for the embedded default."""
+    data_dir = key_file.parent
     if not key_file.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         # Several processes start at once: write a private temporary file and link it into
         # place, which fails for all but one, so every process ends up with the same key.
-        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".token-")
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=f".{key_file.stem}-")
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))

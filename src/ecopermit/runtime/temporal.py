@@ -19,7 +19,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNa
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from ecopermit.runtime.payload_codec import EncryptionCodec
@@ -42,10 +42,13 @@ async def connect_temporal(settings: Settings) -> Client:
 
 
 def encrypting_converter(settings: Settings) -> DataConverter:
-    """The default JSON/protobuf conversion, with every payload encrypted on its way out."""
+    """The default JSON/protobuf conversion, with every payload encrypted on its way out,
+    failures' messages and stack traces included (a service's refusal can name a BIN)."""
     current, keys = settings.payload_keys_by_id()
     return dataclasses.replace(
-        temporalio.converter.default(), payload_codec=EncryptionCodec(keys, current)
+        temporalio.converter.default(),
+        payload_codec=EncryptionCodec(keys, current),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
 

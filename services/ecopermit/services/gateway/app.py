@@ -171,6 +171,9 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
             metadata.append(("authorization", request.headers["authorization"]))
         channel = channels[binding.owner]
         if binding.method.client_streaming:
+            if not metadata:
+                # Refused before a byte is read or spooled: no token, no upload.
+                return _error(401, 16, "send a bearer token: uploads are not anonymous")
             return await documents.upload(
                 request,
                 channel,

@@ -136,9 +136,9 @@ def _refuse_lenient_strings(value: Any, descriptor: Any, where: str) -> None:
                 _refuse_lenient_strings(one, field.message_type, f"{path}.")
             elif not isinstance(one, str):
                 continue
-            elif field.type == FieldDescriptor.TYPE_BYTES and not _BASE64.match(one):
+            elif field.type == FieldDescriptor.TYPE_BYTES and not _BASE64.fullmatch(one):
                 raise TranscodingError(path, "must be base64 (RFC 4648)")
-            elif field.type in INTEGER_64 and not _INT64_STRING.match(one):
+            elif field.type in INTEGER_64 and not _INT64_STRING.fullmatch(one):
                 raise TranscodingError(path, "must be a whole number in decimal digits")
 
 
@@ -189,6 +189,9 @@ def _scalar(field: Any, raw: str, shown_as: str) -> Any:
             return raw
         if field.type == FieldDescriptor.TYPE_MESSAGE:
             raise ValueError("a message cannot come from the path or query")
+        # int() also reads "+5", "1_0", " 5" and other scripts' digits: decimal digits only.
+        if not _INT64_STRING.fullmatch(raw):
+            raise ValueError(raw)
         return int(raw)
     except ValueError:
         raise TranscodingError(shown_as, f"{raw!r} is not a valid {field.name}") from None
