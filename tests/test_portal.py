@@ -12,6 +12,7 @@ import httpx
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as workflow_api
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
+from ecopermit.bench.ops_views import write_traced_requests
 from ecopermit.demo.stand_in_documents import stand_in_pdf
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.line_files import RotatingLines
@@ -26,7 +27,6 @@ from tests.test_gateway import (
     gateway,  # noqa: F401 - the fixture
     gateway_serving,
 )
-from tests.test_span_files import traced_requests
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -352,13 +352,13 @@ async def test_ops_see_the_latest_traces_and_each_as_a_waterfall_as_spans_arrive
     service_channel: ServiceChannel, settings: Settings
 ) -> None:
     spans = RotatingLines(settings.traces_path(), 64 * 1024, backups=1)
-    traced_requests(spans, 0, 5)
+    write_traced_requests(spans, 0, 5)
     async with gateway_serving(service_channel, settings) as portal:
         await sign_in(portal, "ops", "olga")
         page = (await portal.get("/portal/ops")).text
         assert "request 4" in page
         assert "application-4"[:8] in page
-        traced_requests(spans, 5, 400)  # rotates: the first file goes to .1
+        write_traced_requests(spans, 5, 400)  # rotates: the first file goes to .1
         page = (await portal.get("/portal/ops")).text
         assert "request 404" in page
         newest = re.search(r"/portal/ops/traces/([0-9a-f]{32})", page)

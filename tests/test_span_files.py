@@ -8,12 +8,8 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
-
+from ecopermit.bench.ops_views import write_traced_requests
 from ecopermit.runtime.line_files import RotatingLines, files_oldest_first
-from ecopermit.runtime.telemetry import one_line_span
-from ecopermit.runtime.tracing import APPLICATION_ID
 from ecopermit.span_index import SpanIndex
 from ecopermit.trace_view import read_spans
 
@@ -80,24 +76,10 @@ def test_files_beyond_a_lowered_number_of_backups_are_removed_at_the_next_rotati
     ]
 
 
-def traced_requests(lines: RotatingLines, first: int, count: int) -> None:
-    """Real SDK spans, as the services export them: a request span and a child each."""
-    provider = TracerProvider()
-    exporter = ConsoleSpanExporter(out=lines, formatter=one_line_span)  # type: ignore[arg-type]
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("test")
-    for number in range(first, first + count):
-        with tracer.start_as_current_span(f"request {number}") as span:
-            span.set_attribute(APPLICATION_ID, f"application-{number}")
-            with tracer.start_as_current_span("SELECT applications"):
-                pass
-    provider.shutdown()
-
-
 def test_the_ops_pages_read_only_what_was_appended_and_follow_rotation(tmp_path: Path) -> None:
     path = tmp_path / "traces.jsonl"
     lines = RotatingLines(path, 256 * 1024, backups=1)
-    traced_requests(lines, 0, 100)
+    write_traced_requests(lines, 0, 100)
     index = SpanIndex(path)
     index.refresh()
     assert index.lines_read == 200
@@ -109,7 +91,7 @@ def test_the_ops_pages_read_only_what_was_appended_and_follow_rotation(tmp_path:
         "SELECT applications",
     }
 
-    traced_requests(lines, 100, 10)
+    write_traced_requests(lines, 100, 10)
     index.refresh()
     assert index.lines_read == 220  # the 20 new lines, not the file again
     assert index.recent(1)[0].first == "request 109"
@@ -117,7 +99,7 @@ def test_the_ops_pages_read_only_what_was_appended_and_follow_rotation(tmp_path:
     assert index.lines_read == 220
 
     # Enough to rotate twice: the first file is deleted, and its traces leave the index.
-    traced_requests(lines, 110, 1500)
+    write_traced_requests(lines, 110, 1500)
     index.refresh()
     kept = {span.trace_id for span in read_spans(path)}
     assert {t.trace_id for t in index.recent(10_000)} <= kept

@@ -58,16 +58,14 @@ class SpanIndex:
             # cannot put one file's lines under another's name.
             opened = [handle for path in files_oldest_first(self.path) if (handle := _open(path))]
             try:
-                present = {_key(handle): Path(handle.name) for handle in opened}
-                present.pop(None, None)  # no whole first line yet: nothing to read
-                gone = self._read_to.keys() - present.keys()
+                # A file with no whole first line yet has nothing to read.
+                keyed = [(key, handle) for handle in opened if (key := _key(handle)) is not None]
+                gone = self._read_to.keys() - {key for key, _ in keyed}
                 if gone:
                     self._forget(gone)
-                self._paths = {key: path for key, path in present.items() if key is not None}
-                for handle in opened:
-                    key = _key(handle)
-                    if key is not None:
-                        self._read_new(key, handle)
+                self._paths = {key: Path(handle.name) for key, handle in keyed}
+                for key, handle in keyed:
+                    self._read_new(key, handle)
             finally:
                 for handle in opened:
                     handle.close()

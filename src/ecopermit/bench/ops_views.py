@@ -49,19 +49,24 @@ class OpsViews:
         return self.baseline_seconds * 1000 / self.ops_page_ms
 
 
-def _templates(path: Path) -> list[str]:
-    """Real SDK span lines: a request span with a child, an application id on the request."""
-    lines = RotatingLines(path, 2**40, backups=1)
+def write_traced_requests(lines: RotatingLines, first: int, count: int) -> None:
+    """Real SDK span lines, as the services export them: "request <n>" spans, each with an
+    application id and a database child (the benchmark's templates, and the tests' spans)."""
     provider = TracerProvider()
     exporter = ConsoleSpanExporter(out=lines, formatter=one_line_span)  # type: ignore[arg-type]
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("ecopermit.bench")
-    for number in range(_TEMPLATE_REQUESTS):
-        with tracer.start_as_current_span("POST /ecopermit.applicants.v1.ApplicantService/Get"):
-            trace = tracer.start_span("SELECT applicants")
-            trace.set_attribute(APPLICATION_ID, f"bench-{number:06d}")
-            trace.end()
+    for number in range(first, first + count):
+        with tracer.start_as_current_span(f"request {number}") as span:
+            span.set_attribute(APPLICATION_ID, f"application-{number}")
+            with tracer.start_as_current_span("SELECT applications"):
+                pass
     provider.shutdown()
+
+
+def _templates(path: Path) -> list[str]:
+    lines = RotatingLines(path, 2**40, backups=1)
+    write_traced_requests(lines, 0, _TEMPLATE_REQUESTS)
     lines.close()
     templates = path.read_text().splitlines(keepends=True)
     path.unlink()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ecopermit.domain.errors import RateLimitedError
 
@@ -166,3 +168,18 @@ def is_unique_violation(error: IntegrityError) -> bool:
     """True when an insert lost a race on a unique key (SQLite and PostgreSQL)."""
     message = str(error.orig).lower()
     return "unique" in message or "duplicate key" in message
+
+
+Row = TypeVar("Row")
+
+
+async def rows_by_owner(
+    session: AsyncSession, query: SelectOfScalar[Row], owner: str, owners: Sequence[str]
+) -> dict[str, list[Row]]:
+    """The rows a query finds, grouped by the owner their `owner` column names, in the query's
+    order; every owner gets a list (empty when it owns none). One query for a page of owners
+    instead of one per owner."""
+    grouped: dict[str, list[Row]] = {key: [] for key in owners}
+    for row in (await session.exec(query)).all():
+        grouped[getattr(row, owner)].append(row)
+    return grouped

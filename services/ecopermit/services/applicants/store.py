@@ -38,7 +38,7 @@ from ecopermit.domain.stages import (
     stage_name,
 )
 from ecopermit.runtime import outbox, pagination, tracing
-from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.database import is_unique_violation, rows_by_owner, utc_now
 from ecopermit.runtime.esign.checks import SignedStatement
 from ecopermit.runtime.esign.evidence import evidence_of
 from ecopermit.runtime.identity import Principal, Role
@@ -738,26 +738,26 @@ async def _views(
     """The applications with their stage histories and current documents: one query for
     each, whatever the number of applications (a page of ListApplications)."""
     ids = [r.id for r in records]
-    history = await session.exec(
+    histories = await rows_by_owner(
+        session,
         select(StageTransitionRecord)
         .where(col(StageTransitionRecord.application_id).in_(ids))
-        .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id))
+        .order_by(col(StageTransitionRecord.enter_time), col(StageTransitionRecord.id)),
+        "application_id",
+        ids,
     )
-    histories: dict[str, list[StageTransitionRecord]] = {i: [] for i in ids}
-    for transition in history.all():
-        histories[transition.application_id].append(transition)
     documents: dict[str, list[DossierEntryRecord]] = {i: [] for i in ids}
     for entry in await _current_entries(session, ids):
         documents[entry.application_id].append(entry)
-    signatures: dict[str, list[SignatureRecord]] = {i: [] for i in ids}
-    signed = await session.exec(
+    signatures = await rows_by_owner(
+        session,
         select(SignatureRecord)
         .options(defer(SignatureRecord.statement), defer(SignatureRecord.cms))  # type: ignore[arg-type]
         .where(col(SignatureRecord.application_id).in_(ids))
-        .order_by(col(SignatureRecord.id))
+        .order_by(col(SignatureRecord.id)),
+        "application_id",
+        ids,
     )
-    for signature in signed.all():
-        signatures[signature.application_id].append(signature)
     return [ApplicationView(r, histories[r.id], documents[r.id], signatures[r.id]) for r in records]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import grpc
@@ -113,14 +114,20 @@ def _parse_into(body: Any, message: Message, where: str) -> None:
         raise TranscodingError(where, str(error)) from None
 
 
+@cache
+def _fields_by_either_name(descriptor: Any) -> dict[str, FieldDescriptor]:
+    """A message's fields by JSON name and by proto name: proto3 JSON accepts either. Built once
+    per message type, not per request."""
+    return {f.json_name: f for f in descriptor.fields} | dict(descriptor.fields_by_name)
+
+
 def _refuse_lenient_strings(value: Any, descriptor: Any, where: str) -> None:
     """Bytes that are not base64 and 64-bit integers that are not decimal digits, at any depth
     (see BASE64); anything else malformed the parser refuses itself."""
     if not isinstance(value, dict) or descriptor.full_name.startswith(_WELL_KNOWN_PACKAGE):
         return
-    by_name = {f.json_name: f for f in descriptor.fields} | dict(descriptor.fields_by_name)
     for key, item in value.items():
-        field = by_name.get(key)
+        field = _fields_by_either_name(descriptor).get(key)
         if field is None:
             continue  # the parser names unknown fields
         path = f"{where}{field.name}"
@@ -149,9 +156,7 @@ def _field_path(descriptor: Any, key: str) -> str:
     for part in key.split("."):
         if current is None:
             raise TranscodingError(key, "no such field")
-        field = current.fields_by_name.get(part) or next(
-            (f for f in current.fields if f.json_name == part), None
-        )
+        field = _fields_by_either_name(current).get(part)
         if field is None:
             raise TranscodingError(key, "no such field")
         names.append(field.name)

@@ -27,7 +27,7 @@ from ecopermit.domain.errors import (
 )
 from ecopermit.inspections.v1 import resources_pb2 as pb
 from ecopermit.runtime import outbox, pagination, tracing
-from ecopermit.runtime.database import is_unique_violation, utc_now
+from ecopermit.runtime.database import is_unique_violation, rows_by_owner, utc_now
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.services.inspections.models import (
     FindingsOutboxRecord,
@@ -343,22 +343,22 @@ async def _views(
     """The inspections with their violations and prescriptions: one query for each, whatever
     the number of inspections (a page of ListInspections)."""
     ids = [r.id for r in records]
-    violations: dict[str, list[ViolationRecord]] = {i: [] for i in ids}
-    found = await session.exec(
+    violations = await rows_by_owner(
+        session,
         select(ViolationRecord)
         .where(col(ViolationRecord.inspection_id).in_(ids))
-        .order_by(col(ViolationRecord.position))
+        .order_by(col(ViolationRecord.position)),
+        "inspection_id",
+        ids,
     )
-    for violation in found.all():
-        violations[violation.inspection_id].append(violation)
-    prescriptions: dict[str, list[PrescriptionRecord]] = {i: [] for i in ids}
-    prescribed = await session.exec(
+    prescriptions = await rows_by_owner(
+        session,
         select(PrescriptionRecord)
         .where(col(PrescriptionRecord.inspection_id).in_(ids))
-        .order_by(col(PrescriptionRecord.position))
+        .order_by(col(PrescriptionRecord.position)),
+        "inspection_id",
+        ids,
     )
-    for prescription in prescribed.all():
-        prescriptions[prescription.inspection_id].append(prescription)
     return [InspectionView(r, violations[r.id], prescriptions[r.id]) for r in records]
 
 

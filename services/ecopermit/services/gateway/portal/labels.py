@@ -52,6 +52,7 @@ def language(request: Request) -> str:
     return _DEFAULT
 
 
+@cache  # every page and every time on it asks; the catalogue does not change while serving
 def labels(lang: str) -> dict[str, str]:
     return {key: text for (context, key), text in catalogue(lang).items() if context == LABEL}
 
