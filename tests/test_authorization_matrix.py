@@ -49,7 +49,8 @@ POLICY: dict[str, set[Role]] = {
     "ApplicantService/RegisterEnterprise": {APPLICANT},
     "ApplicantService/GetEnterprise": {APPLICANT, *OFFICIALS, WORKER},
     "ApplicantService/SubmitApplication": {APPLICANT},
-    "ApplicantService/GetApplication": {APPLICANT, *OFFICIALS, WORKER},
+    # The public reads an application published for a hearing, or approved, without signing in.
+    "ApplicantService/GetApplication": EVERYONE,
     # The public sees the register: applications in consultation or approved.
     "ApplicantService/ListApplications": {APPLICANT, *OFFICIALS, PUBLIC},
     "ApplicantService/AmendApplication": {APPLICANT},
@@ -117,6 +118,11 @@ REFUSED = {grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED}
 # What the law makes public to anyone: called without a token, as the public. Every other RPC
 # without a token is UNAUTHENTICATED.
 OPEN_TO_ANYONE = {
+    "ApplicantService/GetApplication",
+    "ApplicantService/ListApplications",
+    "ApplicantService/GetDossier",
+    "ReviewService/SubmitPublicComment",
+    "ReviewService/ListPublicComments",
     "ApplicantService/GetPermit",
     "ApplicantService/DownloadDocument",
     "ApplicantService/VerifyPermitCertificate",

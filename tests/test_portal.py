@@ -257,9 +257,10 @@ async def test_reviewers_and_the_public_open_the_dossier_from_the_pages(
     part = await gateway.get(download, headers={"range": "bytes=0-7"})
     assert (part.status_code, part.content) == (206, project[:8])
 
-    # The public sees the hearing's documents once the hearing is published, not before.
-    hearing = f"/portal/public/hearings/{name.removeprefix('applications/')}"
-    await sign_in(gateway, "public", "citizen")
+    # The public, without signing in, sees the hearing's documents once the hearing is
+    # published, not before.
+    hearing = f"/portal/hearings/{name.removeprefix('applications/')}"
+    gateway.cookies.clear()
     assert "Проект.pdf" not in (await gateway.get(hearing)).text
     assert (await gateway.get(download)).status_code == 404
     workflow = applicant_workflow_service_pb2_grpc.ApplicantWorkflowServiceStub(

@@ -1,7 +1,9 @@
 """The portal in a real browser (Debian's Chromium, headless, driven by Playwright) against the
 whole stack from `ecopermit up`: an enterprise submits, reviewers and a BAT expert do their
-tasks, a decision maker approves, and the enterprise finds its permit. Every page is saved as a
-screenshot under test-artifacts/portal/."""
+tasks, a decision maker approves, and the enterprise finds its permit; a citizen comments and
+reads the register without signing in. Every page is saved as a screenshot under
+test-artifacts/portal/ and checked with axe-core (no serious or critical violation), and the
+steps that decide (submit, review, decision) are taken with the keyboard alone."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright
 
 from ecopermit.runtime.esign.local_authority import local_principal, person_of
@@ -34,6 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 BIN = "990340000123"
+AXE = Axe()
+# What fails a page: WCAG failures axe-core rates as blocking or hard for some people.
+BLOCKING = {"serious", "critical"}
 
 
 @pytest.fixture
@@ -65,10 +71,45 @@ class Person:
         self.shots = 0
 
     async def shot(self, what: str) -> None:
+        """A screenshot of the page as it stands, and axe-core's check of it."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.shots += 1
         path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{what}.png"
         await self.page.screenshot(path=str(path), full_page=True)
+        found = (await AXE.run(self.page)).response["violations"]
+        blocking = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in found
+            if v["impact"] in BLOCKING
+        ]
+        assert blocking == [], f"{self.page.url}: {blocking}"
+
+    async def press(self, selector: str) -> None:
+        """Tab to the element, as someone without a mouse would, and press Enter on it."""
+        await self.tab_to(selector)
+        await self.page.keyboard.press("Enter")
+
+    async def tab_to(self, selector: str) -> None:
+        """Tab through the page until the element has the focus; fails if Tab never gets there."""
+        for _ in range(300):
+            await self.page.keyboard.press("Tab")
+            if await self.page.evaluate(
+                "selector => document.activeElement && document.activeElement.matches(selector)",
+                selector,
+            ):
+                return
+        raise AssertionError(f"{selector} cannot be reached with the Tab key on {self.page.url}")
+
+    async def choose(self, selector: str, label: str) -> None:
+        """Picks a select's option by keyboard: focus it with Tab, then type the option's words."""
+        await self.tab_to(selector)
+        await self.page.keyboard.type(label)
+        chosen = await self.page.evaluate(
+            "selector => { const s = document.querySelector(selector);"
+            " return s.options[s.selectedIndex].text; }",
+            selector,
+        )
+        assert chosen == label, f"typing {label!r} chose {chosen!r}"
 
     async def sign_in(self, role: str, bin_: str = "") -> None:
         await self.page.goto(f"{self.base}/portal/sign-in")
@@ -88,20 +129,22 @@ class Person:
                 break
             await asyncio.sleep(0.2)
         await self.shot(f"inbox-{kind.replace(' ', '-')}")
-        await button.first.click()
+        await self.press(f"#waiting button[data-kind='{kind}']")
+        await self.page.wait_for_selector("select[name=outcome]")
         # The task page shows what it is about: the application's documents, to open.
         assert await self.page.locator("#dossier a.open-document").count() >= 1
-        await self.page.select_option("select[name=outcome]", label=outcome)
+        await self.choose("select[name=outcome]", outcome)
         if comments:
-            await self.page.fill("textarea[name=comments]", comments)
+            await self.tab_to("textarea[name=comments]")
+            await self.page.keyboard.type(comments)
         for reason in await self.page.locator("input[name^=disposition_reason]").all():
             await reason.fill("Taken into the permit conditions.")
         await self.shot(f"task-{kind.replace(' ', '-')}")
-        await self.page.click("button >> text=Complete")
+        await self.press("form[action$='/complete'] button[type=submit]")
         if kind == "TASK_KIND_DECISION":  # a decision is signed with the decision maker's ЭЦП
             await self.page.wait_for_selector("#sign-form")
             await self.shot("sign-decision")
-            await self.page.click("#sign-local")
+            await self.press("#sign-local")
         await self.page.wait_for_url(f"{self.base}/portal/inbox")
 
 
@@ -161,12 +204,12 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
         document.write_bytes(b"%PDF-1.4 " + kind.encode() * 50)
         await page.set_input_files(f"input[name=document_DOCUMENT_KIND_{kind}]", str(document))
     await enterprise.shot("new-application")
-    await page.click("button >> text=/Подать|Submit/")
+    await enterprise.press("form[action='/portal/applications'] button[type=submit]")
     # The signing page: what is signed, by its digest; the embedded stack's test key signs.
     await page.wait_for_selector("#sign-form")
     assert len((await page.inner_text("#statement-sha256")).strip()) == 64
     await enterprise.shot("sign-submission")
-    await page.click("#sign-local")
+    await enterprise.press("#sign-local")
     await page.wait_for_selector("#stage")
     application_url = page.url
     await enterprise.shot("submitted")
@@ -178,12 +221,16 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     # The state environmental expertise, and the public hearing held during it.
     await until_stage(enterprise, application_url, "state environmental expertise")
     await enterprise.shot("expertise")
+    # A citizen, without signing in, finds the hearing and asks a question.
     citizen = await person("citizen-1")
-    await citizen.sign_in("public")
-    await citizen.page.fill("#consultations input[name=author]", "Ecoforum Pavlodar")
-    await citizen.page.fill("#consultations textarea[name=text]", "Will the ASM data be public?")
+    await citizen.page.goto(f"{base}/portal/hearings")
+    await citizen.shot("hearings")
+    await citizen.page.click("#consultations a")
+    await citizen.page.fill("input[name=author]", "Ecoforum Pavlodar")
+    await citizen.page.fill("input[name=contact]", "ecoforum@example.kz")
+    await citizen.page.fill("textarea[name=text]", "Will the ASM data be public?")
     await citizen.shot("question")
-    await citizen.page.click("#consultations button[type=submit]")
+    await citizen.page.click("#comment-form button[type=submit]")
     await citizen.page.wait_for_selector("#thanks")
     for kind in (
         "TASK_KIND_TECHNICAL_AIR",
@@ -243,7 +290,7 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     assert "head-1" in await enterprise.page.inner_text("main")
     await enterprise.shot("permit")
     # The public register shows the permit; ops follow its traces.
-    await citizen.page.goto(f"{base}/portal/public")
+    await citizen.page.goto(f"{base}/portal/register")
     assert number in await citizen.page.inner_text("#register")
     await citizen.shot("register")
     ops = await person("ops-1")

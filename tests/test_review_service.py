@@ -468,3 +468,41 @@ async def test_every_comment_needs_a_disposition_before_the_task_completes(desk:
         pb.COMMENT_DISPOSITION_ACCEPTED,
         pb.COMMENT_DISPOSITION_NOTED,
     ]
+
+
+async def test_anyone_comments_without_signing_in_by_giving_a_contact_only_staff_read(
+    desk: Desk,
+) -> None:
+    opening = workflow_api.OpenPublicConsultationRequest(application=APPLICATION)
+    opening.close_time.FromDatetime(datetime.now(UTC) + timedelta(days=30))
+    await desk.workflow.OpenPublicConsultation(opening, metadata=desk.as_(Role.WORKER, "wf"))
+
+    def comment(text: str, contact: str) -> api.SubmitPublicCommentRequest:
+        return api.SubmitPublicCommentRequest(
+            parent=APPLICATION,
+            request_id=str(uuid.uuid4()),
+            public_comment=pb.PublicComment(
+                author_display_name="Ecoforum", author_contact=contact, text=text
+            ),
+        )
+
+    # No token at all: without a contact the comment is refused, and nothing is written.
+    nameless = await rpc_error(desk.inbox.SubmitPublicComment(comment("Dust?", "")))
+    assert nameless.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "author_contact" in (nameless.details() or "")
+    listed = api.ListPublicCommentsRequest(parent=APPLICATION)
+    assert list((await desk.inbox.ListPublicComments(listed)).public_comments) == []
+
+    posted = await desk.inbox.SubmitPublicComment(comment("Dust?", "eco@example.kz"))
+    assert posted.public_comment.author_contact == ""  # not even echoed to the sender
+    public = (await desk.inbox.ListPublicComments(listed)).public_comments
+    assert [(c.text, c.author_contact) for c in public] == [("Dust?", "")]
+    staff = await desk.inbox.ListPublicComments(listed, metadata=desk.as_(Role.REVIEWER, "r1"))
+    assert [c.author_contact for c in staff.public_comments] == ["eco@example.kz"]
+
+    # The rate limit counts a contact however it is written, and other contacts apart.
+    for n in range(desk.settings.public_comments_per_hour - 1):
+        await desk.inbox.SubmitPublicComment(comment(f"Question {n}", " ECO@example.kz "))
+    flooded = await rpc_error(desk.inbox.SubmitPublicComment(comment("More", "eco@EXAMPLE.kz")))
+    assert flooded.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    await desk.inbox.SubmitPublicComment(comment("Mine", "+7 701 000 0000"))

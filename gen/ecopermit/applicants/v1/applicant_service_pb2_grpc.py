@@ -122,7 +122,9 @@ class ApplicantServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetApplication(self, request, context):
-        """Returns an application with its stage, history, open tasks and deadlines.
+        """Returns an application with its stage, history, open tasks and deadlines. Anyone (the
+        public, without signing in) reads one whose dossier was published for a public hearing, or
+        an approved one, as published: no reasons, tasks or signers; any other is NOT_FOUND to them.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -130,7 +132,8 @@ class ApplicantServiceServicer:
 
     def ListApplications(self, request, context):
         """Lists applications in a stable order; an applicant sees only its own enterprise's, the
-        public only those in public consultation or approved (the public register).
+        public (anyone, without signing in) only those in a public hearing or approved (the public
+        register), as published: no reasons, tasks or signers.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -260,17 +260,19 @@ class BatAssessment(_message.Message):
     def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[BatAssessmentRow, _Mapping]]] = ..., programme_required: _Optional[bool] = ..., reviewed: _Optional[bool] = ..., catalogue_version: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., enterprise: _Optional[str] = ...) -> None: ...
 
 class PublicComment(_message.Message):
-    __slots__ = ("name", "author_display_name", "text", "disposition", "disposition_reason", "create_time")
+    __slots__ = ("name", "author_display_name", "text", "disposition", "disposition_reason", "create_time", "author_contact")
     NAME_FIELD_NUMBER: _ClassVar[int]
     AUTHOR_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     DISPOSITION_FIELD_NUMBER: _ClassVar[int]
     DISPOSITION_REASON_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_CONTACT_FIELD_NUMBER: _ClassVar[int]
     name: str
     author_display_name: str
     text: str
     disposition: CommentDisposition
     disposition_reason: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., author_display_name: _Optional[str] = ..., text: _Optional[str] = ..., disposition: _Optional[_Union[CommentDisposition, str]] = ..., disposition_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    author_contact: str
+    def __init__(self, name: _Optional[str] = ..., author_display_name: _Optional[str] = ..., text: _Optional[str] = ..., disposition: _Optional[_Union[CommentDisposition, str]] = ..., disposition_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., author_contact: _Optional[str] = ...) -> None: ...

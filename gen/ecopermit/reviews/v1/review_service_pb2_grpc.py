@@ -110,7 +110,9 @@ class ReviewServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SubmitPublicComment(self, request, context):
-        """Adds a comment during public consultation; rate and size limited.
+        """Adds a comment during the public hearing; rate and size limited. Anyone may comment without
+        signing in, giving a contact (author_contact) by which comments are counted for the rate
+        limit; a signed-in member of the public is counted by its account.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

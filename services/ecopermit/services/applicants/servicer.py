@@ -201,7 +201,13 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     async def GetApplication(  # noqa: N802
         self, request: api.GetApplicationRequest, context: Any
     ) -> api.GetApplicationResponse:
-        view = await self._store.get_application(_id(request.name), current_principal())
+        principal = current_principal()
+        if principal.role is Role.PUBLIC:
+            published = await self._store.published_application(_id(request.name))
+            return api.GetApplicationResponse(
+                application=_as_published(application_message(published))
+            )
+        view = await self._store.get_application(_id(request.name), principal)
         return api.GetApplicationResponse(application=application_message(view))
 
     async def ListApplications(  # noqa: N802

@@ -282,6 +282,16 @@ class ApplicantStore:
             raise _application_not_found(application_id)
         return view
 
+    async def published_application(self, application_id: str) -> ApplicationView:
+        """An application as far as the public may know of it: one whose dossier was published
+        for a public hearing, or an approved one (the register); any other is not found."""
+        async with self._sessions() as session:
+            view = await self._view(session, application_id)
+            published = await self._published_time(session, application_id)
+        if published is None and view.record.stage != pb.STAGE_APPROVED:
+            raise _application_not_found(application_id)
+        return view
+
     async def list_applications(
         self, filters: ApplicationFilters, page_size: int, page_token: str
     ) -> tuple[list[ApplicationView], str]:

@@ -71,6 +71,8 @@ class PublicCommentRecord(ReviewsTable, table=True):
     # Who wrote it, for rate limits; never shown. The display name is what others see.
     author_subject: str = Field(index=True, max_length=200)
     author_display_name: str = Field(max_length=200)
+    # How the organiser reaches the author; personal data, shown to the Committee's staff only.
+    author_contact: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     text: str = Field(sa_column=Column(Text, nullable=False))
     disposition: int = 0
     disposition_reason: str = Field(default="", sa_column=Column(Text, nullable=False))

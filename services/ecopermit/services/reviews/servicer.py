@@ -19,7 +19,7 @@ from ecopermit.runtime.esign.checks import SignatureCheck
 from ecopermit.runtime.esign.evidence import signature_message
 from ecopermit.runtime.esign.statements import Purpose
 from ecopermit.runtime.grpc.auth import current_principal
-from ecopermit.runtime.identity import Role
+from ecopermit.runtime.identity import Principal, Role
 from ecopermit.services.reviews.models import (
     DecisionSignatureRecord,
     PublicCommentRecord,
@@ -29,6 +29,8 @@ from ecopermit.services.reviews.store import Completion, ReviewStore, TaskFilter
 
 # Roles that see every inbox; the others see their own role's.
 _OVERSEERS = frozenset({Role.OPS, Role.WORKER})
+# Who reads a public comment's contact: the staff who hold the hearing and answer it.
+_SEE_CONTACTS = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 
 
 def task_message(record: TaskRecord, signature: DecisionSignatureRecord | None = None) -> pb.Task:
@@ -56,12 +58,15 @@ def task_message(record: TaskRecord, signature: DecisionSignatureRecord | None =
     return message
 
 
-def comment_message(record: PublicCommentRecord) -> pb.PublicComment:
+def comment_message(record: PublicCommentRecord, reader: Principal) -> pb.PublicComment:
+    """A comment as this reader may see it: the author's contact to the Committee's staff
+    only (the hearing's organiser answers by it); the protocol is public without it."""
     message = pb.PublicComment(
         name=f"applications/{record.application_id}/publicComments/{record.id}",
         author_display_name=record.author_display_name,
         text=record.text,
         disposition_reason=record.disposition_reason,
+        author_contact=record.author_contact if reader.role in _SEE_CONTACTS else "",
     )
     message.disposition = record.disposition  # type: ignore[assignment]
     message.create_time.FromDatetime(record.create_time)
@@ -166,19 +171,21 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
     async def SubmitPublicComment(  # noqa: N802
         self, request: api.SubmitPublicCommentRequest, context: Any
     ) -> api.SubmitPublicCommentResponse:
+        author = current_principal()
         record = await self._store.submit_public_comment(
-            _id(request.parent), request.request_id, request.public_comment, current_principal()
+            _id(request.parent), request.request_id, request.public_comment, author
         )
-        return api.SubmitPublicCommentResponse(public_comment=comment_message(record))
+        return api.SubmitPublicCommentResponse(public_comment=comment_message(record, author))
 
     async def ListPublicComments(  # noqa: N802
         self, request: api.ListPublicCommentsRequest, context: Any
     ) -> api.ListPublicCommentsResponse:
+        reader = current_principal()
         records, token = await self._store.list_public_comments(
             _id(request.parent), pagination.page_size(request.page_size), request.page_token
         )
         return api.ListPublicCommentsResponse(
-            public_comments=[comment_message(r) for r in records], next_page_token=token
+            public_comments=[comment_message(r, reader) for r in records], next_page_token=token
         )
 
 

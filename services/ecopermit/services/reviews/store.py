@@ -20,6 +20,7 @@ from ecopermit.domain import tasks
 from ecopermit.domain.errors import (
     AlreadyExistsError,
     FailedPreconditionError,
+    FieldViolation,
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
@@ -33,7 +34,7 @@ from ecopermit.runtime import outbox, pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, one_at_a_time, utc_now
 from ecopermit.runtime.esign.checks import SignedStatement, refused
 from ecopermit.runtime.esign.evidence import evidence_of
-from ecopermit.runtime.identity import Principal
+from ecopermit.runtime.identity import ANONYMOUS, Principal
 from ecopermit.services.reviews.models import (
     BatAssessmentRecord,
     CompletionOutboxRecord,
@@ -414,11 +415,12 @@ class ReviewStore:
                     )
                 # Concurrent comments of one author queue here, so the count below sees every
                 # one that was allowed before.
-                await one_at_a_time(session, f"public-comments/{principal.subject}")
+                author = _comment_author(principal, comment)
+                await one_at_a_time(session, f"public-comments/{author}")
                 recent = (
                     await session.exec(
                         select(func.count()).where(
-                            PublicCommentRecord.author_subject == principal.subject,
+                            PublicCommentRecord.author_subject == author,
                             col(PublicCommentRecord.create_time) > now - _RATE_WINDOW,
                         )
                     )
@@ -431,8 +433,9 @@ class ReviewStore:
                     id=comment_id,
                     application_id=application_id,
                     request_id=request_id,
-                    author_subject=principal.subject,
+                    author_subject=author,
                     author_display_name=comment.author_display_name,
+                    author_contact=comment.author_contact.strip(),
                     text=comment.text,
                     create_time=now,
                 )
@@ -483,13 +486,31 @@ class ReviewStore:
         await outbox.mark_delivered(self._sessions, CompletionOutboxRecord, task_id)
 
 
+def _comment_author(principal: Principal, comment: pb.PublicComment) -> str:
+    """Whom a comment counts against for the rate limit: the signed-in account, or for someone
+    who has not signed in the contact they gave (required of them), case and spaces ignored."""
+    if principal is not ANONYMOUS:
+        return principal.subject
+    contact = " ".join(comment.author_contact.split()).casefold()
+    if not contact:
+        raise InvalidArgumentError(
+            [
+                FieldViolation(
+                    "public_comment.author_contact",
+                    "give an e-mail address or a phone number to comment without signing in",
+                )
+            ]
+        )
+    return f"contact:{contact}"[:200]
+
+
 def _same_comment_or_refuse(
     first: PublicCommentRecord, request_id: str, comment: pb.PublicComment, principal: Principal
 ) -> PublicCommentRecord:
     """A comment's request_id again: the same comment is answered as before (AIP-155); other
     words, or another author, under it are refused rather than dropped."""
     if (first.author_subject, first.author_display_name, first.text) != (
-        principal.subject,
+        _comment_author(principal, comment),
         comment.author_display_name,
         comment.text,
     ):

@@ -9,14 +9,15 @@ files; tests/test_portal_languages.py fails when a language lacks a key or a val
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from starlette.requests import Request
 
 LANGUAGES = ("kk", "ru", "en")
@@ -74,3 +75,24 @@ def local_time(lang: str, moment: datetime) -> str:
     local = moment.astimezone(ASTANA_TIME)
     written = format_datetime(local, "yyyy-MM-dd HH:mm", locale=lang)
     return f"{written} ({labels(lang)['time_zone']})"
+
+
+def day(lang: str, when: date) -> str:
+    """A calendar date (a prescription's due day, a limit's step-down), the language's way."""
+    return format_date(when, "long", locale=lang)
+
+
+def number(lang: str, value: float, digits: int | None = None) -> str:
+    """A figure with the language's separators (1 234,5 in Kazakh and Russian, 1,234.5 in
+    English), to a fixed number of decimals where given."""
+    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=lang)
+
+
+def file_size(lang: str, size_bytes: int) -> str:
+    """A file's size in the largest unit that keeps it at or above 1, with the unit's name."""
+    units = labels(lang)["file_size_units"].split()
+    size, unit = float(size_bytes), 0
+    while size >= 1024 and unit < len(units) - 1:
+        size, unit = size / 1024, unit + 1
+    return f"{number(lang, size, 0 if unit == 0 else 1)} {units[unit]}"

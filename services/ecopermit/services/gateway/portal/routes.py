@@ -41,8 +41,17 @@ from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.gateway import documents
-from ecopermit.services.gateway.portal import forms, session, signing
-from ecopermit.services.gateway.portal.labels import enum_label, labels, language, local_time
+from ecopermit.services.gateway.portal import forms, register_csv, session, signing
+from ecopermit.services.gateway.portal.labels import (
+    day,
+    enum_label,
+    file_size,
+    labels,
+    language,
+    local_time,
+    number,
+)
+from ecopermit.services.gateway.portal.register_csv import RegisterQuery
 from ecopermit.services.gateway.rate_limits import TokenBuckets, client_address, too_many
 from ecopermit.span_index import SpanIndex, TraceSummary
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
@@ -56,7 +65,7 @@ _HOME = {
     Role.DECISION_MAKER: "/portal/inbox",
     Role.INSPECTOR: "/portal/inspections",
     Role.OPS: "/portal/ops",
-    Role.PUBLIC: "/portal/public",
+    Role.PUBLIC: "/portal/hearings",
 }
 # Violations and prescriptions an act form offers; more go through the API.
 _ACT_ROWS = 3
@@ -70,6 +79,9 @@ _UPLOAD_REQUEST_BYTES = len(forms.DOCUMENT_KINDS) * forms.MAX_UPLOAD_BYTES + 102
 # it: what an anonymous visitor may make the portal read.
 _MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
 _OPEN_FORM_BYTES = _MAX_CERTIFICATE_BYTES + _SMALL_FORM_BYTES
+# How many applications of one stage a public page or the CSV reads at most; a search narrows
+# what is shown, not what is read (internal bound).
+_REGISTER_MAX = 10_000
 _STAFF = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 Page = Callable[[Request], Awaitable[Response]]
 # What the applicant is asked for in each stage that waits for it: the label of its answer form.
@@ -79,6 +91,9 @@ _AWAITED_ANSWER = {
     applicants_pb.STAGE_APPLICANT_ANSWER: "answer_remarks",
     applicants_pb.STAGE_PRELIMINARY_DECISION: "object",
 }
+_FINISHED = frozenset(
+    {applicants_pb.STAGE_APPROVED, applicants_pb.STAGE_REFUSED, applicants_pb.STAGE_WITHDRAWN}
+)
 # Where the public hearing is open: during the expertise (kep-2026.2) or the consultation
 # (kep-2026.1).
 _HEARING_STAGES = (applicants_pb.STAGE_STATE_EXPERTISE, applicants_pb.STAGE_PUBLIC_CONSULTATION)
@@ -129,6 +144,45 @@ def _when(context: Any, stamp: Any) -> str:
     return local_time(context["lang"], stamp.ToDatetime(tzinfo=UTC))
 
 
+@pass_context
+def _options(context: Any, values: Sequence[str], namer: Any) -> list[tuple[str, str]]:
+    """A select's (value, label) pairs: the contract's names as values, labels in the page's
+    language (namer is one of the SHOWN_ENUMS globals)."""
+    return [(value, namer(context, value)) for value in values]
+
+
+@pass_context
+def _role_name(context: Any, role: str) -> str:
+    return str(context["t"][f"role_{role}"])
+
+
+@pass_context
+def _number(context: Any, value: float, digits: int | None = None) -> str:
+    return number(context["lang"], value, digits)
+
+
+@pass_context
+def _file_size(context: Any, size_bytes: int) -> str:
+    return file_size(context["lang"], size_bytes)
+
+
+@pass_context
+def _day(context: Any, when: date_pb2.Date) -> str:
+    if not when.year:
+        return ""
+    return day(context["lang"], date(when.year, when.month, when.day))
+
+
+def _verdict_key(verdict: int) -> str:
+    """A BAT verdict as a CSS class: BAT_VERDICT_ABOVE_UPPER_BOUND -> above-upper-bound."""
+    return (
+        str(reviews_pb.BatVerdict.Name(verdict))
+        .removeprefix("BAT_VERDICT_")
+        .lower()
+        .replace("_", "-")
+    )
+
+
 class Portal:
     """The pages, over channels to the services; every call carries the signed-in token."""
 
@@ -146,11 +200,22 @@ class Portal:
         self.verifier = TokenVerifier(settings)
         per_minute = settings.sign_ins_per_minute
         self._sign_ins = TokenBuckets(per_minute / 60, per_minute)
+        # Comments from one address, whoever signs them: the service counts per author too.
+        comments = settings.public_comments_per_hour
+        self._comments = TokenBuckets(comments / 3600, comments)
         self.templates = Jinja2Templates(directory=str(_HERE / "templates"))
         self.templates.env.globals.update(
             # Each in the page's language (its context's "lang").
             **{name: _enum_in_page_language(enum) for name, enum in SHOWN_ENUMS.items()},
             when=_when,
+            options=_options,
+            role_name=_role_name,
+            number=_number,
+            size=_file_size,
+            day=_day,
+            verdict_key=_verdict_key,
+            # What the applicant is asked to do in a stage ("" when nothing): a label key.
+            awaited=lambda stage: _AWAITED_ANSWER.get(stage, ""),
             # A task kind's name in the contract, for scripts and tests to find a button by.
             kind_key=reviews_pb.TaskKind.Name,
             overdue=lambda stamp: (
@@ -262,7 +327,10 @@ class Portal:
         return self.render(request, "home.html", signed[0] if signed else None)
 
     async def sign_in_form(self, request: Request) -> Response:
-        return self.render(request, "sign_in.html", None, dev=self._dev_sign_in, roles=list(Role))
+        roles = [
+            role.value for role in Role if role is not Role.WORKER
+        ]  # the worker never signs in
+        return self.render(request, "sign_in.html", None, dev=self._dev_sign_in, roles=roles)
 
     def _secure(self, request: Request) -> bool:
         # Behind a TLS-terminating ingress the scheme may read http; only the embedded stack
@@ -418,6 +486,11 @@ class Portal:
             application=application,
             assessment=assessment.bat_assessment if assessment else None,
             awaiting=_AWAITED_ANSWER.get(application.stage, ""),
+            answer_due=next(
+                (d.due_time for d in application.deadlines if d.stage == application.stage),
+                None,
+            ),
+            finished=application.stage in _FINISHED,
             dossier_application=name,
             dossier_documents=list(application.documents),
             document_kinds=[applicants_pb.DocumentKind.Name(k) for k in forms.DOCUMENT_KINDS],
@@ -687,6 +760,7 @@ class Portal:
             me,
             inspections=list(scheduled.inspections),
             act_rows=range(_ACT_ROWS),
+            act_options=[(f"v{row + 1}", f"v{row + 1}") for row in range(_ACT_ROWS)],
             categories=inspections_pb.ViolationCategory.keys()[1:],
             severities=inspections_pb.Severity.keys()[1:],
         )
@@ -802,33 +876,84 @@ class Portal:
         ]
         return self.render(request, "trace.html", me, trace_id=wanted, rows=rows)
 
-    async def public(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
-        return await self._public_page(request, me, md, thanks="thanks" in request.query_params)
+    # The public, without signing in: the hearings (Environmental Code art. 96; the public
+    # hearing rules, Order 286 of 3 Aug 2021) and the register of permits (the Aarhus
+    # Convention, to which Kazakhstan is party)
 
-    async def _public_page(
-        self, request: Request, me: Principal, md: Any, thanks: bool
+    async def _listed(
+        self, md: Any, stage: applicants_pb.Stage, sector: str = ""
+    ) -> list[applicants_pb.Application]:
+        """Every application in a stage the public may list, page by page, up to a bound."""
+        listed: list[applicants_pb.Application] = []
+        token = ""
+        while len(listed) < _REGISTER_MAX:
+            page = await self.applicants.ListApplications(
+                applicants_api.ListApplicationsRequest(
+                    page_size=500, page_token=token, stage=stage, sector=sector or None
+                ),
+                metadata=md,
+            )
+            listed += page.applications
+            token = page.next_page_token
+            if not token:
+                break
+        return listed
+
+    async def _register(self, request: Request, md: Any) -> tuple[RegisterQuery, list[Any]]:
+        query = RegisterQuery.of(request)
+        approved = await self._listed(md, applicants_pb.STAGE_APPROVED, query.sector)
+        return query, [a for a in approved if query.matches(a)]
+
+    async def register_of_permits(
+        self, request: Request, me: Principal | None, md: Any, form: Any
     ) -> Response:
-        listed = {}
-        for stage in (*_HEARING_STAGES, applicants_pb.STAGE_APPROVED):
-            request_stage = applicants_api.ListApplicationsRequest(page_size=200)
-            request_stage.stage = stage
-            page = await self.applicants.ListApplications(request_stage, metadata=md)
-            listed[stage] = list(page.applications)
-        consultations = [a for stage in _HEARING_STAGES for a in listed[stage]]
-        register = listed[applicants_pb.STAGE_APPROVED]
+        query, entries = await self._register(request, md)
         return self.render(
             request,
-            "public.html",
+            "register.html",
             me,
-            consultations=consultations,
-            register=register,
-            request_id=str(uuid.uuid4()),
-            thanks=thanks,
+            entries=entries,
+            query=query.text,
+            region=query.region,
+            sector=query.sector,
+            filter_query=query.encoded(),
+            regions=kz.Region.keys()[1:],
+            sectors=kz.Sector.keys()[1:],
         )
 
-    async def protocol(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
-        """A public hearing's protocol: every question, and the answer once it is given."""
+    async def register_csv(
+        self, request: Request, me: Principal | None, md: Any, form: Any
+    ) -> Response:
+        _, entries = await self._register(request, md)
+        lang = language(request)
+        return Response(
+            register_csv.written(entries, lang),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="kep-register.csv"'},
+        )
+
+    async def hearings(
+        self, request: Request, me: Principal | None, md: Any, form: Any
+    ) -> Response:
+        open_hearings = [a for stage in _HEARING_STAGES for a in await self._listed(md, stage)]
+        return self.render(
+            request,
+            "hearings.html",
+            me,
+            open_hearings=open_hearings,
+            past_hearings=await self._listed(md, applicants_pb.STAGE_APPROVED),
+            thanks="thanks" in request.query_params,
+        )
+
+    async def hearing(self, request: Request, me: Principal | None, md: Any, form: Any) -> Response:
+        """A public hearing: the application as published, its documents, every question and
+        its answer once given, and while it is open a form to comment."""
         name = f"applications/{request.path_params['id']}"
+        found = await _optional(
+            self.applicants.GetApplication(
+                applicants_api.GetApplicationRequest(name=name), metadata=md
+            )
+        )
         questions = await self.reviews.ListPublicComments(
             reviews_api.ListPublicCommentsRequest(parent=name, page_size=500), metadata=md
         )
@@ -838,36 +963,46 @@ class Portal:
                 applicants_api.GetDossierRequest(name=f"{name}/dossier"), metadata=md
             )
         )
+        application = found.application if found else None
         return self.render(
             request,
-            "protocol.html",
+            "hearing.html",
             me,
-            application=name,
+            name=name,
+            application=application,
+            is_open=application is not None and application.stage in _HEARING_STAGES,
             questions=questions.public_comments,
             dossier_application=name,
             dossier_documents=list(dossier.dossier.documents) if dossier else [],
+            request_id=str(uuid.uuid4()),
         )
 
-    async def document(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
-        """A document of an application, streamed from the service with the person's own
-        token (the service decides who may read it), inline or as a download, ranges served."""
-        name = f"applications/{request.path_params['id']}/documents/{request.path_params['sha']}"
-        return await documents.download(request, self._applicants_channel, name, md)
-
-    async def comment(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
-        application = str(form.get("application", "")).strip()
+    async def comment(self, request: Request, me: Principal | None, md: Any, form: Any) -> Response:
+        wait = self._comments.take(client_address(request.scope))
+        if wait:
+            refused = self.failure(request, me, labels(language(request))["too_many_comments"], 429)
+            refused.headers.update(too_many(wait)[0])
+            return refused
+        application = request.path_params["id"]
         await self.reviews.SubmitPublicComment(
             reviews_api.SubmitPublicCommentRequest(
                 parent=f"applications/{application}",
                 request_id=str(form.get("request_id") or uuid.uuid4()),
                 public_comment=reviews_pb.PublicComment(
                     author_display_name=str(form.get("author", "")).strip(),
+                    author_contact=str(form.get("contact", "")).strip(),
                     text=str(form.get("text", "")).strip(),
                 ),
             ),
             metadata=md,
         )
-        return RedirectResponse("/portal/public?thanks=1", status_code=303)
+        return RedirectResponse("/portal/hearings?thanks=1", status_code=303)
+
+    async def document(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        """A document of an application, streamed from the service with the person's own
+        token (the service decides who may read it), inline or as a download, ranges served."""
+        name = f"applications/{request.path_params['id']}/documents/{request.path_params['sha']}"
+        return await documents.download(request, self._applicants_channel, name, md)
 
     def _temporal_link(self, application_id: str) -> str:
         base = self.settings.temporal_ui_base()
@@ -893,7 +1028,9 @@ class Portal:
             Route("/portal/applications/{id}", self.page(everyone, self.application)),
             Route(
                 "/portal/applications/{id}/documents/{sha:str}",
-                self.page(everyone, self.document),
+                # The service decides who reads which document: the public, without signing
+                # in, those published for a hearing and a permit's certificate.
+                self.open_page(self.document),
             ),
             Route(
                 "/portal/applications/{id}/withdraw",
@@ -935,15 +1072,23 @@ class Portal:
             ),
             Route("/portal/ops", self.page(ops, self.ops)),
             Route("/portal/ops/traces/{trace_id}", self.page(ops, self.trace)),
-            Route("/portal/public", self.page(frozenset({Role.PUBLIC}), self.public)),
-            Route("/portal/public/hearings/{id}", self.page(everyone, self.protocol)),
-            Route(
-                "/portal/public/comments",
-                self.page(frozenset({Role.PUBLIC}), self.comment),
-                methods=["POST"],
-            ),
+            Route("/portal/register", self.open_page(self.register_of_permits)),
+            Route("/portal/register.csv", self.open_page(self.register_csv)),
+            Route("/portal/hearings", self.open_page(self.hearings)),
+            Route("/portal/hearings/{id}", self.open_page(self.hearing)),
+            Route("/portal/hearings/{id}/comments", self.open_page(self.comment), methods=["POST"]),
+            # Where the register and the hearings were before anyone could read them unsigned.
+            Route("/portal/public", _moved("/portal/hearings")),
+            Route("/portal/public/hearings/{id}", _moved("/portal/hearings/{id}")),
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),
         ]
+
+
+def _moved(target: str) -> Page:
+    async def moved(request: Request) -> Response:
+        return RedirectResponse(target.format(**request.path_params), status_code=301)
+
+    return moved
 
 
 def _trace_row(trace: TraceSummary) -> dict[str, Any]:

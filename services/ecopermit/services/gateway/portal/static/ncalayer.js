@@ -6,6 +6,7 @@
   "use strict";
   var button = document.getElementById("ncalayer");
   if (!button) { return; }
+  button.hidden = false;  // without a script the page offers the .cms upload alone
   var status = document.getElementById("ncalayer-status");
   button.addEventListener("click", function () {
     var socket;
