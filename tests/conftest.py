@@ -112,9 +112,11 @@ def bearer(
     role: Role,
     subject: str = "tester",
     enterprise_bin: str = ENTERPRISE_BIN,
+    region: str | None = None,
 ) -> Metadata:
-    """A token for `subject` with its stand-in IIN, as the dev sign-in mints it."""
-    principal = local_principal(subject, role, enterprise_bin)
+    """A token for `subject` with its stand-in IIN (and an official's region), as the dev
+    sign-in mints it."""
+    principal = local_principal(subject, role, enterprise_bin, region)
     return (("authorization", f"Bearer {issuer.mint(principal)}"),)
 
 

@@ -39,8 +39,8 @@ pytestmark = pytest.mark.faults
 
 APPLICANT, REVIEWER, BAT_EXPERT = Role.APPLICANT, Role.REVIEWER, Role.BAT_EXPERT
 INSPECTOR, DECISION_MAKER, OPS = Role.INSPECTOR, Role.DECISION_MAKER, Role.OPS
-PUBLIC, WORKER = Role.PUBLIC, Role.WORKER
-OFFICIALS = {REVIEWER, BAT_EXPERT, INSPECTOR, DECISION_MAKER, OPS}
+PUBLIC, WORKER, HEAD = Role.PUBLIC, Role.WORKER, Role.HEAD_OF_DEPARTMENT
+OFFICIALS = {REVIEWER, BAT_EXPERT, INSPECTOR, DECISION_MAKER, OPS, HEAD}
 EVERYONE = set(Role)
 
 # Who may call each RPC. Anyone else is refused with PERMISSION_DENIED before the handler runs.
@@ -67,9 +67,12 @@ POLICY: dict[str, set[Role]] = {
     "ApplicantWorkflowService/RecordStageTransition": {WORKER},
     "ApplicantWorkflowService/IssuePermit": {WORKER},
     # The inbox belongs to the reviewing roles; ops watch it; inspectors work inspections.
-    "ReviewService/ListTasks": {REVIEWER, BAT_EXPERT, DECISION_MAKER, OPS, WORKER},
-    "ReviewService/GetTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER, OPS, WORKER},
+    "ReviewService/ListTasks": {REVIEWER, BAT_EXPERT, DECISION_MAKER, OPS, HEAD, WORKER},
+    "ReviewService/GetTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER, OPS, HEAD, WORKER},
     "ReviewService/ClaimTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER},
+    # A head of department gives tasks to its officials; an assignee or a head lets one go.
+    "ReviewService/AssignTask": {HEAD},
+    "ReviewService/ReleaseTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER, HEAD},
     "ReviewService/CompleteTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER},
     "ReviewService/GetBatAssessment": {APPLICANT, *OFFICIALS, WORKER},
     "ReviewService/SubmitPublicComment": {PUBLIC},

@@ -506,3 +506,148 @@ async def test_anyone_comments_without_signing_in_by_giving_a_contact_only_staff
     flooded = await rpc_error(desk.inbox.SubmitPublicComment(comment("More", "eco@EXAMPLE.kz")))
     assert flooded.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
     await desk.inbox.SubmitPublicComment(comment("Mine", "+7 701 000 0000"))
+
+
+async def created_about(
+    desk: Desk,
+    kind: pb.TaskKind,
+    region: kz.Region,
+    due_in: timedelta = timedelta(days=5),
+    application: str = APPLICATION,
+) -> pb.Task:
+    """A task as the worker creates it, saying what it is about."""
+    request = workflow_api.CreateTaskRequest(
+        task_id=f"t-{uuid.uuid4().hex[:12]}",
+        application=application,
+        kind=kind,
+        subject=pb.TaskSubject(
+            enterprise="enterprises/990340000123",
+            enterprise_display_name="Pavlodar Power JSC",
+            facility_display_name="CHP-2",
+            region=region,
+            sector=kz.SECTOR_COAL_POWER_AND_HEAT,
+        ),
+    )
+    request.due_time.FromDatetime(datetime.now(UTC) + due_in)
+    created = await desk.workflow.CreateTask(request, metadata=desk.as_(Role.WORKER, "wf"))
+    task: pb.Task = created.task
+    return task
+
+
+async def test_a_head_of_department_assigns_reassigns_and_releases_its_officials_tasks(
+    desk: Desk,
+) -> None:
+    head = bearer(desk.issuer, Role.HEAD_OF_DEPARTMENT, "head-1", region="REGION_PAVLODAR")
+    completeness = await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_PAVLODAR)
+    queue = await desk.inbox.ListTasks(api.ListTasksRequest(), metadata=head)
+    assert [t.name for t in queue.tasks] == [completeness.name]
+    assert queue.tasks[0].subject.facility_display_name == "CHP-2"
+
+    given = await desk.inbox.AssignTask(
+        api.AssignTaskRequest(name=completeness.name, assignee="rustam"), metadata=head
+    )
+    assert (given.task.state, given.task.assignee) == (pb.TASK_STATE_CLAIMED, "rustam")
+    mine = await desk.inbox.ListTasks(
+        api.ListTasksRequest(assignee="rustam"), metadata=desk.as_(Role.REVIEWER, "rustam")
+    )
+    assert [t.name for t in mine.tasks] == [completeness.name]
+    # Rustam falls ill: the head gives it to Dana; Rustam can no longer complete it.
+    await desk.inbox.AssignTask(
+        api.AssignTaskRequest(name=completeness.name, assignee="dana"), metadata=head
+    )
+    done = api.CompleteTaskRequest(name=completeness.name, outcome=pb.TASK_OUTCOME_COMPLETE)
+    refused = await rpc_error(
+        desk.inbox.CompleteTask(done, metadata=desk.as_(Role.REVIEWER, "rustam"))
+    )
+    assert refused.code() is grpc.StatusCode.PERMISSION_DENIED
+    # Dana lets it go back to the queue; a reviewer cannot give tasks out.
+    released = await desk.inbox.ReleaseTask(
+        api.ReleaseTaskRequest(name=completeness.name), metadata=desk.as_(Role.REVIEWER, "dana")
+    )
+    assert (released.task.state, released.task.assignee) == (pb.TASK_STATE_OPEN, "")
+    not_a_head = await rpc_error(
+        desk.inbox.AssignTask(
+            api.AssignTaskRequest(name=completeness.name, assignee="dana"),
+            metadata=desk.as_(Role.REVIEWER, "dana"),
+        )
+    )
+    assert not_a_head.code() is grpc.StatusCode.PERMISSION_DENIED
+
+    # Four eyes: whoever completed a task of the application is not given its decision.
+    await desk.claim(completeness, desk.as_(Role.REVIEWER, "dana"))
+    await desk.inbox.CompleteTask(done, metadata=desk.as_(Role.REVIEWER, "dana"))
+    decision = await created_about(desk, pb.TASK_KIND_DECISION, kz.REGION_PAVLODAR)
+    same_eyes = await rpc_error(
+        desk.inbox.AssignTask(
+            api.AssignTaskRequest(name=decision.name, assignee="dana"), metadata=head
+        )
+    )
+    assert same_eyes.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "four eyes" in (same_eyes.details() or "")
+    other = await desk.inbox.AssignTask(
+        api.AssignTaskRequest(name=decision.name, assignee="dm-1"), metadata=head
+    )
+    assert other.task.assignee == "dm-1"
+
+
+async def test_a_territorial_official_sees_and_takes_only_its_regions_tasks(desk: Desk) -> None:
+    pavlodar = await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_PAVLODAR)
+    abai = await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_ABAI)
+    local = bearer(desk.issuer, Role.REVIEWER, "semey-1", region="REGION_ABAI")
+    seen = await desk.inbox.ListTasks(api.ListTasksRequest(), metadata=local)
+    assert [t.name for t in seen.tasks] == [abai.name]
+    # Asking for another region does not widen the view.
+    asked = api.ListTasksRequest(region=kz.REGION_PAVLODAR)
+    assert list((await desk.inbox.ListTasks(asked, metadata=local)).tasks) == []
+    hidden = await rpc_error(
+        desk.inbox.GetTask(api.GetTaskRequest(name=pavlodar.name), metadata=local)
+    )
+    assert hidden.code() is grpc.StatusCode.NOT_FOUND
+    claimed = await rpc_error(
+        desk.inbox.ClaimTask(api.ClaimTaskRequest(name=pavlodar.name), metadata=local)
+    )
+    assert claimed.code() is grpc.StatusCode.NOT_FOUND
+    far_head = bearer(desk.issuer, Role.HEAD_OF_DEPARTMENT, "head-abai", region="REGION_ABAI")
+    assigned = await rpc_error(
+        desk.inbox.AssignTask(
+            api.AssignTaskRequest(name=pavlodar.name, assignee="x"), metadata=far_head
+        )
+    )
+    assert assigned.code() is grpc.StatusCode.NOT_FOUND
+    # The Committee's central staff see every region, and may narrow to one.
+    central = desk.as_(Role.REVIEWER, "astana-1")
+    everything = await desk.inbox.ListTasks(api.ListTasksRequest(), metadata=central)
+    assert {t.name for t in everything.tasks} == {pavlodar.name, abai.name}
+    narrowed = await desk.inbox.ListTasks(asked, metadata=central)
+    assert [t.name for t in narrowed.tasks] == [pavlodar.name]
+
+
+async def test_an_inbox_sorts_by_due_time_and_shows_the_overdue_across_pages(desk: Desk) -> None:
+    later = await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_ABAI, timedelta(days=5))
+    late = await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_ABAI, timedelta(days=-1))
+    soon = await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_ABAI, timedelta(days=1))
+    reviewer = desk.as_(Role.REVIEWER, "r1")
+    first = await desk.inbox.ListTasks(
+        api.ListTasksRequest(order_by="due_time", page_size=2), metadata=reviewer
+    )
+    assert [t.name for t in first.tasks] == [late.name, soon.name]
+    second = await desk.inbox.ListTasks(
+        api.ListTasksRequest(order_by="due_time", page_size=2, page_token=first.next_page_token),
+        metadata=reviewer,
+    )
+    assert [t.name for t in second.tasks] == [later.name]
+    assert second.next_page_token == ""
+    # A token is for its order: the creation order does not resume from it.
+    mixed = await rpc_error(
+        desk.inbox.ListTasks(
+            api.ListTasksRequest(page_size=2, page_token=first.next_page_token),
+            metadata=reviewer,
+        )
+    )
+    assert mixed.code() is grpc.StatusCode.INVALID_ARGUMENT
+    overdue = await desk.inbox.ListTasks(api.ListTasksRequest(overdue_only=True), metadata=reviewer)
+    assert [t.name for t in overdue.tasks] == [late.name]
+    unknown = await rpc_error(
+        desk.inbox.ListTasks(api.ListTasksRequest(order_by="kind"), metadata=reviewer)
+    )
+    assert unknown.code() is grpc.StatusCode.INVALID_ARGUMENT

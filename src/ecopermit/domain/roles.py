@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     OPS = "ops"
     PUBLIC = "public"
     WORKER = "worker"
+    HEAD_OF_DEPARTMENT = "head_of_department"
 
     @classmethod
     def from_proto(cls, value: int) -> Role:
@@ -29,3 +30,10 @@ class Role(enum.StrEnum):
     def to_proto(self) -> int:
         """The ecopermit.auth.v1.Role enum value of this role."""
         return int(access_pb2.Role.Value(f"ROLE_{self.value.upper()}"))
+
+
+# The Committee's people who work an application's tasks, and whom a region may confine to a
+# territorial department's work.
+STAFF_ROLES = frozenset(
+    {Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER, Role.HEAD_OF_DEPARTMENT, Role.INSPECTOR}
+)

@@ -20,6 +20,9 @@ class Principal:
     # The person's IIN, as the identity provider vouches for it (eGov IDP, or the embedded
     # default's dev sign-in); what a signature's certificate must name. None for systems.
     iin: str | None = None
+    # The region a territorial department's official works in (an ecopermit.type.v1.Region
+    # name, e.g. "REGION_PAVLODAR"); None for the Committee's central staff and everyone else.
+    region: str | None = None
 
     def sees_enterprise(self, enterprise_bin: str) -> bool:
         """An applicant sees only its own enterprise's records; staff roles see every one."""

@@ -28,9 +28,9 @@ def page_size(requested: int) -> int:
 
 @dataclass(frozen=True)
 class Cursor:
-    """The last row of a page: the next page starts after (create_time, id)."""
+    """The last row of a page: the next page starts after (its ordering time, id)."""
 
-    create_time: datetime
+    create_time: datetime  # or whichever time column the pages are ordered by
     id: str
 
 
@@ -83,16 +83,19 @@ async def keyset_page(
     page_size: int,
     page_token: str,
     filters: object,
+    order_by: str = "create_time",
 ) -> tuple[list[Row], str]:
     """One page of the query's rows after the token's cursor, and the token of the next page
-    ("" on the last). The query carries the filters; `filters` binds the token to them."""
+    ("" on the last). The query carries the filters; `filters` binds the token to them (and to
+    the order, which they must name when it is not create_time). Pages are ordered by the
+    order_by time column, earliest first, ties broken by id."""
     cursor = decode(page_token, filters)
-    created, identity = col(table.create_time), col(table.id)
+    ordered, identity = col(getattr(table, order_by)), col(table.id)
     if cursor is not None:
-        query = query.where(tuple_(created, identity) > tuple_(cursor.create_time, cursor.id))
-    query = query.order_by(created, identity).limit(page_size + 1)
+        query = query.where(tuple_(ordered, identity) > tuple_(cursor.create_time, cursor.id))
+    query = query.order_by(ordered, identity).limit(page_size + 1)
     rows = list((await session.exec(query)).all())
     if len(rows) <= page_size:
         return rows, ""
     last = rows[page_size - 1]
-    return rows[:page_size], encode(Cursor(last.create_time, str(last.id)), filters)
+    return rows[:page_size], encode(Cursor(getattr(last, order_by), str(last.id)), filters)

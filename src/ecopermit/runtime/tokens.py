@@ -10,8 +10,10 @@ from typing import Any
 import jwt
 
 from ecopermit.domain.business_id import has_check_digit
+from ecopermit.domain.roles import STAFF_ROLES
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import Settings, TokenAlgorithm
+from ecopermit.type.v1 import kazakhstan_pb2
 
 # Tokens issued a little in the future by a peer with a skewed clock are still accepted.
 _CLOCK_LEEWAY_SECONDS = 30
@@ -69,6 +71,8 @@ class TokenIssuer:
             claims["bin"] = principal.enterprise_bin
         if principal.iin is not None:
             claims["iin"] = principal.iin
+        if principal.region is not None:
+            claims["region"] = principal.region
         return jwt.encode(claims, self.signing_key, algorithm=self.algorithm.value)
 
 
@@ -145,11 +149,14 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     subject = claims["sub"]
     enterprise_bin = claims.get("bin")
     iin = claims.get("iin")
+    region = claims.get("region")
     if not isinstance(subject, str) or any(
-        value is not None and not isinstance(value, str) for value in (enterprise_bin, iin)
+        value is not None and not isinstance(value, str) for value in (enterprise_bin, iin, region)
     ):
         raise InvalidTokenError("token claims have the wrong types")
-    principal = Principal(subject=subject, role=role, enterprise_bin=enterprise_bin, iin=iin)
+    principal = Principal(
+        subject=subject, role=role, enterprise_bin=enterprise_bin, iin=iin, region=region
+    )
     try:
         _check_principal(principal)
     except ValueError as error:
@@ -167,5 +174,10 @@ def _check_principal(principal: Principal) -> None:
             raise ValueError("an applicant token must carry a valid enterprise BIN")
     elif principal.enterprise_bin is not None:
         raise ValueError("only applicant tokens carry an enterprise BIN")
+    if principal.region is not None:
+        if principal.role not in STAFF_ROLES:
+            raise ValueError("only the Committee's staff tokens carry a region")
+        if principal.region not in kazakhstan_pb2.Region.keys()[1:]:
+            raise ValueError(f"no region {principal.region!r}")
     if principal.iin is not None and not has_check_digit(principal.iin):
         raise ValueError("an IIN is 12 digits, the last a check digit")

@@ -360,11 +360,31 @@ class PermitActivities:
             instructions=order.instructions[:8000],
             due_time=order.due_time,
             allowed_outcomes=order.allowed_outcomes,  # type: ignore[arg-type]
+            subject=await self._task_subject(order.application_id),
         )
         with _final_errors_are_not_retried():
             await self._tasks.CreateTask(request, metadata=self._credentials.metadata())
         if order.kind == reviews_pb.TASK_KIND_ESCALATION:
             _instruments.deadline_breaches.add(1)
+
+    async def _task_subject(self, application_id: str) -> reviews_pb.TaskSubject:
+        """What a task is about, read here rather than carried in the workflow's history: the
+        names are the enterprise's own words (kept out of Temporal payloads) and the
+        activity's input stays what running workflows already send."""
+        application = await self._application(application_id)
+        with _final_errors_are_not_retried():
+            enterprise = await self._applicants.GetEnterprise(
+                applicants_api.GetEnterpriseRequest(name=application.enterprise),
+                metadata=self._credentials.metadata(),
+            )
+        return reviews_pb.TaskSubject(
+            enterprise=application.enterprise,
+            enterprise_display_name=enterprise.enterprise.display_name,
+            facility_display_name=application.facility.display_name,
+            region=application.facility.region,
+            sector=application.sector,
+            application_stage=application.stage,
+        )
 
     @activity.defn(name="cancel_task")
     async def cancel_task(self, cancellation: TaskCancellation) -> None:

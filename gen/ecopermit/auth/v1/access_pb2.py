@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65\x63opermit/auth/v1/access.proto\x12\x11\x65\x63opermit.auth.v1\x1a google/protobuf/descriptor.proto\"D\n\nAccessRule\x12&\n\x05roles\x18\x01 \x03(\x0e\x32\x17.ecopermit.auth.v1.Role\x12\x0e\n\x06\x61nyone\x18\x02 \x01(\x08*\xb5\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x12\n\x0eROLE_APPLICANT\x10\x01\x12\x11\n\rROLE_REVIEWER\x10\x02\x12\x13\n\x0fROLE_BAT_EXPERT\x10\x03\x12\x12\n\x0eROLE_INSPECTOR\x10\x04\x12\x17\n\x13ROLE_DECISION_MAKER\x10\x05\x12\x0c\n\x08ROLE_OPS\x10\x06\x12\x0f\n\x0bROLE_PUBLIC\x10\x07\x12\x0f\n\x0bROLE_WORKER\x10\x08:O\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\x84\x92\x03 \x01(\x0b\x32\x1d.ecopermit.auth.v1.AccessRuleb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65\x63opermit/auth/v1/access.proto\x12\x11\x65\x63opermit.auth.v1\x1a google/protobuf/descriptor.proto\"D\n\nAccessRule\x12&\n\x05roles\x18\x01 \x03(\x0e\x32\x17.ecopermit.auth.v1.Role\x12\x0e\n\x06\x61nyone\x18\x02 \x01(\x08*\xd2\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x12\n\x0eROLE_APPLICANT\x10\x01\x12\x11\n\rROLE_REVIEWER\x10\x02\x12\x13\n\x0fROLE_BAT_EXPERT\x10\x03\x12\x12\n\x0eROLE_INSPECTOR\x10\x04\x12\x17\n\x13ROLE_DECISION_MAKER\x10\x05\x12\x0c\n\x08ROLE_OPS\x10\x06\x12\x0f\n\x0bROLE_PUBLIC\x10\x07\x12\x0f\n\x0bROLE_WORKER\x10\x08\x12\x1b\n\x17ROLE_HEAD_OF_DEPARTMENT\x10\t:O\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\x84\x92\x03 \x01(\x0b\x32\x1d.ecopermit.auth.v1.AccessRuleb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ecopermit.auth.v1.access_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ROLE']._serialized_start=158
-  _globals['_ROLE']._serialized_end=339
+  _globals['_ROLE']._serialized_end=368
   _globals['_ACCESSRULE']._serialized_start=87
   _globals['_ACCESSRULE']._serialized_end=155
 # @@protoc_insertion_point(module_scope)

@@ -19,6 +19,7 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_OPS: _ClassVar[Role]
     ROLE_PUBLIC: _ClassVar[Role]
     ROLE_WORKER: _ClassVar[Role]
+    ROLE_HEAD_OF_DEPARTMENT: _ClassVar[Role]
 ROLE_UNSPECIFIED: Role
 ROLE_APPLICANT: Role
 ROLE_REVIEWER: Role
@@ -28,6 +29,7 @@ ROLE_DECISION_MAKER: Role
 ROLE_OPS: Role
 ROLE_PUBLIC: Role
 ROLE_WORKER: Role
+ROLE_HEAD_OF_DEPARTMENT: Role
 ACCESS_FIELD_NUMBER: _ClassVar[int]
 access: _descriptor.FieldDescriptor
 

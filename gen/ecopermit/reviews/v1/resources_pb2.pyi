@@ -1,6 +1,7 @@
 import datetime
 
 from ecopermit._vendor.buf.validate import validate_pb2 as _validate_pb2
+from ecopermit.applicants.v1 import resources_pb2 as _resources_pb2
 from ecopermit.auth.v1 import access_pb2 as _access_pb2
 from ecopermit.type.v1 import kazakhstan_pb2 as _kazakhstan_pb2
 from ecopermit.type.v1 import signature_pb2 as _signature_pb2
@@ -160,7 +161,7 @@ class Finding(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., text: _Optional[str] = ..., severity: _Optional[_Union[FindingSeverity, str]] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "application", "kind", "required_role", "state", "assignee", "due_time", "create_time", "complete_time", "outcome", "comments", "findings", "instructions", "refusal_grounds", "allowed_outcomes", "signature")
+    __slots__ = ("name", "application", "kind", "required_role", "state", "assignee", "due_time", "create_time", "complete_time", "outcome", "comments", "findings", "instructions", "refusal_grounds", "allowed_outcomes", "signature", "subject", "claim_time")
     NAME_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -177,6 +178,8 @@ class Task(_message.Message):
     REFUSAL_GROUNDS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     application: str
     kind: TaskKind
@@ -193,7 +196,9 @@ class Task(_message.Message):
     refusal_grounds: _containers.RepeatedScalarFieldContainer[RefusalGround]
     allowed_outcomes: _containers.RepeatedScalarFieldContainer[TaskOutcome]
     signature: _signature_pb2.Signature
-    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ..., refusal_grounds: _Optional[_Iterable[_Union[RefusalGround, str]]] = ..., allowed_outcomes: _Optional[_Iterable[_Union[TaskOutcome, str]]] = ..., signature: _Optional[_Union[_signature_pb2.Signature, _Mapping]] = ...) -> None: ...
+    subject: TaskSubject
+    claim_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[TaskKind, str]] = ..., required_role: _Optional[_Union[_access_pb2.Role, str]] = ..., state: _Optional[_Union[TaskState, str]] = ..., assignee: _Optional[str] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[TaskOutcome, str]] = ..., comments: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., instructions: _Optional[str] = ..., refusal_grounds: _Optional[_Iterable[_Union[RefusalGround, str]]] = ..., allowed_outcomes: _Optional[_Iterable[_Union[TaskOutcome, str]]] = ..., signature: _Optional[_Union[_signature_pb2.Signature, _Mapping]] = ..., subject: _Optional[_Union[TaskSubject, _Mapping]] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class BatAssessmentRow(_message.Message):
     __slots__ = ("source_id", "source_type", "pollutant", "declared_mg_nm3", "declared_oxygen_percent", "normalised_mg_nm3", "reference_oxygen_percent", "bat_ael_low", "bat_ael_high", "unit", "averaging_period", "source_document", "confidence", "verdict", "expert_verdict", "expert_reason", "basis", "yearly_low", "yearly_high", "low_below")
@@ -276,3 +281,19 @@ class PublicComment(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     author_contact: str
     def __init__(self, name: _Optional[str] = ..., author_display_name: _Optional[str] = ..., text: _Optional[str] = ..., disposition: _Optional[_Union[CommentDisposition, str]] = ..., disposition_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., author_contact: _Optional[str] = ...) -> None: ...
+
+class TaskSubject(_message.Message):
+    __slots__ = ("enterprise", "enterprise_display_name", "facility_display_name", "region", "sector", "application_stage")
+    ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
+    ENTERPRISE_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_STAGE_FIELD_NUMBER: _ClassVar[int]
+    enterprise: str
+    enterprise_display_name: str
+    facility_display_name: str
+    region: _kazakhstan_pb2.Region
+    sector: _kazakhstan_pb2.Sector
+    application_stage: _resources_pb2.Stage
+    def __init__(self, enterprise: _Optional[str] = ..., enterprise_display_name: _Optional[str] = ..., facility_display_name: _Optional[str] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., application_stage: _Optional[_Union[_resources_pb2.Stage, str]] = ...) -> None: ...

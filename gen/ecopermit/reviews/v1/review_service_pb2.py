@@ -30,7 +30,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ecopermit/reviews/v1/review_service.proto\x12\x14\x65\x63opermit.reviews.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a$ecopermit/reviews/v1/resources.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xb0\x03\n\x10ListTasksRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12h\n\npage_token\x18\x02 \x01(\tBT\xbaHQrO\x18\x80\x04\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12/\n\x04role\x18\x03 \x01(\x0e\x32\x17.ecopermit.auth.v1.RoleB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x66\n\x08\x61ssignee\x18\x04 \x01(\tBT\xbaHQrO\x18\xc8\x01\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12\x38\n\x05state\x18\x05 \x01(\x0e\x32\x1f.ecopermit.reviews.v1.TaskStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12@\n\x0b\x61pplication\x18\x06 \x01(\tB+\xbaH(r&2$^(applications/[A-Za-z0-9-]{1,64})?$\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.ecopermit.reviews.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x0eGetTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\";\n\x0fGetTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"G\n\x10\x43laimTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\"=\n\x11\x43laimTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"\xc2\x02\n\x10\x42\x61tVerdictReview\x12;\n\tsource_id\x18\x01 \x01(\tB(\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$\x12;\n\tpollutant\x18\x02 \x01(\x0e\x32\x1c.ecopermit.type.v1.PollutantB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12=\n\x07verdict\x18\x03 \x01(\x0e\x32 .ecopermit.reviews.v1.BatVerdictB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12u\n\x06reason\x18\x04 \x01(\tBe\xbaHbr`\x18\xa0\x1f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\"\xc1\x02\n\x17\x43ommentDispositionEntry\x12\x62\n\x0epublic_comment\x18\x01 \x01(\tBJ\xbaHGrE2C^applications/[A-Za-z0-9-]{1,64}/publicComments/[A-Za-z0-9-]{1,64}$\x12I\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32(.ecopermit.reviews.v1.CommentDispositionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12w\n\x06reason\x18\x03 \x01(\tBg\xbaHdrb\x10\x01\x18\xa0\x1f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\"\xd0\x04\n\x13\x43ompleteTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\x12>\n\x07outcome\x18\x02 \x01(\x0e\x32!.ecopermit.reviews.v1.TaskOutcomeB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12w\n\x08\x63omments\x18\x03 \x01(\tBe\xbaHbr`\x18\xc0>2[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12:\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x1d.ecopermit.reviews.v1.FindingB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12\x46\n\x0b\x62\x61t_reviews\x18\x05 \x03(\x0b\x32&.ecopermit.reviews.v1.BatVerdictReviewB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12V\n\x14\x63omment_dispositions\x18\x06 \x03(\x0b\x32-.ecopermit.reviews.v1.CommentDispositionEntryB\t\xbaH\x06\x92\x01\x03\x10\x90N\x12Q\n\x0frefusal_grounds\x18\x07 \x03(\x0e\x32#.ecopermit.reviews.v1.RefusalGroundB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\x07\x82\x01\x04\x10\x01 \x00\x12\x1c\n\tsignature\x18\x08 \x01(\x0c\x42\t\xbaH\x06z\x04\x18\x80\x80\x04\"@\n\x14\x43ompleteTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"c\n\x17GetBatAssessmentRequest\x12H\n\x04name\x18\x01 \x01(\tB:\xe2\x41\x01\x02\xbaH3r12/^applications/[A-Za-z0-9-]{1,64}/batAssessment$\"W\n\x18GetBatAssessmentResponse\x12;\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessment\"\xc5\x01\n\x1aSubmitPublicCommentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12G\n\x0epublic_comment\x18\x02 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicCommentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12 \n\nrequest_id\x18\x03 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\"Z\n\x1bSubmitPublicCommentResponse\x12;\n\x0epublic_comment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicComment\"\xe2\x01\n\x19ListPublicCommentsRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12h\n\npage_token\x18\x03 \x01(\tBT\xbaHQrO\x18\x80\x04\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\"s\n\x1aListPublicCommentsResponse\x12<\n\x0fpublic_comments\x18\x01 \x03(\x0b\x32#.ecopermit.reviews.v1.PublicComment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xea\x08\n\rReviewService\x12z\n\tListTasks\x12&.ecopermit.reviews.v1.ListTasksRequest\x1a\'.ecopermit.reviews.v1.ListTasksResponse\"\x1c\xa2\x90\x19\x07\n\x05\x02\x03\x05\x06\x08\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/tasks\x12}\n\x07GetTask\x12$.ecopermit.reviews.v1.GetTaskRequest\x1a%.ecopermit.reviews.v1.GetTaskResponse\"%\xa2\x90\x19\x07\n\x05\x02\x03\x05\x06\x08\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=tasks/*}\x12\x8a\x01\n\tClaimTask\x12&.ecopermit.reviews.v1.ClaimTaskRequest\x1a\'.ecopermit.reviews.v1.ClaimTaskResponse\",\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/{name=tasks/*}:claim:\x01*\x12\x96\x01\n\x0c\x43ompleteTask\x12).ecopermit.reviews.v1.CompleteTaskRequest\x1a*.ecopermit.reviews.v1.CompleteTaskResponse\"/\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02 \"\x1b/v1/{name=tasks/*}:complete:\x01*\x12\xaf\x01\n\x10GetBatAssessment\x12-.ecopermit.reviews.v1.GetBatAssessmentRequest\x1a..ecopermit.reviews.v1.GetBatAssessmentResponse\"<\xa2\x90\x19\t\n\x07\x01\x02\x03\x04\x05\x06\x08\x82\xd3\xe4\x93\x02)\x12\'/v1/{name=applications/*/batAssessment}\x12\xc7\x01\n\x13SubmitPublicComment\x12\x30.ecopermit.reviews.v1.SubmitPublicCommentRequest\x1a\x31.ecopermit.reviews.v1.SubmitPublicCommentResponse\"K\xa2\x90\x19\x05\n\x01\x07\x10\x01\x82\xd3\xe4\x93\x02<\"*/v1/{parent=applications/*}/publicComments:\x0epublic_comment\x12\xbb\x01\n\x12ListPublicComments\x12/.ecopermit.reviews.v1.ListPublicCommentsRequest\x1a\x30.ecopermit.reviews.v1.ListPublicCommentsResponse\"B\xa2\x90\x19\x0c\n\x08\x01\x02\x03\x04\x05\x06\x07\x08\x10\x01\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=applications/*}/publicCommentsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ecopermit/reviews/v1/review_service.proto\x12\x14\x65\x63opermit.reviews.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a$ecopermit/reviews/v1/resources.proto\x1a\"ecopermit/type/v1/kazakhstan.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xe5\x04\n\x10ListTasksRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12h\n\npage_token\x18\x02 \x01(\tBT\xbaHQrO\x18\x80\x04\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12/\n\x04role\x18\x03 \x01(\x0e\x32\x17.ecopermit.auth.v1.RoleB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x66\n\x08\x61ssignee\x18\x04 \x01(\tBT\xbaHQrO\x18\xc8\x01\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12\x38\n\x05state\x18\x05 \x01(\x0e\x32\x1f.ecopermit.reviews.v1.TaskStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12@\n\x0b\x61pplication\x18\x06 \x01(\tB+\xbaH(r&2$^(applications/[A-Za-z0-9-]{1,64})?$\x12\x33\n\x06region\x18\x07 \x01(\x0e\x32\x19.ecopermit.type.v1.RegionB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x36\n\x04kind\x18\x08 \x01(\x0e\x32\x1e.ecopermit.reviews.v1.TaskKindB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x14\n\x0coverdue_only\x18\t \x01(\x08\x12\x30\n\x08order_by\x18\n \x01(\tB\x1e\xbaH\x1br\x19R\x00R\x0b\x63reate_timeR\x08\x64ue_time\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.ecopermit.reviews.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x0eGetTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\";\n\x0fGetTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"G\n\x10\x43laimTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\"=\n\x11\x43laimTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"\xc2\x02\n\x10\x42\x61tVerdictReview\x12;\n\tsource_id\x18\x01 \x01(\tB(\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$\x12;\n\tpollutant\x18\x02 \x01(\x0e\x32\x1c.ecopermit.type.v1.PollutantB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12=\n\x07verdict\x18\x03 \x01(\x0e\x32 .ecopermit.reviews.v1.BatVerdictB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12u\n\x06reason\x18\x04 \x01(\tBe\xbaHbr`\x18\xa0\x1f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\"\xc1\x02\n\x17\x43ommentDispositionEntry\x12\x62\n\x0epublic_comment\x18\x01 \x01(\tBJ\xbaHGrE2C^applications/[A-Za-z0-9-]{1,64}/publicComments/[A-Za-z0-9-]{1,64}$\x12I\n\x0b\x64isposition\x18\x02 \x01(\x0e\x32(.ecopermit.reviews.v1.CommentDispositionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12w\n\x06reason\x18\x03 \x01(\tBg\xbaHdrb\x10\x01\x18\xa0\x1f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\"\xd0\x04\n\x13\x43ompleteTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\x12>\n\x07outcome\x18\x02 \x01(\x0e\x32!.ecopermit.reviews.v1.TaskOutcomeB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12w\n\x08\x63omments\x18\x03 \x01(\tBe\xbaHbr`\x18\xc0>2[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12:\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x1d.ecopermit.reviews.v1.FindingB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01\x12\x46\n\x0b\x62\x61t_reviews\x18\x05 \x03(\x0b\x32&.ecopermit.reviews.v1.BatVerdictReviewB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12V\n\x14\x63omment_dispositions\x18\x06 \x03(\x0b\x32-.ecopermit.reviews.v1.CommentDispositionEntryB\t\xbaH\x06\x92\x01\x03\x10\x90N\x12Q\n\x0frefusal_grounds\x18\x07 \x03(\x0e\x32#.ecopermit.reviews.v1.RefusalGroundB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\x07\x82\x01\x04\x10\x01 \x00\x12\x1c\n\tsignature\x18\x08 \x01(\x0c\x42\t\xbaH\x06z\x04\x18\x80\x80\x04\"@\n\x14\x43ompleteTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"c\n\x17GetBatAssessmentRequest\x12H\n\x04name\x18\x01 \x01(\tB:\xe2\x41\x01\x02\xbaH3r12/^applications/[A-Za-z0-9-]{1,64}/batAssessment$\"W\n\x18GetBatAssessmentResponse\x12;\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessment\"\xc5\x01\n\x1aSubmitPublicCommentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12G\n\x0epublic_comment\x18\x02 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicCommentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12 \n\nrequest_id\x18\x03 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\xb0\x01\x01\"Z\n\x1bSubmitPublicCommentResponse\x12;\n\x0epublic_comment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.PublicComment\"\xe2\x01\n\x19ListPublicCommentsRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12h\n\npage_token\x18\x03 \x01(\tBT\xbaHQrO\x18\x80\x04\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\"s\n\x1aListPublicCommentsResponse\x12<\n\x0fpublic_comments\x18\x01 \x03(\x0b\x32#.ecopermit.reviews.v1.PublicComment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb6\x01\n\x11\x41ssignTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\x12l\n\x08\x61ssignee\x18\x02 \x01(\tBZ\xe2\x41\x01\x02\xbaHSrQ\x10\x01\x18\xc8\x01\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\">\n\x12\x41ssignTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"I\n\x12ReleaseTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\"?\n\x13ReleaseTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task2\x93\x0b\n\rReviewService\x12{\n\tListTasks\x12&.ecopermit.reviews.v1.ListTasksRequest\x1a\'.ecopermit.reviews.v1.ListTasksResponse\"\x1d\xa2\x90\x19\x08\n\x06\x02\x03\x05\x06\t\x08\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/tasks\x12~\n\x07GetTask\x12$.ecopermit.reviews.v1.GetTaskRequest\x1a%.ecopermit.reviews.v1.GetTaskResponse\"&\xa2\x90\x19\x08\n\x06\x02\x03\x05\x06\t\x08\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=tasks/*}\x12\x8a\x01\n\tClaimTask\x12&.ecopermit.reviews.v1.ClaimTaskRequest\x1a\'.ecopermit.reviews.v1.ClaimTaskResponse\",\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/{name=tasks/*}:claim:\x01*\x12\x8c\x01\n\nAssignTask\x12\'.ecopermit.reviews.v1.AssignTaskRequest\x1a(.ecopermit.reviews.v1.AssignTaskResponse\"+\xa2\x90\x19\x03\n\x01\t\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/{name=tasks/*}:assign:\x01*\x12\x93\x01\n\x0bReleaseTask\x12(.ecopermit.reviews.v1.ReleaseTaskRequest\x1a).ecopermit.reviews.v1.ReleaseTaskResponse\"/\xa2\x90\x19\x06\n\x04\x02\x03\x05\t\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/{name=tasks/*}:release:\x01*\x12\x96\x01\n\x0c\x43ompleteTask\x12).ecopermit.reviews.v1.CompleteTaskRequest\x1a*.ecopermit.reviews.v1.CompleteTaskResponse\"/\xa2\x90\x19\x05\n\x03\x02\x03\x05\x82\xd3\xe4\x93\x02 \"\x1b/v1/{name=tasks/*}:complete:\x01*\x12\xb0\x01\n\x10GetBatAssessment\x12-.ecopermit.reviews.v1.GetBatAssessmentRequest\x1a..ecopermit.reviews.v1.GetBatAssessmentResponse\"=\xa2\x90\x19\n\n\x08\x01\x02\x03\x04\x05\x06\t\x08\x82\xd3\xe4\x93\x02)\x12\'/v1/{name=applications/*/batAssessment}\x12\xc7\x01\n\x13SubmitPublicComment\x12\x30.ecopermit.reviews.v1.SubmitPublicCommentRequest\x1a\x31.ecopermit.reviews.v1.SubmitPublicCommentResponse\"K\xa2\x90\x19\x05\n\x01\x07\x10\x01\x82\xd3\xe4\x93\x02<\"*/v1/{parent=applications/*}/publicComments:\x0epublic_comment\x12\xbc\x01\n\x12ListPublicComments\x12/.ecopermit.reviews.v1.ListPublicCommentsRequest\x1a\x30.ecopermit.reviews.v1.ListPublicCommentsResponse\"C\xa2\x90\x19\r\n\t\x01\x02\x03\x04\x05\x06\t\x07\x08\x10\x01\x82\xd3\xe4\x93\x02,\x12*/v1/{parent=applications/*}/publicCommentsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,6 +49,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTTASKSREQUEST'].fields_by_name['state']._serialized_options = b'\272H\005\202\001\002\020\001'
   _globals['_LISTTASKSREQUEST'].fields_by_name['application']._loaded_options = None
   _globals['_LISTTASKSREQUEST'].fields_by_name['application']._serialized_options = b'\272H(r&2$^(applications/[A-Za-z0-9-]{1,64})?$'
+  _globals['_LISTTASKSREQUEST'].fields_by_name['region']._loaded_options = None
+  _globals['_LISTTASKSREQUEST'].fields_by_name['region']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_LISTTASKSREQUEST'].fields_by_name['kind']._loaded_options = None
+  _globals['_LISTTASKSREQUEST'].fields_by_name['kind']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_LISTTASKSREQUEST'].fields_by_name['order_by']._loaded_options = None
+  _globals['_LISTTASKSREQUEST'].fields_by_name['order_by']._serialized_options = b'\272H\033r\031R\000R\013create_timeR\010due_time'
   _globals['_GETTASKREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_GETTASKREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\036r\0342\032^tasks/[A-Za-z0-9-]{1,64}$'
   _globals['_CLAIMTASKREQUEST'].fields_by_name['name']._loaded_options = None
@@ -97,52 +103,70 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTPUBLICCOMMENTSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\364\003(\000'
   _globals['_LISTPUBLICCOMMENTSREQUEST'].fields_by_name['page_token']._loaded_options = None
   _globals['_LISTPUBLICCOMMENTSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272HQrO\030\200\0042J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
+  _globals['_ASSIGNTASKREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_ASSIGNTASKREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\036r\0342\032^tasks/[A-Za-z0-9-]{1,64}$'
+  _globals['_ASSIGNTASKREQUEST'].fields_by_name['assignee']._loaded_options = None
+  _globals['_ASSIGNTASKREQUEST'].fields_by_name['assignee']._serialized_options = b'\342A\001\002\272HSrQ\020\001\030\310\0012J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
+  _globals['_RELEASETASKREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_RELEASETASKREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\036r\0342\032^tasks/[A-Za-z0-9-]{1,64}$'
   _globals['_REVIEWSERVICE'].methods_by_name['ListTasks']._loaded_options = None
-  _globals['_REVIEWSERVICE'].methods_by_name['ListTasks']._serialized_options = b'\242\220\031\007\n\005\002\003\005\006\010\202\323\344\223\002\013\022\t/v1/tasks'
+  _globals['_REVIEWSERVICE'].methods_by_name['ListTasks']._serialized_options = b'\242\220\031\010\n\006\002\003\005\006\t\010\202\323\344\223\002\013\022\t/v1/tasks'
   _globals['_REVIEWSERVICE'].methods_by_name['GetTask']._loaded_options = None
-  _globals['_REVIEWSERVICE'].methods_by_name['GetTask']._serialized_options = b'\242\220\031\007\n\005\002\003\005\006\010\202\323\344\223\002\024\022\022/v1/{name=tasks/*}'
+  _globals['_REVIEWSERVICE'].methods_by_name['GetTask']._serialized_options = b'\242\220\031\010\n\006\002\003\005\006\t\010\202\323\344\223\002\024\022\022/v1/{name=tasks/*}'
   _globals['_REVIEWSERVICE'].methods_by_name['ClaimTask']._loaded_options = None
   _globals['_REVIEWSERVICE'].methods_by_name['ClaimTask']._serialized_options = b'\242\220\031\005\n\003\002\003\005\202\323\344\223\002\035\"\030/v1/{name=tasks/*}:claim:\001*'
+  _globals['_REVIEWSERVICE'].methods_by_name['AssignTask']._loaded_options = None
+  _globals['_REVIEWSERVICE'].methods_by_name['AssignTask']._serialized_options = b'\242\220\031\003\n\001\t\202\323\344\223\002\036\"\031/v1/{name=tasks/*}:assign:\001*'
+  _globals['_REVIEWSERVICE'].methods_by_name['ReleaseTask']._loaded_options = None
+  _globals['_REVIEWSERVICE'].methods_by_name['ReleaseTask']._serialized_options = b'\242\220\031\006\n\004\002\003\005\t\202\323\344\223\002\037\"\032/v1/{name=tasks/*}:release:\001*'
   _globals['_REVIEWSERVICE'].methods_by_name['CompleteTask']._loaded_options = None
   _globals['_REVIEWSERVICE'].methods_by_name['CompleteTask']._serialized_options = b'\242\220\031\005\n\003\002\003\005\202\323\344\223\002 \"\033/v1/{name=tasks/*}:complete:\001*'
   _globals['_REVIEWSERVICE'].methods_by_name['GetBatAssessment']._loaded_options = None
-  _globals['_REVIEWSERVICE'].methods_by_name['GetBatAssessment']._serialized_options = b'\242\220\031\t\n\007\001\002\003\004\005\006\010\202\323\344\223\002)\022\'/v1/{name=applications/*/batAssessment}'
+  _globals['_REVIEWSERVICE'].methods_by_name['GetBatAssessment']._serialized_options = b'\242\220\031\n\n\010\001\002\003\004\005\006\t\010\202\323\344\223\002)\022\'/v1/{name=applications/*/batAssessment}'
   _globals['_REVIEWSERVICE'].methods_by_name['SubmitPublicComment']._loaded_options = None
   _globals['_REVIEWSERVICE'].methods_by_name['SubmitPublicComment']._serialized_options = b'\242\220\031\005\n\001\007\020\001\202\323\344\223\002<\"*/v1/{parent=applications/*}/publicComments:\016public_comment'
   _globals['_REVIEWSERVICE'].methods_by_name['ListPublicComments']._loaded_options = None
-  _globals['_REVIEWSERVICE'].methods_by_name['ListPublicComments']._serialized_options = b'\242\220\031\014\n\010\001\002\003\004\005\006\007\010\020\001\202\323\344\223\002,\022*/v1/{parent=applications/*}/publicComments'
+  _globals['_REVIEWSERVICE'].methods_by_name['ListPublicComments']._serialized_options = b'\242\220\031\r\n\t\001\002\003\004\005\006\t\007\010\020\001\202\323\344\223\002,\022*/v1/{parent=applications/*}/publicComments'
   _globals['_LISTTASKSREQUEST']._serialized_start=266
-  _globals['_LISTTASKSREQUEST']._serialized_end=698
-  _globals['_LISTTASKSRESPONSE']._serialized_start=700
-  _globals['_LISTTASKSRESPONSE']._serialized_end=787
-  _globals['_GETTASKREQUEST']._serialized_start=789
-  _globals['_GETTASKREQUEST']._serialized_end=858
-  _globals['_GETTASKRESPONSE']._serialized_start=860
-  _globals['_GETTASKRESPONSE']._serialized_end=919
-  _globals['_CLAIMTASKREQUEST']._serialized_start=921
-  _globals['_CLAIMTASKREQUEST']._serialized_end=992
-  _globals['_CLAIMTASKRESPONSE']._serialized_start=994
-  _globals['_CLAIMTASKRESPONSE']._serialized_end=1055
-  _globals['_BATVERDICTREVIEW']._serialized_start=1058
-  _globals['_BATVERDICTREVIEW']._serialized_end=1380
-  _globals['_COMMENTDISPOSITIONENTRY']._serialized_start=1383
-  _globals['_COMMENTDISPOSITIONENTRY']._serialized_end=1704
-  _globals['_COMPLETETASKREQUEST']._serialized_start=1707
-  _globals['_COMPLETETASKREQUEST']._serialized_end=2299
-  _globals['_COMPLETETASKRESPONSE']._serialized_start=2301
-  _globals['_COMPLETETASKRESPONSE']._serialized_end=2365
-  _globals['_GETBATASSESSMENTREQUEST']._serialized_start=2367
-  _globals['_GETBATASSESSMENTREQUEST']._serialized_end=2466
-  _globals['_GETBATASSESSMENTRESPONSE']._serialized_start=2468
-  _globals['_GETBATASSESSMENTRESPONSE']._serialized_end=2555
-  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_start=2558
-  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_end=2755
-  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_start=2757
-  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_end=2847
-  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_start=2850
-  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_end=3076
-  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_start=3078
-  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_end=3193
-  _globals['_REVIEWSERVICE']._serialized_start=3196
-  _globals['_REVIEWSERVICE']._serialized_end=4326
+  _globals['_LISTTASKSREQUEST']._serialized_end=879
+  _globals['_LISTTASKSRESPONSE']._serialized_start=881
+  _globals['_LISTTASKSRESPONSE']._serialized_end=968
+  _globals['_GETTASKREQUEST']._serialized_start=970
+  _globals['_GETTASKREQUEST']._serialized_end=1039
+  _globals['_GETTASKRESPONSE']._serialized_start=1041
+  _globals['_GETTASKRESPONSE']._serialized_end=1100
+  _globals['_CLAIMTASKREQUEST']._serialized_start=1102
+  _globals['_CLAIMTASKREQUEST']._serialized_end=1173
+  _globals['_CLAIMTASKRESPONSE']._serialized_start=1175
+  _globals['_CLAIMTASKRESPONSE']._serialized_end=1236
+  _globals['_BATVERDICTREVIEW']._serialized_start=1239
+  _globals['_BATVERDICTREVIEW']._serialized_end=1561
+  _globals['_COMMENTDISPOSITIONENTRY']._serialized_start=1564
+  _globals['_COMMENTDISPOSITIONENTRY']._serialized_end=1885
+  _globals['_COMPLETETASKREQUEST']._serialized_start=1888
+  _globals['_COMPLETETASKREQUEST']._serialized_end=2480
+  _globals['_COMPLETETASKRESPONSE']._serialized_start=2482
+  _globals['_COMPLETETASKRESPONSE']._serialized_end=2546
+  _globals['_GETBATASSESSMENTREQUEST']._serialized_start=2548
+  _globals['_GETBATASSESSMENTREQUEST']._serialized_end=2647
+  _globals['_GETBATASSESSMENTRESPONSE']._serialized_start=2649
+  _globals['_GETBATASSESSMENTRESPONSE']._serialized_end=2736
+  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_start=2739
+  _globals['_SUBMITPUBLICCOMMENTREQUEST']._serialized_end=2936
+  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_start=2938
+  _globals['_SUBMITPUBLICCOMMENTRESPONSE']._serialized_end=3028
+  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_start=3031
+  _globals['_LISTPUBLICCOMMENTSREQUEST']._serialized_end=3257
+  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_start=3259
+  _globals['_LISTPUBLICCOMMENTSRESPONSE']._serialized_end=3374
+  _globals['_ASSIGNTASKREQUEST']._serialized_start=3377
+  _globals['_ASSIGNTASKREQUEST']._serialized_end=3559
+  _globals['_ASSIGNTASKRESPONSE']._serialized_start=3561
+  _globals['_ASSIGNTASKRESPONSE']._serialized_end=3623
+  _globals['_RELEASETASKREQUEST']._serialized_start=3625
+  _globals['_RELEASETASKREQUEST']._serialized_end=3698
+  _globals['_RELEASETASKRESPONSE']._serialized_start=3700
+  _globals['_RELEASETASKRESPONSE']._serialized_end=3763
+  _globals['_REVIEWSERVICE']._serialized_start=3766
+  _globals['_REVIEWSERVICE']._serialized_end=5193
 # @@protoc_insertion_point(module_scope)

@@ -13,20 +13,28 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "role", "assignee", "state", "application")
+    __slots__ = ("page_size", "page_token", "role", "assignee", "state", "application", "region", "kind", "overdue_only", "order_by")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     role: _access_pb2.Role
     assignee: str
     state: _resources_pb2.TaskState
     application: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., role: _Optional[_Union[_access_pb2.Role, str]] = ..., assignee: _Optional[str] = ..., state: _Optional[_Union[_resources_pb2.TaskState, str]] = ..., application: _Optional[str] = ...) -> None: ...
+    region: _kazakhstan_pb2.Region
+    kind: _resources_pb2.TaskKind
+    overdue_only: bool
+    order_by: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., role: _Optional[_Union[_access_pb2.Role, str]] = ..., assignee: _Optional[str] = ..., state: _Optional[_Union[_resources_pb2.TaskState, str]] = ..., application: _Optional[str] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., kind: _Optional[_Union[_resources_pb2.TaskKind, str]] = ..., overdue_only: _Optional[bool] = ..., order_by: _Optional[str] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks", "next_page_token")
@@ -153,3 +161,29 @@ class ListPublicCommentsResponse(_message.Message):
     public_comments: _containers.RepeatedCompositeFieldContainer[_resources_pb2.PublicComment]
     next_page_token: str
     def __init__(self, public_comments: _Optional[_Iterable[_Union[_resources_pb2.PublicComment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class AssignTaskRequest(_message.Message):
+    __slots__ = ("name", "assignee")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    assignee: str
+    def __init__(self, name: _Optional[str] = ..., assignee: _Optional[str] = ...) -> None: ...
+
+class AssignTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _resources_pb2.Task
+    def __init__(self, task: _Optional[_Union[_resources_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class ReleaseTaskRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ReleaseTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _resources_pb2.Task
+    def __init__(self, task: _Optional[_Union[_resources_pb2.Task, _Mapping]] = ...) -> None: ...

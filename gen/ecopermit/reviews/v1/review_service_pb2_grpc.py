@@ -50,6 +50,16 @@ class ReviewServiceStub:
                 request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskRequest.SerializeToString,
                 response_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskResponse.FromString,
                 _registered_method=True)
+        self.AssignTask = channel.unary_unary(
+                '/ecopermit.reviews.v1.ReviewService/AssignTask',
+                request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.AssignTaskRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.AssignTaskResponse.FromString,
+                _registered_method=True)
+        self.ReleaseTask = channel.unary_unary(
+                '/ecopermit.reviews.v1.ReviewService/ReleaseTask',
+                request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ReleaseTaskRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ReleaseTaskResponse.FromString,
+                _registered_method=True)
         self.CompleteTask = channel.unary_unary(
                 '/ecopermit.reviews.v1.ReviewService/CompleteTask',
                 request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.CompleteTaskRequest.SerializeToString,
@@ -91,6 +101,23 @@ class ReviewServiceServicer:
 
     def ClaimTask(self, request, context):
         """Takes an open task; exactly one of concurrent claimants wins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssignTask(self, request, context):
+        """Gives a task to a named official of the role the task needs (or to another one, if it is
+        claimed already): what a head of department does to spread work or cover an absence. Four
+        eyes hold: nobody is given a decision on an application whose other task they completed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseTask(self, request, context):
+        """Puts a claimed task back in its role's queue: its assignee lets it go, or a head of
+        department takes it from someone who cannot do it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -141,6 +168,16 @@ def add_ReviewServiceServicer_to_server(servicer, server):
                     servicer.ClaimTask,
                     request_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskRequest.FromString,
                     response_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskResponse.SerializeToString,
+            ),
+            'AssignTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignTask,
+                    request_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.AssignTaskRequest.FromString,
+                    response_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.AssignTaskResponse.SerializeToString,
+            ),
+            'ReleaseTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseTask,
+                    request_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ReleaseTaskRequest.FromString,
+                    response_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ReleaseTaskResponse.SerializeToString,
             ),
             'CompleteTask': grpc.unary_unary_rpc_method_handler(
                     servicer.CompleteTask,
@@ -245,6 +282,60 @@ class ReviewService:
             '/ecopermit.reviews.v1.ReviewService/ClaimTask',
             ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskRequest.SerializeToString,
             ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ecopermit.reviews.v1.ReviewService/AssignTask',
+            ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.AssignTaskRequest.SerializeToString,
+            ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.AssignTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ecopermit.reviews.v1.ReviewService/ReleaseTask',
+            ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ReleaseTaskRequest.SerializeToString,
+            ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ReleaseTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,

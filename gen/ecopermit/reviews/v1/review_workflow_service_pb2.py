@@ -29,7 +29,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2ecopermit/reviews/v1/review_workflow_service.proto\x12\x14\x65\x63opermit.reviews.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a$ecopermit/reviews/v1/resources.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x03\n\x11\x43reateTaskRequest\x12,\n\x07task_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x16\x32\x14^[A-Za-z0-9-]{1,64}$\x12\x41\n\x0b\x61pplication\x18\x02 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x38\n\x04kind\x18\x03 \x01(\x0e\x32\x1e.ecopermit.reviews.v1.TaskKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x34\n\x08\x64ue_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01\x12{\n\x0cinstructions\x18\x05 \x01(\tBe\xbaHbr`\x18\xc0>2[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12N\n\x10\x61llowed_outcomes\x18\x06 \x03(\x0e\x32!.ecopermit.reviews.v1.TaskOutcomeB\x11\xbaH\x0e\x92\x01\x0b\x10\n\"\x07\x82\x01\x04\x10\x01 \x00\">\n\x12\x43reateTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"\xbf\x01\n\x11\x43\x61ncelTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\x12u\n\x06reason\x18\x02 \x01(\tBe\xbaHbr`\x18\xd0\x0f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\">\n\x12\x43\x61ncelTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"e\n\x1aRecordBatAssessmentRequest\x12G\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessmentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"Z\n\x1bRecordBatAssessmentResponse\x12;\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessment\"\x9a\x01\n\x1dOpenPublicConsultationRequest\x12\x41\n\x0b\x61pplication\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x36\n\nclose_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01\"e\n\x1eOpenPublicConsultationResponse\x12\x13\n\x0b\x61pplication\x18\x01 \x01(\t\x12.\n\nclose_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\x80\x04\n\x15ReviewWorkflowService\x12h\n\nCreateTask\x12\'.ecopermit.reviews.v1.CreateTaskRequest\x1a(.ecopermit.reviews.v1.CreateTaskResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12h\n\nCancelTask\x12\'.ecopermit.reviews.v1.CancelTaskRequest\x1a(.ecopermit.reviews.v1.CancelTaskResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12\x8c\x01\n\x16OpenPublicConsultation\x12\x33.ecopermit.reviews.v1.OpenPublicConsultationRequest\x1a\x34.ecopermit.reviews.v1.OpenPublicConsultationResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12\x83\x01\n\x13RecordBatAssessment\x12\x30.ecopermit.reviews.v1.RecordBatAssessmentRequest\x1a\x31.ecopermit.reviews.v1.RecordBatAssessmentResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2ecopermit/reviews/v1/review_workflow_service.proto\x12\x14\x65\x63opermit.reviews.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a$ecopermit/reviews/v1/resources.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x03\n\x11\x43reateTaskRequest\x12,\n\x07task_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x16\x32\x14^[A-Za-z0-9-]{1,64}$\x12\x41\n\x0b\x61pplication\x18\x02 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x38\n\x04kind\x18\x03 \x01(\x0e\x32\x1e.ecopermit.reviews.v1.TaskKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x34\n\x08\x64ue_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01\x12{\n\x0cinstructions\x18\x05 \x01(\tBe\xbaHbr`\x18\xc0>2[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12N\n\x10\x61llowed_outcomes\x18\x06 \x03(\x0e\x32!.ecopermit.reviews.v1.TaskOutcomeB\x11\xbaH\x0e\x92\x01\x0b\x10\n\"\x07\x82\x01\x04\x10\x01 \x00\x12\x32\n\x07subject\x18\x07 \x01(\x0b\x32!.ecopermit.reviews.v1.TaskSubject\">\n\x12\x43reateTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"\xbf\x01\n\x11\x43\x61ncelTaskRequest\x12\x33\n\x04name\x18\x01 \x01(\tB%\xe2\x41\x01\x02\xbaH\x1er\x1c\x32\x1a^tasks/[A-Za-z0-9-]{1,64}$\x12u\n\x06reason\x18\x02 \x01(\tBe\xbaHbr`\x18\xd0\x0f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\">\n\x12\x43\x61ncelTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.ecopermit.reviews.v1.Task\"e\n\x1aRecordBatAssessmentRequest\x12G\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessmentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"Z\n\x1bRecordBatAssessmentResponse\x12;\n\x0e\x62\x61t_assessment\x18\x01 \x01(\x0b\x32#.ecopermit.reviews.v1.BatAssessment\"\x9a\x01\n\x1dOpenPublicConsultationRequest\x12\x41\n\x0b\x61pplication\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x36\n\nclose_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01\"e\n\x1eOpenPublicConsultationResponse\x12\x13\n\x0b\x61pplication\x18\x01 \x01(\t\x12.\n\nclose_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\x80\x04\n\x15ReviewWorkflowService\x12h\n\nCreateTask\x12\'.ecopermit.reviews.v1.CreateTaskRequest\x1a(.ecopermit.reviews.v1.CreateTaskResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12h\n\nCancelTask\x12\'.ecopermit.reviews.v1.CancelTaskRequest\x1a(.ecopermit.reviews.v1.CancelTaskResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12\x8c\x01\n\x16OpenPublicConsultation\x12\x33.ecopermit.reviews.v1.OpenPublicConsultationRequest\x1a\x34.ecopermit.reviews.v1.OpenPublicConsultationResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12\x83\x01\n\x13RecordBatAssessment\x12\x30.ecopermit.reviews.v1.RecordBatAssessmentRequest\x1a\x31.ecopermit.reviews.v1.RecordBatAssessmentResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -67,21 +67,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REVIEWWORKFLOWSERVICE'].methods_by_name['RecordBatAssessment']._loaded_options = None
   _globals['_REVIEWWORKFLOWSERVICE'].methods_by_name['RecordBatAssessment']._serialized_options = b'\242\220\031\003\n\001\010'
   _globals['_CREATETASKREQUEST']._serialized_start=242
-  _globals['_CREATETASKREQUEST']._serialized_end=691
-  _globals['_CREATETASKRESPONSE']._serialized_start=693
-  _globals['_CREATETASKRESPONSE']._serialized_end=755
-  _globals['_CANCELTASKREQUEST']._serialized_start=758
-  _globals['_CANCELTASKREQUEST']._serialized_end=949
-  _globals['_CANCELTASKRESPONSE']._serialized_start=951
-  _globals['_CANCELTASKRESPONSE']._serialized_end=1013
-  _globals['_RECORDBATASSESSMENTREQUEST']._serialized_start=1015
-  _globals['_RECORDBATASSESSMENTREQUEST']._serialized_end=1116
-  _globals['_RECORDBATASSESSMENTRESPONSE']._serialized_start=1118
-  _globals['_RECORDBATASSESSMENTRESPONSE']._serialized_end=1208
-  _globals['_OPENPUBLICCONSULTATIONREQUEST']._serialized_start=1211
-  _globals['_OPENPUBLICCONSULTATIONREQUEST']._serialized_end=1365
-  _globals['_OPENPUBLICCONSULTATIONRESPONSE']._serialized_start=1367
-  _globals['_OPENPUBLICCONSULTATIONRESPONSE']._serialized_end=1468
-  _globals['_REVIEWWORKFLOWSERVICE']._serialized_start=1471
-  _globals['_REVIEWWORKFLOWSERVICE']._serialized_end=1983
+  _globals['_CREATETASKREQUEST']._serialized_end=743
+  _globals['_CREATETASKRESPONSE']._serialized_start=745
+  _globals['_CREATETASKRESPONSE']._serialized_end=807
+  _globals['_CANCELTASKREQUEST']._serialized_start=810
+  _globals['_CANCELTASKREQUEST']._serialized_end=1001
+  _globals['_CANCELTASKRESPONSE']._serialized_start=1003
+  _globals['_CANCELTASKRESPONSE']._serialized_end=1065
+  _globals['_RECORDBATASSESSMENTREQUEST']._serialized_start=1067
+  _globals['_RECORDBATASSESSMENTREQUEST']._serialized_end=1168
+  _globals['_RECORDBATASSESSMENTRESPONSE']._serialized_start=1170
+  _globals['_RECORDBATASSESSMENTRESPONSE']._serialized_end=1260
+  _globals['_OPENPUBLICCONSULTATIONREQUEST']._serialized_start=1263
+  _globals['_OPENPUBLICCONSULTATIONREQUEST']._serialized_end=1417
+  _globals['_OPENPUBLICCONSULTATIONRESPONSE']._serialized_start=1419
+  _globals['_OPENPUBLICCONSULTATIONRESPONSE']._serialized_end=1520
+  _globals['_REVIEWWORKFLOWSERVICE']._serialized_start=1523
+  _globals['_REVIEWWORKFLOWSERVICE']._serialized_end=2035
 # @@protoc_insertion_point(module_scope)

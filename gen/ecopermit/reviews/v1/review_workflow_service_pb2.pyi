@@ -14,20 +14,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateTaskRequest(_message.Message):
-    __slots__ = ("task_id", "application", "kind", "due_time", "instructions", "allowed_outcomes")
+    __slots__ = ("task_id", "application", "kind", "due_time", "instructions", "allowed_outcomes", "subject")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DUE_TIME_FIELD_NUMBER: _ClassVar[int]
     INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     application: str
     kind: _resources_pb2.TaskKind
     due_time: _timestamp_pb2.Timestamp
     instructions: str
     allowed_outcomes: _containers.RepeatedScalarFieldContainer[_resources_pb2.TaskOutcome]
-    def __init__(self, task_id: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[_resources_pb2.TaskKind, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instructions: _Optional[str] = ..., allowed_outcomes: _Optional[_Iterable[_Union[_resources_pb2.TaskOutcome, str]]] = ...) -> None: ...
+    subject: _resources_pb2.TaskSubject
+    def __init__(self, task_id: _Optional[str] = ..., application: _Optional[str] = ..., kind: _Optional[_Union[_resources_pb2.TaskKind, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instructions: _Optional[str] = ..., allowed_outcomes: _Optional[_Iterable[_Union[_resources_pb2.TaskOutcome, str]]] = ..., subject: _Optional[_Union[_resources_pb2.TaskSubject, _Mapping]] = ...) -> None: ...
 
 class CreateTaskResponse(_message.Message):
     __slots__ = ("task",)

@@ -31,7 +31,7 @@ class TaskRecord(ReviewsTable, table=True):
     comments: str = Field(default="", sa_column=Column(Text, nullable=False))
     # Findings as the Task message's JSON list.
     findings: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    due_time: datetime = Field(sa_type=UtcDateTime)
+    due_time: datetime = Field(sa_type=UtcDateTime, index=True)
     create_time: datetime = Field(sa_type=UtcDateTime, index=True)
     claim_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
     complete_time: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -42,6 +42,13 @@ class TaskRecord(ReviewsTable, table=True):
     # (TaskOutcome values; empty: every outcome of the kind), as JSON lists.
     refusal_grounds: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     allowed_outcomes: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # What the task is about (TaskSubject), for inboxes to show, filter and scope by region.
+    enterprise_bin: str = Field(default="", max_length=12)
+    enterprise_display_name: str = Field(default="", max_length=300)
+    facility_display_name: str = Field(default="", max_length=300)
+    region: int = Field(default=0, index=True)
+    sector: int = 0
+    application_stage: int = 0
 
 
 class DecisionSignatureRecord(ReviewsTable, SignatureEvidence, table=True):

@@ -26,9 +26,12 @@ from ecopermit.services.reviews.models import (
     TaskRecord,
 )
 from ecopermit.services.reviews.store import Completion, ReviewStore, TaskFilters
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 
 # Roles that see every inbox; the others see their own role's.
 _OVERSEERS = frozenset({Role.OPS, Role.WORKER})
+# The roles whose tasks a head of department sees and assigns.
+_ASSIGNED_ROLES = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 # Who reads a public comment's contact: the staff who hold the hearing and answer it.
 _SEE_CONTACTS = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 
@@ -51,6 +54,16 @@ def task_message(record: TaskRecord, signature: DecisionSignatureRecord | None =
     message.allowed_outcomes.extend(json.loads(record.allowed_outcomes))
     message.due_time.FromDatetime(record.due_time)
     message.create_time.FromDatetime(record.create_time)
+    if record.claim_time is not None:
+        message.claim_time.FromDatetime(record.claim_time)
+    if record.facility_display_name or record.region:
+        subject = message.subject
+        subject.enterprise = f"enterprises/{record.enterprise_bin}" if record.enterprise_bin else ""
+        subject.enterprise_display_name = record.enterprise_display_name
+        subject.facility_display_name = record.facility_display_name
+        subject.region = record.region  # type: ignore[assignment]
+        subject.sector = record.sector  # type: ignore[assignment]
+        subject.application_stage = record.application_stage  # type: ignore[assignment]
     if record.complete_time is not None:
         message.complete_time.FromDatetime(record.complete_time)
     if signature is not None:
@@ -109,15 +122,31 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
     ) -> api.ListTasksResponse:
         principal = current_principal()
         role = Role.from_proto(request.role) if request.role else None
-        if principal.role not in _OVERSEERS:
+        if principal.role is Role.HEAD_OF_DEPARTMENT:
+            # A head sees the queues of the roles it assigns to: one, or all of them.
+            if role is not None and role not in _ASSIGNED_ROLES:
+                raise PermissionDeniedError("a head of department sees its officials' tasks")
+        elif principal.role not in _OVERSEERS:
             if role not in (None, principal.role):
                 raise PermissionDeniedError("you see the inbox of your own role only")
             role = principal.role
+        # A territorial department's official sees its region's tasks only: asking for another
+        # region finds nothing.
+        region: int = request.region
+        if principal.region:
+            own = kz.Region.Value(principal.region)
+            if region not in (0, own):
+                return api.ListTasksResponse()
+            region = own
         filters = TaskFilters(
             role=role.value if role else "",
             assignee=request.assignee,
             state=request.state,
             application_id=_id(request.application) if request.application else "",
+            region=region,
+            kind=request.kind,
+            overdue_only=request.overdue_only,
+            order_by=request.order_by or "create_time",
         )
         records, token = await self._store.list_tasks(
             filters, pagination.page_size(request.page_size), request.page_token
@@ -127,9 +156,24 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
     async def GetTask(  # noqa: N802
         self, request: api.GetTaskRequest, context: Any
     ) -> api.GetTaskResponse:
-        return api.GetTaskResponse(
-            task=await self._message(await self._store.get_task(_id(request.name)))
+        record = await self._store.task_in_scope(_id(request.name), current_principal())
+        return api.GetTaskResponse(task=await self._message(record))
+
+    async def AssignTask(  # noqa: N802
+        self, request: api.AssignTaskRequest, context: Any
+    ) -> api.AssignTaskResponse:
+        record = await self._store.assign_task(
+            _id(request.name), request.assignee, current_principal()
         )
+        _annotate_task(record)
+        return api.AssignTaskResponse(task=await self._message(record))
+
+    async def ReleaseTask(  # noqa: N802
+        self, request: api.ReleaseTaskRequest, context: Any
+    ) -> api.ReleaseTaskResponse:
+        record = await self._store.release_task(_id(request.name), current_principal())
+        _annotate_task(record)
+        return api.ReleaseTaskResponse(task=await self._message(record))
 
     async def ClaimTask(  # noqa: N802
         self, request: api.ClaimTaskRequest, context: Any
@@ -205,6 +249,7 @@ class ReviewWorkflowServicer(review_workflow_service_pb2_grpc.ReviewWorkflowServ
             request.due_time.ToDatetime(tzinfo=UTC),
             request.instructions,
             list(request.allowed_outcomes),
+            request.subject,
         )
         _annotate_task(record)
         return workflow_api.CreateTaskResponse(task=task_message(record))

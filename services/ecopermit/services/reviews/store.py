@@ -34,7 +34,7 @@ from ecopermit.runtime import outbox, pagination, tracing
 from ecopermit.runtime.database import is_unique_violation, one_at_a_time, utc_now
 from ecopermit.runtime.esign.checks import SignedStatement, refused
 from ecopermit.runtime.esign.evidence import evidence_of
-from ecopermit.runtime.identity import ANONYMOUS, Principal
+from ecopermit.runtime.identity import ANONYMOUS, Principal, Role
 from ecopermit.services.reviews.models import (
     BatAssessmentRecord,
     CompletionOutboxRecord,
@@ -44,6 +44,7 @@ from ecopermit.services.reviews.models import (
     TaskRecord,
 )
 from ecopermit.services.workflow_relay import Delivery
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from ecopermit.workflows.contract import UPDATE_COMPLETE_TASK, TaskCompletion, TaskFinding
 
 _COMMENT_NAMESPACE = uuid.UUID("0b3c8e6e-8f4a-4d7e-b1c2-5a9d3e7f1a24")
@@ -56,6 +57,11 @@ class TaskFilters:
     assignee: str = ""
     state: int = 0
     application_id: str = ""
+    region: int = 0
+    kind: int = 0
+    overdue_only: bool = False
+    # The column pages are ordered by, earliest first: "create_time" or "due_time".
+    order_by: str = "create_time"
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,11 @@ class ReviewStore:
         due_time: datetime,
         instructions: str,
         allowed_outcomes: Sequence[int] = (),
+        subject: pb.TaskSubject | None = None,
     ) -> TaskRecord:
         """Creates the task once; the workflow's retry with the same id gets the same task."""
         now = utc_now()
+        about = subject or pb.TaskSubject()
         record = TaskRecord(
             id=task_id,
             application_id=application_id,
@@ -113,6 +121,12 @@ class ReviewStore:
             due_time=due_time,
             create_time=now,
             trace_context=json.dumps(tracing.current_carrier()),
+            enterprise_bin=about.enterprise.removeprefix("enterprises/"),
+            enterprise_display_name=about.enterprise_display_name,
+            facility_display_name=about.facility_display_name,
+            region=about.region,
+            sector=about.sector,
+            application_stage=about.application_stage,
         )
         try:
             async with self._sessions() as session, session.begin():
@@ -170,17 +184,93 @@ class ReviewStore:
             query = query.where(TaskRecord.state == filters.state)
         if filters.application_id:
             query = query.where(TaskRecord.application_id == filters.application_id)
+        if filters.region:
+            # A task created before subjects were kept has region 0: every region sees it.
+            query = query.where(col(TaskRecord.region).in_((filters.region, 0)))
+        if filters.kind:
+            query = query.where(TaskRecord.kind == filters.kind)
+        if filters.overdue_only:
+            query = query.where(
+                col(TaskRecord.due_time) < utc_now(),
+                col(TaskRecord.state).in_((pb.TASK_STATE_OPEN, pb.TASK_STATE_CLAIMED)),
+            )
         async with self._sessions() as session:
             return await pagination.keyset_page(
-                session, query, TaskRecord, page_size, page_token, filters
+                session, query, TaskRecord, page_size, page_token, filters, filters.order_by
             )
+
+    async def assign_task(self, task_id: str, assignee: str, head: Principal) -> TaskRecord:
+        """Gives an open or claimed task to the named official, as a head of department; the
+        four-eyes rule is checked for the assignee as if they had claimed it."""
+        async with self._sessions() as session, session.begin():
+            record = await self._in_scope(session, task_id, head)
+            if record.state not in (pb.TASK_STATE_OPEN, pb.TASK_STATE_CLAIMED):
+                raise FailedPreconditionError(
+                    f"tasks/{task_id} is {pb.TaskState.Name(record.state)}: nobody can take it"
+                )
+            if record.assignee == assignee:
+                return record
+            await self._check_four_eyes(
+                session, record, Principal(subject=assignee, role=Role(record.required_role))
+            )
+            # The state read above is the condition: a completion in between changes no row.
+            moved = await session.exec(
+                update(TaskRecord)
+                .where(col(TaskRecord.id) == task_id, col(TaskRecord.state) == record.state)
+                .values(state=pb.TASK_STATE_CLAIMED, assignee=assignee, claim_time=utc_now())
+            )
+            if moved.rowcount != 1:
+                raise FailedPreconditionError(f"tasks/{task_id} changed meanwhile; look again")
+        return await self.get_task(task_id)
+
+    async def release_task(self, task_id: str, principal: Principal) -> TaskRecord:
+        """Puts a claimed task back in its role's queue: by its assignee, or a head of
+        department."""
+        async with self._sessions() as session, session.begin():
+            record = await self._in_scope(session, task_id, principal)
+            head = principal.role is Role.HEAD_OF_DEPARTMENT
+            if not head and record.assignee != principal.subject:
+                raise PermissionDeniedError(f"only its assignee or a head releases tasks/{task_id}")
+            if record.state == pb.TASK_STATE_OPEN:
+                return record  # released already
+            if record.state != pb.TASK_STATE_CLAIMED:
+                raise FailedPreconditionError(
+                    f"tasks/{task_id} is {pb.TaskState.Name(record.state)}, not claimed"
+                )
+            released = await session.exec(
+                update(TaskRecord)
+                .where(
+                    col(TaskRecord.id) == task_id,
+                    col(TaskRecord.state) == pb.TASK_STATE_CLAIMED,
+                    col(TaskRecord.assignee) == record.assignee,
+                )
+                .values(state=pb.TASK_STATE_OPEN, assignee="", claim_time=None)
+            )
+            if released.rowcount != 1:
+                raise FailedPreconditionError(f"tasks/{task_id} changed meanwhile; look again")
+        return await self.get_task(task_id)
+
+    async def task_in_scope(self, task_id: str, principal: Principal) -> TaskRecord:
+        """The task, if the caller's region (if any) is the task's."""
+        async with self._sessions() as session:
+            return await self._in_scope(session, task_id, principal)
+
+    async def _in_scope(
+        self, session: AsyncSession, task_id: str, principal: Principal
+    ) -> TaskRecord:
+        record = await session.get(TaskRecord, task_id)
+        # Another region's task is not found, as if it did not exist, for a territorial
+        # department's official.
+        if record is None or (
+            principal.region and record.region and record.region != _region(principal.region)
+        ):
+            raise _task_not_found(task_id)
+        return record
 
     async def claim_task(self, task_id: str, principal: Principal) -> TaskRecord:
         """Assigns an open task to the caller; of concurrent claimants exactly one wins."""
         async with self._sessions() as session, session.begin():
-            record = await session.get(TaskRecord, task_id)
-            if record is None:
-                raise _task_not_found(task_id)
+            record = await self._in_scope(session, task_id, principal)
             if record.required_role != principal.role.value:
                 raise PermissionDeniedError(
                     f"tasks/{task_id} is for the {record.required_role} role"
@@ -484,6 +574,10 @@ class ReviewStore:
 
     async def mark_delivered(self, task_id: str) -> None:
         await outbox.mark_delivered(self._sessions, CompletionOutboxRecord, task_id)
+
+
+def _region(name: str) -> int:
+    return int(kz.Region.Value(name))
 
 
 def _comment_author(principal: Principal, comment: pb.PublicComment) -> str:

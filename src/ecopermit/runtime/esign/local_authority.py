@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from ecopermit.domain.business_id import check_digit
+from ecopermit.domain.roles import STAFF_ROLES
 from ecopermit.runtime.esign.requests import SignedRequest, sign_request
 from ecopermit.runtime.esign.signing import SigningKey, load_signing_key
 from ecopermit.runtime.esign.statements import Purpose
@@ -75,14 +76,17 @@ def committee_seal_holder(authority_bin: str) -> Person:
     )
 
 
-def local_principal(subject: str, role: Role, enterprise_bin: str | None = None) -> Principal:
+def local_principal(
+    subject: str, role: Role, enterprise_bin: str | None = None, region: str | None = None
+) -> Principal:
     """A demo or test person as the embedded default's dev sign-in vouches for them: the
-    sign-in name with its stand-in IIN, and an applicant's enterprise."""
+    sign-in name with its stand-in IIN, an applicant's enterprise, an official's region."""
     return Principal(
         subject=subject,
         role=role,
         enterprise_bin=enterprise_bin if role is Role.APPLICANT else None,
         iin=stand_in_iin(subject),
+        region=region if role in STAFF_ROLES else None,
     )
 
 
