@@ -38,11 +38,13 @@ async def csrf_of(client: httpx.AsyncClient, path: str) -> str:
     return found.group(1)
 
 
-async def sign_in(client: httpx.AsyncClient, role: str, subject: str, bin_: str = "") -> None:
+async def sign_in(
+    client: httpx.AsyncClient, role: str, subject: str, bin_: str = "", region: str = ""
+) -> None:
     csrf = await csrf_of(client, "/portal/sign-in")
     signed = await client.post(
         "/portal/sign-in",
-        data={"csrf_token": csrf, "role": role, "subject": subject, "bin": bin_},
+        data={"csrf_token": csrf, "role": role, "subject": subject, "bin": bin_, "region": region},
     )
     assert signed.status_code == 303, signed.text
 

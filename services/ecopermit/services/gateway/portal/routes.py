@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,14 @@ from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
 from ecopermit.services.gateway import documents
-from ecopermit.services.gateway.portal import forms, register_csv, session, signing
+from ecopermit.services.gateway.portal import (
+    forms,
+    inbox_query,
+    register_csv,
+    session,
+    signing,
+)
+from ecopermit.services.gateway.portal.inbox_query import InboxQuery
 from ecopermit.services.gateway.portal.labels import (
     day,
     enum_label,
@@ -65,6 +73,7 @@ _HOME = {
     Role.DECISION_MAKER: "/portal/inbox",
     Role.INSPECTOR: "/portal/inspections",
     Role.OPS: "/portal/ops",
+    Role.HEAD_OF_DEPARTMENT: "/portal/department",
     Role.PUBLIC: "/portal/hearings",
 }
 # Violations and prescriptions an act form offers; more go through the API.
@@ -218,6 +227,8 @@ class Portal:
             awaited=lambda stage: _AWAITED_ANSWER.get(stage, ""),
             # A task kind's name in the contract, for scripts and tests to find a button by.
             kind_key=reviews_pb.TaskKind.Name,
+            # The role a task needs, as tokens name it.
+            role_of=lambda task: Role.from_proto(task.required_role).value,
             overdue=lambda stamp: (
                 stamp.seconds and stamp.ToDatetime(tzinfo=UTC) < datetime.now(UTC)
             ),
@@ -330,7 +341,14 @@ class Portal:
         roles = [
             role.value for role in Role if role is not Role.WORKER
         ]  # the worker never signs in
-        return self.render(request, "sign_in.html", None, dev=self._dev_sign_in, roles=roles)
+        return self.render(
+            request,
+            "sign_in.html",
+            None,
+            dev=self._dev_sign_in,
+            roles=roles,
+            regions=kz.Region.keys()[1:],
+        )
 
     def _secure(self, request: Request) -> bool:
         # Behind a TLS-terminating ingress the scheme may read http; only the embedded stack
@@ -367,7 +385,10 @@ class Portal:
                 if role is Role.WORKER:
                     raise ValueError("the worker does not sign in")
                 bin_ = str(form.get("bin", "")).strip() or None
-                principal = local_principal(str(form.get("subject", "")).strip(), role, bin_)
+                region = str(form.get("region", "")) or None
+                principal = local_principal(
+                    str(form.get("subject", "")).strip(), role, bin_, region
+                )
                 token = TokenIssuer.from_settings(self.settings).mint(principal)
             principal = self.verifier.verify(token)
         except Exception as error:  # a bad role, BIN or token: say so, sign nobody in
@@ -639,23 +660,85 @@ class Portal:
     # Reviewers, BAT experts, decision makers
 
     async def inbox(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        """An official's inbox: what they hold, and what waits for their role, filtered,
+        sorted and paged by the address's query."""
+        query = InboxQuery.of(request)
         waiting = await self.reviews.ListTasks(
-            reviews_api.ListTasksRequest(
-                role=f"ROLE_{me.role.value.upper()}",
-                state=reviews_pb.TASK_STATE_OPEN,
-                page_size=200,
-            ),
+            query.request(role=me.role.to_proto(), state=reviews_pb.TASK_STATE_OPEN),
             metadata=md,
         )
         mine = await self.reviews.ListTasks(
-            reviews_api.ListTasksRequest(
-                assignee=me.subject, state=reviews_pb.TASK_STATE_CLAIMED, page_size=200
+            replace(query, page="").request(
+                assignee=me.subject, state=reviews_pb.TASK_STATE_CLAIMED
             ),
             metadata=md,
         )
         return self.render(
-            request, "inbox.html", me, waiting=list(waiting.tasks), mine=list(mine.tasks)
+            request,
+            "inbox.html",
+            me,
+            waiting=list(waiting.tasks),
+            mine=list(mine.tasks),
+            next_page=query.link(waiting.next_page_token) if waiting.next_page_token else "",
+            first_page=query.link() if query.page else "",
+            **self._filter_choices(query, me),
         )
+
+    async def department(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        """A head of department's view: the queue no one holds, what each official holds, and
+        the means to give, move or take back a task."""
+        query = InboxQuery.of(request)
+        unassigned = await self.reviews.ListTasks(
+            query.request(state=reviews_pb.TASK_STATE_OPEN), metadata=md
+        )
+        held = await self.reviews.ListTasks(
+            replace(query, page="").request(state=reviews_pb.TASK_STATE_CLAIMED, page_size=500),
+            metadata=md,
+        )
+        holders: dict[str, int] = {}
+        for task in held.tasks:
+            holders[task.assignee] = holders.get(task.assignee, 0) + 1
+        return self.render(
+            request,
+            "department.html",
+            me,
+            unassigned=list(unassigned.tasks),
+            held=list(held.tasks),
+            holders=sorted(holders.items()),
+            next_page=query.link(unassigned.next_page_token) if unassigned.next_page_token else "",
+            first_page=query.link() if query.page else "",
+            back=f"/portal/department?{query.link(query.page)}",
+            **self._filter_choices(query, me),
+        )
+
+    def _filter_choices(self, query: InboxQuery, me: Principal) -> dict[str, Any]:
+        kinds = [
+            name
+            for name, number in reviews_pb.TaskKind.items()
+            if number and (me.role is Role.HEAD_OF_DEPARTMENT or spec(number).role is me.role)
+        ]
+        return {
+            "query": query,
+            "regions": kz.Region.keys()[1:],
+            "kinds": kinds,
+            "orders": inbox_query.ORDERS,
+        }
+
+    async def assign(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"tasks/{request.path_params['id']}"
+        await self.reviews.AssignTask(
+            reviews_api.AssignTaskRequest(
+                name=name, assignee=str(form.get("assignee", "")).strip()
+            ),
+            metadata=md,
+        )
+        return RedirectResponse(_back(form, "/portal/department"), status_code=303)
+
+    async def release(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        name = f"tasks/{request.path_params['id']}"
+        await self.reviews.ReleaseTask(reviews_api.ReleaseTaskRequest(name=name), metadata=md)
+        home = "/portal/department" if me.role is Role.HEAD_OF_DEPARTMENT else "/portal/inbox"
+        return RedirectResponse(_back(form, home), status_code=303)
 
     async def claim(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         name = f"tasks/{request.path_params['id']}"
@@ -665,16 +748,15 @@ class Portal:
     async def task(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
         name = f"tasks/{request.path_params['id']}"
         task = (await self.reviews.GetTask(reviews_api.GetTaskRequest(name=name), metadata=md)).task
-        assessment = None
         comments: list[reviews_pb.PublicComment] = []
-        if task.kind == reviews_pb.TASK_KIND_BAT_REVIEW:
-            found = await _optional(
-                self.reviews.GetBatAssessment(
-                    reviews_api.GetBatAssessmentRequest(name=f"{task.application}/batAssessment"),
-                    metadata=md,
-                )
+        # The BAT table on every task of the application: a decision is taken on it too.
+        found = await _optional(
+            self.reviews.GetBatAssessment(
+                reviews_api.GetBatAssessmentRequest(name=f"{task.application}/batAssessment"),
+                metadata=md,
             )
-            assessment = found.bat_assessment if found else None
+        )
+        assessment = found.bat_assessment if found else None
         if task.kind in _READS_COMMENTS:
             comments = list(
                 (
@@ -698,6 +780,8 @@ class Portal:
             "task.html",
             me,
             task=task,
+            application=application,
+            reviews_bat=task.kind == reviews_pb.TASK_KIND_BAT_REVIEW,
             dossier_application=task.application,
             dossier_documents=list(application.documents),
             outcomes=outcomes,
@@ -1014,6 +1098,7 @@ class Portal:
     def routes(self) -> list[BaseRoute]:
         applicant = frozenset({Role.APPLICANT})
         ops = frozenset({Role.OPS})
+        head = frozenset({Role.HEAD_OF_DEPARTMENT})
         everyone = None
         return [
             Route("/", self.home),
@@ -1056,8 +1141,15 @@ class Portal:
             Route("/portal/permits/{id}.json", self.page(everyone, self.permit)),
             Route("/portal/permits/{id}", self.page(everyone, self.permit)),
             Route("/portal/inbox", self.page(_STAFF, self.inbox)),
-            Route("/portal/tasks/{id}", self.page(_STAFF, self.task)),
+            Route("/portal/tasks/{id}", self.page(_STAFF | {Role.HEAD_OF_DEPARTMENT}, self.task)),
             Route("/portal/tasks/{id}/claim", self.page(_STAFF, self.claim), methods=["POST"]),
+            Route(
+                "/portal/tasks/{id}/release",
+                self.page(_STAFF | {Role.HEAD_OF_DEPARTMENT}, self.release),
+                methods=["POST"],
+            ),
+            Route("/portal/department", self.page(head, self.department)),
+            Route("/portal/tasks/{id}/assign", self.page(head, self.assign), methods=["POST"]),
             Route(
                 "/portal/tasks/{id}/complete", self.page(_STAFF, self.complete), methods=["POST"]
             ),
@@ -1082,6 +1174,13 @@ class Portal:
             Route("/portal/public/hearings/{id}", _moved("/portal/hearings/{id}")),
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),
         ]
+
+
+def _back(form: Any, default: str) -> str:
+    """Where a form returns to: the page it was sent from, if it is one of the portal's own
+    (never another site), else the default."""
+    back = str(form.get("back", ""))
+    return back if back.startswith("/portal/") and not back.startswith("//") else default
 
 
 def _moved(target: str) -> Page:
