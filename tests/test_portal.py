@@ -145,7 +145,10 @@ async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
     }
     refused = await gateway.post("/portal/applications", data=form, files=script)
     assert refused.status_code == 400
-    assert "only" in refused.text
+    # Said at the file's field, in the page's language, with the form kept as typed.
+    assert "Этот тип файла не принимается: run.exe" in refused.text
+    assert 'id="document_DOCUMENT_KIND_PROJECT_DOCUMENTATION-error"' in refused.text
+    assert 'value="CHP-2"' in refused.text
     huge = {
         "document_DOCUMENT_KIND_PROJECT_DOCUMENTATION": (
             "big.pdf",
@@ -155,7 +158,7 @@ async def test_uploads_are_limited_in_type_and_size_and_nothing_is_submitted(
     }
     too_big = await gateway.post("/portal/applications", data=form, files=huge)
     assert too_big.status_code == 400
-    assert "larger than" in too_big.text
+    assert "Файл слишком большой: big.pdf (20 MiB)" in too_big.text
     listing = await gateway.get("/portal/enterprise")
     assert "CHP-2" not in listing.text  # nothing was submitted
     good = {

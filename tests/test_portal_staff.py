@@ -51,12 +51,12 @@ async def task_about(
     )
     request.due_time.FromDatetime(datetime.now(UTC) + due_in)
     await workflow.CreateTask(request, metadata=bearer(issuer, Role.WORKER, "wf"))
-    return request.task_id
+    return str(request.task_id)
 
 
 def row_of(page: str, task_id: str) -> str:
     """The table row that carries the task's id in a link or form."""
-    rows = re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", page, flags=re.S)
+    rows: list[str] = re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", page, flags=re.S)
     found = [row for row in rows if task_id in row]
     assert found, f"no row for {task_id}"
     return found[0]

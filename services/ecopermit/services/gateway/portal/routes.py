@@ -38,6 +38,7 @@ from ecopermit.runtime.document_upload import upload_requests
 from ecopermit.runtime.esign.embedded import embedded_authority
 from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
 from ecopermit.runtime.esign.statements import Purpose
+from ecopermit.runtime.grpc.validation import field_path, request_violations
 from ecopermit.runtime.identity import Principal, Role
 from ecopermit.runtime.settings import ServiceName, Settings, TracesExporter
 from ecopermit.runtime.tokens import TokenIssuer, TokenVerifier
@@ -80,7 +81,7 @@ _HOME = {
 _ACT_ROWS = 3
 _RECENT_TRACES = 30
 # Forms are small; uploads may carry one file per document kind.
-_MAX_FIELDS = 64
+_MAX_FIELDS = 256  # the submission form's rows: forms.MAX_ROWS of sources and of milestones
 _MAX_FIELD_BYTES = 64 * 1024
 _SMALL_FORM_BYTES = 64 * 1024
 _UPLOAD_REQUEST_BYTES = len(forms.DOCUMENT_KINDS) * forms.MAX_UPLOAD_BYTES + 1024 * 1024
@@ -223,6 +224,7 @@ class Portal:
             size=_file_size,
             day=_day,
             verdict_key=_verdict_key,
+            document_kind_number=applicants_pb.DocumentKind.Value,
             # What the applicant is asked to do in a stage ("" when nothing): a label key.
             awaited=lambda stage: _AWAITED_ANSWER.get(stage, ""),
             # A task kind's name in the contract, for scripts and tests to find a button by.
@@ -327,6 +329,10 @@ class Portal:
             response: Response = await handler(request, principal, metadata, form)
         except grpc.aio.AioRpcError as error:
             return self.failure(request, principal, error.details() or "", _http(error))
+        except forms.FormProblemsError as error:  # said in the person's language
+            t = labels(language(request))
+            said = "; ".join(t[p.key].format(detail=p.detail) for p in error.problems)
+            return self.failure(request, principal, said, 400)
         except (ValueError, TypeError) as error:  # a form that does not fit its fields
             return self.failure(request, principal, str(error), 400)
         return response
@@ -464,28 +470,70 @@ class Portal:
     async def new_application(
         self, request: Request, me: Principal, md: Any, form: Any
     ) -> Response:
+        # One request id per form: a double submit is one application.
+        return self._application_form(request, me, forms.ApplicationForm({}), str(uuid.uuid4()))
+
+    def _application_form(
+        self,
+        request: Request,
+        me: Principal,
+        typed: forms.ApplicationForm,
+        request_id: str,
+        status_code: int = 200,
+    ) -> Response:
+        """The submission form as typed so far, every problem at its field and in a summary,
+        in the person's language."""
+        t = labels(language(request))
+        problems = [(p.field, t[p.key].format(detail=p.detail)) for p in typed.problems]
         return self.render(
             request,
             "new_application.html",
             me,
-            request_id=str(uuid.uuid4()),  # one per form: a double submit is one application
+            typed=typed,
+            v=typed.values,
+            problems=problems,
+            errors={field: message for field, message in reversed(problems) if field},
+            request_id=request_id,
             regions=kz.Region.keys()[1:],
             sectors=kz.Sector.keys()[1:],
             pollutants=kz.Pollutant.keys()[1:],
-            rows=range(forms.SOURCE_ROWS),
+            max_rows=forms.MAX_ROWS,
             document_kinds=[applicants_pb.DocumentKind.Name(k) for k in forms.DOCUMENT_KINDS],
+            status_code=status_code,
         )
 
     async def submit(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
+        """The submission form sent: a row added or removed, or problems shown in place, or
+        on to signing. Files are kept from the first round they arrive in, so nobody chooses
+        them twice."""
         assert me.enterprise_bin is not None
-        uploads = await _uploads(form)
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
-        application = forms.application_of(fields, me.enterprise_bin, uploads)
-        await self._store_files(form, me.enterprise_bin, application.documents, md)
+        typed = forms.ApplicationForm.read(fields)
         request_id = fields.get("request_id") or str(uuid.uuid4())
+        try:
+            uploaded = forms.documents_of(await _uploads(form))
+        except forms.FormProblemsError as error:
+            typed.problems = error.problems
+            return self._application_form(request, me, typed, request_id, 400)
+        await self._store_files(form, me.enterprise_bin, uploaded, md)
+        typed.carried = list(
+            ({d.kind: d for d in typed.carried} | {d.kind: d for d in uploaded}).values()
+        )
+        if typed.editing:
+            return self._application_form(request, me, typed, request_id)
+        application, problems = typed.application(me.enterprise_bin)
         submission = applicants_api.SubmitApplicationRequest(
             request_id=request_id, application=application
         )
+        flagged = {p.field for p in problems}
+        for violation in request_violations(submission):
+            place = typed.field_of(field_path(violation).removeprefix("application."))
+            if not place or place not in flagged:
+                problems.append(forms.Problem(place, "error_invalid", violation.message))
+                flagged.add(place)
+        if problems:
+            typed.problems = problems
+            return self._application_form(request, me, typed, request_id, 400)
         return self._to_sign(request, me, Purpose.SUBMISSION, submission)
 
     async def application(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
@@ -517,6 +565,12 @@ class Portal:
             document_kinds=[applicants_pb.DocumentKind.Name(k) for k in forms.DOCUMENT_KINDS],
             request_id=str(uuid.uuid4()),
             temporal_ui=self._temporal_link(request.path_params["id"]),
+            # The answer's programme rows: as many as asked for (?milestones=), typed afresh.
+            typed=forms.ApplicationForm(
+                {}, milestone_rows=forms.rows(request.query_params.get("milestones"), 3)
+            ),
+            v={},
+            pollutants=kz.Pollutant.keys()[1:],
         )
 
     async def withdraw(self, request: Request, me: Principal, md: Any, form: Any) -> Response:
@@ -533,6 +587,12 @@ class Portal:
         name = f"applications/{request.path_params['id']}"
         assert me.enterprise_bin is not None
         documents = forms.documents_of(await _uploads(form))
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        problems: list[forms.Problem] = []
+        # The efficiency programme a return for one asks for, with its dated milestones.
+        programme = forms.ApplicationForm.read(fields).milestones(problems)
+        if problems:
+            raise forms.FormProblemsError(problems)
         await self._store_files(form, me.enterprise_bin, documents, md)
         answer = applicants_api.AmendApplicationRequest(
             name=name,
@@ -540,6 +600,7 @@ class Portal:
             response=str(form.get("response", "")).strip(),
             documents=documents,
             disagree=bool(form.get("disagree")),
+            efficiency_programme=programme,
         )
         return self._to_sign(request, me, Purpose.ANSWER, answer)
 
