@@ -259,7 +259,15 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
         reviews_pb.TASK_KIND_TECHNICAL_WATER,
         reviews_pb.TASK_KIND_TECHNICAL_WASTE,
     ):
-        await work_task(desk, name, kind, *reviewer, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS)
+        done = await work_task(desk, name, kind, *reviewer, reviews_pb.TASK_OUTCOME_NO_OBJECTIONS)
+        # An inbox says what each task is about, and the stage it is part of (the workflow
+        # opens the tasks just before it enters their stage).
+        assert done.subject.application_stage == applicants_pb.STAGE_STATE_EXPERTISE
+        assert (done.subject.region, done.subject.enterprise) == (
+            in_expertise.facility.region,
+            in_expertise.enterprise,
+        )
+        assert done.subject.facility_display_name == in_expertise.facility.display_name
     expert = (Role.BAT_EXPERT, "expert-1")
     await work_task(
         desk, name, reviews_pb.TASK_KIND_BAT_REVIEW, *expert, reviews_pb.TASK_OUTCOME_BAT_CONFIRMED

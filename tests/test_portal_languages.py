@@ -28,7 +28,7 @@ from tests.test_portal import (
 __all__ = ["gateway"]  # the fixture, served here too
 
 # An enum value's name as the contract spells it: what a person must never read.
-_ENUM_NAME = re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+){1,}\b")
+ENUM_NAME = re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+){1,}\b")
 
 
 class _Text(HTMLParser):
@@ -87,7 +87,7 @@ async def test_an_enterprise_reads_its_pages_in_kazakh_and_the_choice_is_remembe
     assert 'lang="kk"' in new.text
     assert "Павлодар облысы" in text  # a region, in Kazakh
     assert "азот оксидтері (NOx)" in text  # a pollutant
-    assert _ENUM_NAME.findall(text) == []
+    assert ENUM_NAME.findall(text) == []
     # Chosen once, remembered: the next page comes in Kazakh without asking again.
     submitted = await signed_with_the_local_key(
         gateway, await gateway.post("/portal/applications", data=form)
@@ -97,11 +97,11 @@ async def test_an_enterprise_reads_its_pages_in_kazakh_and_the_choice_is_remembe
     assert "Кезең" in text  # "Stage"
     assert "берілді" in text  # submitted
     assert "(Астана уақыты)" in text
-    assert _ENUM_NAME.findall(text) == []
+    assert ENUM_NAME.findall(text) == []
     for lang, stage in (("ru", "подано"), ("en", "submitted")):
         other = await gateway.get(submitted.headers["location"], params={"lang": lang})
         assert stage in visible_text(other.text)
-        assert _ENUM_NAME.findall(visible_text(other.text)) == []
+        assert ENUM_NAME.findall(visible_text(other.text)) == []
 
 
 async def test_a_browser_asking_for_kazakh_gets_kazakh(gateway: httpx.AsyncClient) -> None:

@@ -360,14 +360,14 @@ class PermitActivities:
             instructions=order.instructions[:8000],
             due_time=order.due_time,
             allowed_outcomes=order.allowed_outcomes,  # type: ignore[arg-type]
-            subject=await self._task_subject(order.application_id),
+            subject=await self._task_subject(order.application_id, order.stage),
         )
         with _final_errors_are_not_retried():
             await self._tasks.CreateTask(request, metadata=self._credentials.metadata())
         if order.kind == reviews_pb.TASK_KIND_ESCALATION:
             _instruments.deadline_breaches.add(1)
 
-    async def _task_subject(self, application_id: str) -> reviews_pb.TaskSubject:
+    async def _task_subject(self, application_id: str, stage: int) -> reviews_pb.TaskSubject:
         """What a task is about, read here rather than carried in the workflow's history: the
         names are the enterprise's own words (kept out of Temporal payloads) and the
         activity's input stays what running workflows already send."""
@@ -383,7 +383,7 @@ class PermitActivities:
             facility_display_name=application.facility.display_name,
             region=application.facility.region,
             sector=application.sector,
-            application_stage=application.stage,
+            application_stage=stage or application.stage,  # type: ignore[arg-type]
         )
 
     @activity.defn(name="cancel_task")

@@ -87,6 +87,9 @@ class OpenTaskView:
     kind: int
     due_time: datetime  # real time, as the reviews service holds it
     allowed_outcomes: list[int] = field(default_factory=list)  # empty: the kind's every outcome
+    # The stage the task belongs to (the workflow opens tasks before it enters their stage);
+    # 0 from workflows started before it was sent: the application's stage then stands in.
+    stage: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class TaskOrder:
     due_time: datetime
     instructions: str = ""
     allowed_outcomes: list[int] = field(default_factory=list)  # empty: the kind's every outcome
+    # The stage the task belongs to (the workflow opens tasks before it enters their stage);
+    # 0 from workflows started before it was sent: the application's stage then stands in.
+    stage: int = 0
 
 
 @dataclass(frozen=True)

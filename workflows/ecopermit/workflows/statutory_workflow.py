@@ -227,7 +227,7 @@ class KepProcedureWorkflow:
             )
             for kind in rules.expertise_parts
         ]
-        part_ids = await self._open_tasks(parts, deadline)
+        part_ids = await self._open_tasks(parts, deadline, applicants_pb.STAGE_STATE_EXPERTISE)
         await self._enter(
             applicants_pb.STAGE_STATE_EXPERTISE,
             f"state environmental expertise: {', '.join(kind_name(p.kind) for p in parts)}; "
@@ -560,13 +560,14 @@ class KepProcedureWorkflow:
     ) -> list[contract.TaskCompletion]:
         """Enters a stage with its tasks already open, so a status page never shows the stage
         without them, and waits for every one."""
-        task_ids = await self._open_tasks(requests, deadline)
+        task_ids = await self._open_tasks(requests, deadline, stage)
         await self._enter(stage, reason, deadline, days)
         return await self._await_tasks(task_ids, deadline)
 
     async def _open_tasks(
-        self, requests: list[TaskRequest], deadline: PlannedDeadline
+        self, requests: list[TaskRequest], deadline: PlannedDeadline, stage: int = 0
     ) -> list[str]:
+        """Opens the tasks of the stage about to be entered (the current one by default)."""
         state = self._state
         self._check_withdrawn()
         due = self._real(deadline_instant(date.fromisoformat(deadline.due_day)))
@@ -585,6 +586,7 @@ class KepProcedureWorkflow:
                     due,
                     request.instructions,
                     list(request.allowed_outcomes),
+                    stage or state.stage,
                 )
             )
         await asyncio.gather(*(call(PermitActivities.create_task, order) for order in orders))
