@@ -167,7 +167,16 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
     assert report["ops_views_ratio"] == pytest.approx(
         views["baseline_seconds"] * 1000 / views["ops_page_ms"]
     )
+    # 8: the dashboard over every application the traced stack holds, beside listing them.
+    dashboard = report["dashboard"]
+    assert dashboard["applications"] >= 3
+    assert dashboard["samples"] == 20
+    assert 0 < dashboard["page_p50_ms"] <= dashboard["page_p90_ms"]
+    assert report["dashboard_ratio"] == pytest.approx(
+        dashboard["listing_p50_ms"] / dashboard["page_p50_ms"]
+    )
     markdown = (output / "bench.md").read_text()
+    assert "**8. The ops dashboard**" in markdown
     assert "| bare workflows, same steps | 3 |" in markdown
     assert "| SubmitApplication |" in markdown
     assert "ecopermit bench --n 3" in markdown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from alembic import command
 from sqlalchemy import text
@@ -9,6 +11,7 @@ from sqlalchemy import text
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
 from ecopermit.runtime.settings import ServiceName, Settings
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 
 
 @pytest.mark.parametrize("service", list(ServiceName))
@@ -59,3 +62,33 @@ def test_the_migrations_create_exactly_the_tables_the_models_declare(
     migrations.upgrade(service, settings)
     # Raises when autogenerate would find a difference between the models and the database.
     command.check(migrations.alembic_config(service, settings.database_url(service)))
+
+
+async def test_applications_stored_before_the_region_column_get_their_facilitys_region(
+    settings: Settings,
+) -> None:
+    await asyncio.to_thread(migrations.upgrade, ServiceName.APPLICANTS, settings, "applicants_0004")
+    engine = create_engine(settings.database_url(ServiceName.APPLICANTS))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO enterprises (bin, display_name, region, sector, registered_by,"
+                    " create_time) VALUES ('990340000123', 'P', 1, 1, 'a', '2026-01-01')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO applications (id, enterprise_bin, request_id, sector, stage,"
+                    " content, progress, rules_version, last_sequence, permit_id, submitted_by,"
+                    " create_time, update_time) VALUES ('a-1', '990340000123', 'r', 1, 1, :content,"
+                    " '{}', '', 0, '', 'a', '2026-01-01', '2026-01-01')"
+                ),
+                {"content": '{"facility": {"display_name": "CHP-2", "region": "REGION_ABAI"}}'},
+            )
+        await asyncio.to_thread(migrations.upgrade, ServiceName.APPLICANTS, settings)
+        async with engine.connect() as connection:
+            region = (await connection.execute(text("SELECT region FROM applications"))).scalar()
+        assert region == kz.REGION_ABAI
+    finally:
+        await engine.dispose()

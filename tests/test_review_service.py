@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from ecopermit.domain import errors
 from ecopermit.reviews.v1 import resources_pb2 as pb
@@ -23,6 +25,7 @@ from ecopermit.runtime.grpc.status import reason_of
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.services.reviews.models import TaskRecord
 from ecopermit.services.reviews.store import ReviewStore
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from tests import samples
@@ -651,3 +654,35 @@ async def test_an_inbox_sorts_by_due_time_and_shows_the_overdue_across_pages(des
         desk.inbox.ListTasks(api.ListTasksRequest(order_by="kind"), metadata=reviewer)
     )
     assert unknown.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_ops_see_the_work_per_task_kind_and_the_tasks_someone_holds_without_moving(
+    desk: Desk,
+) -> None:
+    held = await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_ABAI)
+    await created_about(desk, pb.TASK_KIND_COMPLETENESS, kz.REGION_ABAI, timedelta(days=-1))
+    await created_about(desk, pb.TASK_KIND_DECISION, kz.REGION_PAVLODAR)
+    await desk.claim(held, desk.as_(Role.REVIEWER, "rustam"))
+    ops = desk.as_(Role.OPS, "ops-1")
+    figures = await desk.inbox.GetTaskStatistics(api.GetTaskStatisticsRequest(), metadata=ops)
+    counts = {k.kind: (k.open, k.claimed, k.overdue) for k in figures.by_kind}
+    assert counts == {pb.TASK_KIND_COMPLETENESS: (1, 1, 1), pb.TASK_KIND_DECISION: (1, 0, 0)}
+    assert list(figures.idle) == []  # claimed a moment ago: not idle yet
+    # Rustam has held it for five days.
+    engine = create_engine(desk.settings.database_url(ServiceName.REVIEWS))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(TaskRecord)
+                .where(col(TaskRecord.id) == held.name.removeprefix("tasks/"))
+                .values(claim_time=datetime.now(UTC) - timedelta(days=5))
+            )
+    finally:
+        await engine.dispose()
+    figures = await desk.inbox.GetTaskStatistics(api.GetTaskStatisticsRequest(), metadata=ops)
+    assert [(t.name, t.assignee) for t in figures.idle] == [(held.name, "rustam")]
+    # A territorial head counts its own region's work only.
+    head = bearer(desk.issuer, Role.HEAD_OF_DEPARTMENT, "head-1", region="REGION_PAVLODAR")
+    local = await desk.inbox.GetTaskStatistics(api.GetTaskStatisticsRequest(), metadata=head)
+    assert {k.kind for k in local.by_kind} == {pb.TASK_KIND_DECISION}
+    assert list(local.idle) == []

@@ -406,6 +406,7 @@ def bench(
        against its own size just before.
     6. One ЭЦП verified as the services verify it, against a bare RSA verification.
     7. The ops pages over a span file of --span-file-mib, against reading it whole per request.
+    8. The ops dashboard page over run 1's applications, against listing them all.
 
     Writes bench.json and bench.md. At the default 1000 on two cores this takes about 70
     minutes; try --n 100 first. A running `ecopermit up` is neither used nor disturbed.

@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ecopermit.bench.api import compare_with_echo, visibility_lag
+from ecopermit.bench.dashboard import dashboard_page
 from ecopermit.bench.ops_views import ops_views
 from ecopermit.bench.pipeline import carry_pipeline, run_bare
 from ecopermit.bench.report import BenchReport
@@ -58,6 +59,8 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
                 upload = await gateway_upload_memory(
                     stack.settings, stack.up.pid, options.upload_mib * 1024 * 1024
                 )
+            with console.status("8. the ops dashboard over the run's applications"):
+                dashboard = await dashboard_page(stack.settings)
         console.rule("Stack with tracing off")
         async with bench_stack(work / "untraced", options.day_seconds, tracing=False) as stack:
             console.print(f"4. pipeline: {len(pending)} applications, tracing off")
@@ -80,4 +83,5 @@ async def run_bench(options: BenchOptions, console: Console) -> BenchReport:
         upload=upload,
         signatures=signatures,
         ops_views=views,
+        dashboard=dashboard,
     )

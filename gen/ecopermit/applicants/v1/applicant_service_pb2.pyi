@@ -68,18 +68,20 @@ class GetApplicationResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[_resources_pb2.Application, _Mapping]] = ...) -> None: ...
 
 class ListApplicationsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "stage", "enterprise", "sector")
+    __slots__ = ("page_size", "page_token", "stage", "enterprise", "sector", "region")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     ENTERPRISE_FIELD_NUMBER: _ClassVar[int]
     SECTOR_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     stage: _resources_pb2.Stage
     enterprise: str
     sector: _kazakhstan_pb2.Sector
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., enterprise: _Optional[str] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ...) -> None: ...
+    region: _kazakhstan_pb2.Region
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., enterprise: _Optional[str] = ..., sector: _Optional[_Union[_kazakhstan_pb2.Sector, str]] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ...) -> None: ...
 
 class ListApplicationsResponse(_message.Message):
     __slots__ = ("applications", "next_page_token")
@@ -228,3 +230,63 @@ class GetDossierResponse(_message.Message):
     DOSSIER_FIELD_NUMBER: _ClassVar[int]
     dossier: _resources_pb2.Dossier
     def __init__(self, dossier: _Optional[_Union[_resources_pb2.Dossier, _Mapping]] = ...) -> None: ...
+
+class GetApplicationStatisticsRequest(_message.Message):
+    __slots__ = ("stuck_after_days", "near_deadline_days")
+    STUCK_AFTER_DAYS_FIELD_NUMBER: _ClassVar[int]
+    NEAR_DEADLINE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    stuck_after_days: int
+    near_deadline_days: int
+    def __init__(self, stuck_after_days: _Optional[int] = ..., near_deadline_days: _Optional[int] = ...) -> None: ...
+
+class GetApplicationStatisticsResponse(_message.Message):
+    __slots__ = ("by_stage_region", "turnaround", "lapsed", "near_deadline", "stuck", "applications")
+    BY_STAGE_REGION_FIELD_NUMBER: _ClassVar[int]
+    TURNAROUND_FIELD_NUMBER: _ClassVar[int]
+    LAPSED_FIELD_NUMBER: _ClassVar[int]
+    NEAR_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    STUCK_FIELD_NUMBER: _ClassVar[int]
+    APPLICATIONS_FIELD_NUMBER: _ClassVar[int]
+    by_stage_region: _containers.RepeatedCompositeFieldContainer[StageRegionCount]
+    turnaround: _containers.RepeatedCompositeFieldContainer[StageTurnaround]
+    lapsed: _containers.RepeatedCompositeFieldContainer[ApplicationAlert]
+    near_deadline: _containers.RepeatedCompositeFieldContainer[ApplicationAlert]
+    stuck: _containers.RepeatedCompositeFieldContainer[ApplicationAlert]
+    applications: int
+    def __init__(self, by_stage_region: _Optional[_Iterable[_Union[StageRegionCount, _Mapping]]] = ..., turnaround: _Optional[_Iterable[_Union[StageTurnaround, _Mapping]]] = ..., lapsed: _Optional[_Iterable[_Union[ApplicationAlert, _Mapping]]] = ..., near_deadline: _Optional[_Iterable[_Union[ApplicationAlert, _Mapping]]] = ..., stuck: _Optional[_Iterable[_Union[ApplicationAlert, _Mapping]]] = ..., applications: _Optional[int] = ...) -> None: ...
+
+class StageRegionCount(_message.Message):
+    __slots__ = ("stage", "region", "count")
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    stage: _resources_pb2.Stage
+    region: _kazakhstan_pb2.Region
+    count: int
+    def __init__(self, stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class StageTurnaround(_message.Message):
+    __slots__ = ("stage", "left", "p50_hours", "p90_hours")
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    LEFT_FIELD_NUMBER: _ClassVar[int]
+    P50_HOURS_FIELD_NUMBER: _ClassVar[int]
+    P90_HOURS_FIELD_NUMBER: _ClassVar[int]
+    stage: _resources_pb2.Stage
+    left: int
+    p50_hours: float
+    p90_hours: float
+    def __init__(self, stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., left: _Optional[int] = ..., p50_hours: _Optional[float] = ..., p90_hours: _Optional[float] = ...) -> None: ...
+
+class ApplicationAlert(_message.Message):
+    __slots__ = ("application", "facility_display_name", "region", "stage", "time")
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    application: str
+    facility_display_name: str
+    region: _kazakhstan_pb2.Region
+    stage: _resources_pb2.Stage
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, application: _Optional[str] = ..., facility_display_name: _Optional[str] = ..., region: _Optional[_Union[_kazakhstan_pb2.Region, str]] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

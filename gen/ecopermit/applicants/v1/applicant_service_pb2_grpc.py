@@ -60,6 +60,11 @@ class ApplicantServiceStub:
                 request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.ListApplicationsRequest.SerializeToString,
                 response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.ListApplicationsResponse.FromString,
                 _registered_method=True)
+        self.GetApplicationStatistics = channel.unary_unary(
+                '/ecopermit.applicants.v1.ApplicantService/GetApplicationStatistics',
+                request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetApplicationStatisticsRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetApplicationStatisticsResponse.FromString,
+                _registered_method=True)
         self.AmendApplication = channel.unary_unary(
                 '/ecopermit.applicants.v1.ApplicantService/AmendApplication',
                 request_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.AmendApplicationRequest.SerializeToString,
@@ -134,6 +139,14 @@ class ApplicantServiceServicer:
         """Lists applications in a stable order; an applicant sees only its own enterprise's, the
         public (anyone, without signing in) only those in a public hearing or approved (the public
         register), as published: no reasons, tasks or signers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApplicationStatistics(self, request, context):
+        """What the Committee reports on its applications: counts by stage and region, how long each
+        stage took (p50, p90), deadlines lapsed or near, and applications that have not moved.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -231,6 +244,11 @@ def add_ApplicantServiceServicer_to_server(servicer, server):
                     servicer.ListApplications,
                     request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.ListApplicationsRequest.FromString,
                     response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.ListApplicationsResponse.SerializeToString,
+            ),
+            'GetApplicationStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApplicationStatistics,
+                    request_deserializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetApplicationStatisticsRequest.FromString,
+                    response_serializer=ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetApplicationStatisticsResponse.SerializeToString,
             ),
             'AmendApplication': grpc.unary_unary_rpc_method_handler(
                     servicer.AmendApplication,
@@ -404,6 +422,33 @@ class ApplicantService:
             '/ecopermit.applicants.v1.ApplicantService/ListApplications',
             ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.ListApplicationsRequest.SerializeToString,
             ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.ListApplicationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApplicationStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ecopermit.applicants.v1.ApplicantService/GetApplicationStatistics',
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetApplicationStatisticsRequest.SerializeToString,
+            ecopermit_dot_applicants_dot_v1_dot_applicant__service__pb2.GetApplicationStatisticsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -187,3 +187,29 @@ class ReleaseTaskResponse(_message.Message):
     TASK_FIELD_NUMBER: _ClassVar[int]
     task: _resources_pb2.Task
     def __init__(self, task: _Optional[_Union[_resources_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class GetTaskStatisticsRequest(_message.Message):
+    __slots__ = ("idle_after_days",)
+    IDLE_AFTER_DAYS_FIELD_NUMBER: _ClassVar[int]
+    idle_after_days: int
+    def __init__(self, idle_after_days: _Optional[int] = ...) -> None: ...
+
+class GetTaskStatisticsResponse(_message.Message):
+    __slots__ = ("by_kind", "idle")
+    BY_KIND_FIELD_NUMBER: _ClassVar[int]
+    IDLE_FIELD_NUMBER: _ClassVar[int]
+    by_kind: _containers.RepeatedCompositeFieldContainer[TaskKindCount]
+    idle: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Task]
+    def __init__(self, by_kind: _Optional[_Iterable[_Union[TaskKindCount, _Mapping]]] = ..., idle: _Optional[_Iterable[_Union[_resources_pb2.Task, _Mapping]]] = ...) -> None: ...
+
+class TaskKindCount(_message.Message):
+    __slots__ = ("kind", "open", "claimed", "overdue")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    kind: _resources_pb2.TaskKind
+    open: int
+    claimed: int
+    overdue: int
+    def __init__(self, kind: _Optional[_Union[_resources_pb2.TaskKind, str]] = ..., open: _Optional[int] = ..., claimed: _Optional[int] = ..., overdue: _Optional[int] = ...) -> None: ...

@@ -50,6 +50,11 @@ class ReviewServiceStub:
                 request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskRequest.SerializeToString,
                 response_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskResponse.FromString,
                 _registered_method=True)
+        self.GetTaskStatistics = channel.unary_unary(
+                '/ecopermit.reviews.v1.ReviewService/GetTaskStatistics',
+                request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.GetTaskStatisticsRequest.SerializeToString,
+                response_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.GetTaskStatisticsResponse.FromString,
+                _registered_method=True)
         self.AssignTask = channel.unary_unary(
                 '/ecopermit.reviews.v1.ReviewService/AssignTask',
                 request_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.AssignTaskRequest.SerializeToString,
@@ -101,6 +106,14 @@ class ReviewServiceServicer:
 
     def ClaimTask(self, request, context):
         """Takes an open task; exactly one of concurrent claimants wins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTaskStatistics(self, request, context):
+        """The work in the inboxes: open, claimed and overdue tasks per kind, and tasks claimed but
+        not completed for idle_after_days (someone holds them and nothing happens).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -168,6 +181,11 @@ def add_ReviewServiceServicer_to_server(servicer, server):
                     servicer.ClaimTask,
                     request_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskRequest.FromString,
                     response_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskResponse.SerializeToString,
+            ),
+            'GetTaskStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTaskStatistics,
+                    request_deserializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.GetTaskStatisticsRequest.FromString,
+                    response_serializer=ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.GetTaskStatisticsResponse.SerializeToString,
             ),
             'AssignTask': grpc.unary_unary_rpc_method_handler(
                     servicer.AssignTask,
@@ -282,6 +300,33 @@ class ReviewService:
             '/ecopermit.reviews.v1.ReviewService/ClaimTask',
             ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskRequest.SerializeToString,
             ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.ClaimTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTaskStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ecopermit.reviews.v1.ReviewService/GetTaskStatistics',
+            ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.GetTaskStatisticsRequest.SerializeToString,
+            ecopermit_dot_reviews_dot_v1_dot_review__service__pb2.GetTaskStatisticsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,6 +39,8 @@ class ApplicationRecord(ApplicantsTable, table=True):
     enterprise_bin: str = Field(foreign_key="enterprises.bin", index=True, max_length=12)
     request_id: str = Field(max_length=36)
     sector: int = Field(index=True)
+    # The facility's region, kept beside the content for filters and counts.
+    region: int = Field(default=0, index=True)
     stage: int = Field(index=True)
     # The Application message's input fields: facility, sources, programme. The documents are
     # in dossier_entries, by version.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,10 @@ from ecopermit.services.applicants.store import (
 
 # What the public may list: applications whose public hearing may be open (the expertise under
 # kep-2026.2, the consultation under kep-2026.1), and the register of permits.
+# The dashboard's defaults (internal targets, not statutory terms): an application is stuck
+# after this many days without a change of stage; a deadline is near within this many days.
+_STUCK_AFTER_DAYS = 10
+_NEAR_DEADLINE_DAYS = 3
 _PUBLIC_STAGES = frozenset(
     {pb.STAGE_STATE_EXPERTISE, pb.STAGE_PUBLIC_CONSULTATION, pb.STAGE_APPROVED}
 )
@@ -225,7 +229,7 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
                 "the public lists applications in a public hearing (state expertise, public "
                 "consultation) or approved ones only"
             )
-        filters = ApplicationFilters(request.stage, enterprise_bin, request.sector)
+        filters = ApplicationFilters(request.stage, enterprise_bin, request.sector, request.region)
         views, next_token = await self._store.list_applications(
             filters, pagination.page_size(request.page_size), request.page_token
         )
@@ -233,6 +237,41 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
         if principal.role is Role.PUBLIC:
             applications = [_as_published(a) for a in applications]
         return api.ListApplicationsResponse(applications=applications, next_page_token=next_token)
+
+    async def GetApplicationStatistics(  # noqa: N802
+        self, request: api.GetApplicationStatisticsRequest, context: Any
+    ) -> api.GetApplicationStatisticsResponse:
+        figures = await self._store.statistics(
+            timedelta(days=request.stuck_after_days or _STUCK_AFTER_DAYS),
+            timedelta(days=request.near_deadline_days or _NEAR_DEADLINE_DAYS),
+        )
+        response = api.GetApplicationStatisticsResponse(
+            applications=sum(count for _, _, count in figures.counts)
+        )
+        for stage, region, count in figures.counts:
+            response.by_stage_region.add(stage=stage, region=region, count=count)
+        for turnaround in figures.turnarounds:
+            response.turnaround.add(
+                stage=turnaround.stage,
+                left=turnaround.left,
+                p50_hours=turnaround.p50_hours,
+                p90_hours=turnaround.p90_hours,
+            )
+        for alerts, into in (
+            (figures.lapsed, response.lapsed),
+            (figures.near_deadline, response.near_deadline),
+            (figures.stuck, response.stuck),
+        ):
+            for alert in alerts:
+                facility, region = figures.facilities.get(alert.application_id, ("", 0))
+                added = into.add(
+                    application=f"applications/{alert.application_id}",
+                    facility_display_name=facility,
+                    region=region,
+                    stage=alert.stage,
+                )
+                added.time.FromDatetime(alert.time)
+        return response
 
     async def AmendApplication(  # noqa: N802
         self, request: api.AmendApplicationRequest, context: Any

@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from google.protobuf import json_format
 from opentelemetry import metrics
@@ -31,6 +31,7 @@ from ecopermit.domain.errors import (
     PermissionDeniedError,
     request_id_reused,
 )
+from ecopermit.domain.procedure_statistics import Turnaround, stuck_since, turnarounds
 from ecopermit.domain.stages import (
     AWAITING_APPLICANT_STAGES,
     DECIDED_STAGES,
@@ -83,6 +84,29 @@ class ApplicationFilters:
     stage: int = 0
     enterprise_bin: str = ""
     sector: int = 0
+    region: int = 0
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An application the dashboard points at: its deadline (lapsed, near) or its last change
+    of stage (stuck)."""
+
+    application_id: str
+    stage: int
+    region: int
+    time: datetime
+
+
+@dataclass(frozen=True)
+class ApplicationStatistics:
+    counts: list[tuple[int, int, int]]  # (stage, region, applications)
+    turnarounds: list[Turnaround]
+    lapsed: list[Alert]
+    near_deadline: list[Alert]
+    stuck: list[Alert]
+    # What the alerted applications are: facility name and region, by application id.
+    facilities: dict[str, tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -234,6 +258,7 @@ class ApplicantStore:
                         enterprise_bin=enterprise_bin,
                         request_id=request_id,
                         sector=application.sector,
+                        region=application.facility.region,
                         stage=pb.STAGE_SUBMITTED,
                         content=_as_json(_inputs_of(application)),
                         submitted_by=principal.subject,
@@ -292,6 +317,72 @@ class ApplicantStore:
             raise _application_not_found(application_id)
         return view
 
+    async def statistics(self, stuck_after: timedelta, near: timedelta) -> ApplicationStatistics:
+        """Counts by stage and region, turnaround per stage, and the applications late, nearly
+        late or not moving: a few grouped queries and one pass over the histories, whatever
+        the number of applications (the ops dashboard's budget is 300 ms at 1,000)."""
+        now = utc_now()
+        async with self._sessions() as session:
+            counts = (
+                await session.exec(
+                    select(
+                        ApplicationRecord.stage, ApplicationRecord.region, func.count()
+                    ).group_by(col(ApplicationRecord.stage), col(ApplicationRecord.region))
+                )
+            ).all()
+            moves = (
+                await session.exec(
+                    select(
+                        StageTransitionRecord.application_id,
+                        StageTransitionRecord.stage,
+                        StageTransitionRecord.enter_time,
+                    ).order_by(
+                        col(StageTransitionRecord.application_id),
+                        col(StageTransitionRecord.enter_time),
+                        col(StageTransitionRecord.id),
+                    )
+                )
+            ).all()
+            running = (
+                await session.exec(
+                    select(
+                        ApplicationRecord.id,
+                        ApplicationRecord.stage,
+                        ApplicationRecord.region,
+                        ApplicationRecord.progress,
+                    ).where(col(ApplicationRecord.stage).not_in(DECIDED_STAGES))
+                )
+            ).all()
+            histories: dict[str, list[tuple[int, datetime]]] = {}
+            for application_id, stage, entered in moves:
+                histories.setdefault(application_id, []).append((stage, entered))
+            lapsed, near_deadline = [], []
+            for application_id, stage, region, progress in running:
+                due = _current_deadline(progress, stage)
+                if due is None:
+                    continue
+                alert = Alert(application_id, stage, region, due)
+                if due < now:
+                    lapsed.append(alert)
+                elif due < now + near:
+                    near_deadline.append(alert)
+            stuck = [
+                Alert(application_id, histories[application_id][-1][0], 0, since)
+                for application_id, since in stuck_since(
+                    histories, DECIDED_STAGES, now - stuck_after
+                ).items()
+            ]
+            alerts = [*lapsed, *near_deadline, *stuck]
+            names = await _facilities(session, {alert.application_id for alert in alerts})
+        return ApplicationStatistics(
+            counts=[(stage, region, count) for stage, region, count in counts],
+            turnarounds=turnarounds(histories.values()),
+            lapsed=sorted(lapsed, key=lambda a: a.time),
+            near_deadline=sorted(near_deadline, key=lambda a: a.time),
+            stuck=sorted(stuck, key=lambda a: a.time),
+            facilities=names,
+        )
+
     async def list_applications(
         self, filters: ApplicationFilters, page_size: int, page_token: str
     ) -> tuple[list[ApplicationView], str]:
@@ -302,6 +393,8 @@ class ApplicantStore:
             query = query.where(ApplicationRecord.enterprise_bin == filters.enterprise_bin)
         if filters.sector:
             query = query.where(ApplicationRecord.sector == filters.sector)
+        if filters.region:
+            query = query.where(ApplicationRecord.region == filters.region)
         async with self._sessions() as session:
             records, token = await pagination.keyset_page(
                 session, query, ApplicationRecord, page_size, page_token, filters
@@ -943,3 +1036,32 @@ async def _add_versions(
         )
         current[(document.kind, document.file_name)] = entry
         session.add(entry)
+
+
+def _current_deadline(progress: str, stage: int) -> datetime | None:
+    """The running deadline of the stage an application is in, from its progress JSON (the
+    workflow's view); None when it has none or the clock is stopped."""
+    stage_name_ = pb.Stage.Name(stage)
+    for deadline in json.loads(progress or "{}").get("deadlines", []):
+        if deadline.get("stage") == stage_name_ and not deadline.get("paused"):
+            return datetime.fromisoformat(deadline["due_time"].replace("Z", "+00:00"))
+    return None
+
+
+async def _facilities(
+    session: AsyncSession, application_ids: set[str]
+) -> dict[str, tuple[str, int]]:
+    """The facility name and region of these applications, read from their content."""
+    if not application_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(ApplicationRecord.id, ApplicationRecord.region, ApplicationRecord.content).where(
+                col(ApplicationRecord.id).in_(application_ids)
+            )
+        )
+    ).all()
+    return {
+        application_id: (json.loads(content).get("facility", {}).get("display_name", ""), region)
+        for application_id, region, content in rows
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 from google.protobuf import json_format
@@ -30,6 +30,8 @@ from ecopermit.type.v1 import kazakhstan_pb2 as kz
 
 # Roles that see every inbox; the others see their own role's.
 _OVERSEERS = frozenset({Role.OPS, Role.WORKER})
+# A task claimed this many days ago and not completed is idle (an internal target).
+_IDLE_AFTER_DAYS = 3
 # The roles whose tasks a head of department sees and assigns.
 _ASSIGNED_ROLES = frozenset({Role.REVIEWER, Role.BAT_EXPERT, Role.DECISION_MAKER})
 # Who reads a public comment's contact: the staff who hold the hearing and answer it.
@@ -158,6 +160,17 @@ class ReviewServicer(review_service_pb2_grpc.ReviewServiceServicer):
     ) -> api.GetTaskResponse:
         record = await self._store.task_in_scope(_id(request.name), current_principal())
         return api.GetTaskResponse(task=await self._message(record))
+
+    async def GetTaskStatistics(  # noqa: N802
+        self, request: api.GetTaskStatisticsRequest, context: Any
+    ) -> api.GetTaskStatisticsResponse:
+        by_kind, idle = await self._store.task_statistics(
+            timedelta(days=request.idle_after_days or _IDLE_AFTER_DAYS), current_principal()
+        )
+        response = api.GetTaskStatisticsResponse(idle=await self._messages(idle))
+        for kind, open_, claimed, overdue in by_kind:
+            response.by_kind.add(kind=kind, open=open_, claimed=claimed, overdue=overdue)
+        return response
 
     async def AssignTask(  # noqa: N802
         self, request: api.AssignTaskRequest, context: Any

@@ -199,6 +199,37 @@ class ReviewStore:
                 session, query, TaskRecord, page_size, page_token, filters, filters.order_by
             )
 
+    async def task_statistics(
+        self, idle_after: timedelta, scope: Principal
+    ) -> tuple[list[tuple[int, int, int, int]], list[TaskRecord]]:
+        """Per kind (open, claimed, overdue) counts, and the tasks claimed before now -
+        idle_after and not completed (the longest held first, at most 100); a territorial
+        head's region only."""
+        now = utc_now()
+        working = col(TaskRecord.state).in_((pb.TASK_STATE_OPEN, pb.TASK_STATE_CLAIMED))
+        counts = select(
+            TaskRecord.kind,
+            func.count().filter(col(TaskRecord.state) == pb.TASK_STATE_OPEN),
+            func.count().filter(col(TaskRecord.state) == pb.TASK_STATE_CLAIMED),
+            func.count().filter(col(TaskRecord.due_time) < now),
+        ).where(working)
+        idle = (
+            select(TaskRecord)
+            .where(
+                TaskRecord.state == pb.TASK_STATE_CLAIMED,
+                col(TaskRecord.claim_time) < now - idle_after,
+            )
+            .order_by(col(TaskRecord.claim_time))
+            .limit(100)
+        )
+        if scope.region:
+            mine = col(TaskRecord.region).in_((_region(scope.region), 0))
+            counts, idle = counts.where(mine), idle.where(mine)
+        async with self._sessions() as session:
+            by_kind = (await session.exec(counts.group_by(col(TaskRecord.kind)))).all()
+            held = list((await session.exec(idle)).all())
+        return [(kind, open_, claimed, late) for kind, open_, claimed, late in by_kind], held
+
     async def assign_task(self, task_id: str, assignee: str, head: Principal) -> TaskRecord:
         """Gives an open or claimed task to the named official, as a head of department; the
         four-eyes rule is checked for the assignee as if they had claimed it."""

@@ -41,8 +41,8 @@ class RegisterQuery:
         return cls(" ".join(params.get("q", "").split())[:200], region, sector)
 
     def matches(self, application: applicants_pb.Application) -> bool:
-        if self.region and application.facility.region != kz.Region.Value(self.region):
-            return False
+        """Whether the words are in the facility's name or the permit's number (the region
+        and the sector are asked of the service)."""
         if not self.text:
             return True
         words = f"{application.facility.display_name} {application.permit}".casefold()
