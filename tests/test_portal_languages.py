@@ -108,3 +108,22 @@ async def test_a_browser_asking_for_kazakh_gets_kazakh(gateway: httpx.AsyncClien
     home = await gateway.get("/", headers={"accept-language": "kk-KZ,kk;q=0.9,ru;q=0.8"})
     assert 'lang="kk"' in home.text
     assert "Кіру" in visible_text(home.text)  # "Sign in"
+
+
+async def test_a_refusal_is_said_in_the_persons_language_with_the_services_words_marked_english(
+    gateway: httpx.AsyncClient,
+) -> None:
+    from tests.test_portal import csrf_of, sign_in
+
+    await sign_in(gateway, "reviewer", "rustam")
+    wrong_page = await gateway.get("/portal/enterprise", params={"lang": "kk"})
+    assert wrong_page.status_code == 403
+    assert "Бұл бет сіздің рөліңізге арналмаған" in visible_text(wrong_page.text)
+    # A task that does not exist: the service says so in English; the page says it in Kazakh.
+    csrf = await csrf_of(gateway, "/portal/inbox")
+    missing = await gateway.post("/portal/tasks/t-nothing/claim", data={"csrf_token": csrf})
+    assert missing.status_code == 404
+    assert "Табылмады" in visible_text(missing.text)
+    assert re.search(r'<p class="govuk-body error" lang="en">[^<]*tasks/t-nothing', missing.text)
+    in_english = await gateway.get("/portal/enterprise", params={"lang": "en"})
+    assert "This page is not for your role" in visible_text(in_english.text)

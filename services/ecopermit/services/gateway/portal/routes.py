@@ -260,9 +260,19 @@ class Portal:
         return response
 
     def failure(
-        self, request: Request, principal: Principal | None, message: str, status: int
+        self,
+        request: Request,
+        principal: Principal | None,
+        status: int,
+        key: str,
+        detail: str = "",
     ) -> Response:
-        return self.render(request, "error.html", principal, message=message, status_code=status)
+        """An error page: what went wrong in the person's language (a catalogue key), and the
+        detail as the service or the check gave it (in English: shown as such)."""
+        said = labels(language(request))[key]
+        return self.render(
+            request, "error.html", principal, message=said, detail=detail, status_code=status
+        )
 
     # Guards
 
@@ -278,7 +288,7 @@ class Portal:
                 return RedirectResponse("/portal/sign-in", status_code=303)
             principal, token = signed
             if roles is not None and principal.role not in roles:
-                return self.failure(request, principal, "This page is not for your role.", 403)
+                return self.failure(request, principal, 403, "not_for_your_role")
             return await self._serve(
                 request, principal, token, handler, _UPLOAD_REQUEST_BYTES, len(forms.DOCUMENT_KINDS)
             )
@@ -311,7 +321,7 @@ class Portal:
         if request.method == "POST":
             too_big = _too_big(request, max_request_bytes)
             if too_big:
-                return self.failure(request, principal, too_big, 413)
+                return self.failure(request, principal, 413, *too_big)
             form = await request.form(
                 max_files=max_files,
                 max_fields=_MAX_FIELDS,
@@ -320,18 +330,20 @@ class Portal:
             try:
                 session.check_csrf(request, form.get(session.CSRF_FIELD))
             except session.CsrfError as error:
-                return self.failure(request, principal, str(error), 403)
+                return self.failure(request, principal, 403, "form_expired", str(error))
         metadata = (("authorization", f"Bearer {token}"),) if token else ()
         try:
             response: Response = await handler(request, principal, metadata, form)
         except grpc.aio.AioRpcError as error:
-            return self.failure(request, principal, error.details() or "", _http(error))
+            return self.failure(
+                request, principal, _http(error), _refusal(error), error.details() or ""
+            )
         except forms.FormProblemsError as error:  # said in the person's language
             t = labels(language(request))
             said = "; ".join(t[p.key].format(detail=p.detail) for p in error.problems)
-            return self.failure(request, principal, said, 400)
+            return self.failure(request, principal, 400, "form_problems", said)
         except (ValueError, TypeError) as error:  # a form that does not fit its fields
-            return self.failure(request, principal, str(error), 400)
+            return self.failure(request, principal, 400, "form_problems", str(error))
         return response
 
     # Signing in and out
@@ -367,23 +379,21 @@ class Portal:
         wait = self._sign_ins.take(client_address(request.scope))
         if wait:
             headers, _ = too_many(wait)
-            refused = self.failure(
-                request, None, "Too many sign-ins from this address; try again shortly.", 429
-            )
+            refused = self.failure(request, None, 429, "too_many_sign_ins")
             refused.headers.update(headers)
             return refused
-        if _too_big(request, _SMALL_FORM_BYTES):
-            return self.failure(request, None, "the sign-in form is too large", 413)
+        if too_big := _too_big(request, _SMALL_FORM_BYTES):
+            return self.failure(request, None, 413, *too_big)
         form = await request.form(max_files=0, max_fields=8, max_part_size=_MAX_FIELD_BYTES)
         try:
             session.check_csrf(request, form.get(session.CSRF_FIELD))
         except session.CsrfError as error:
-            return self.failure(request, None, str(error), 403)
+            return self.failure(request, None, 403, "form_expired", str(error))
         token = str(form.get("token", "")).strip()
         try:
             if not token:
                 if not self._dev_sign_in:
-                    return self.failure(request, None, "Sign in with a token.", 400)
+                    return self.failure(request, None, 400, "sign_in_with_token")
                 role = Role(str(form.get("role", "")))
                 if role is Role.WORKER:
                     raise ValueError("the worker does not sign in")
@@ -395,7 +405,7 @@ class Portal:
                 token = TokenIssuer.from_settings(self.settings).mint(principal)
             principal = self.verifier.verify(token)
         except Exception as error:  # a bad role, BIN or token: say so, sign nobody in
-            return self.failure(request, None, f"Cannot sign in: {error}", 400)
+            return self.failure(request, None, 400, "cannot_sign_in", str(error))
         response = RedirectResponse(_HOME.get(principal.role, "/"), status_code=303)
         secure = self._secure(request)
         session.remember(response, token, self.settings.token_ttl_seconds, secure=secure)
@@ -404,13 +414,13 @@ class Portal:
         return response
 
     async def sign_out(self, request: Request) -> Response:
-        if _too_big(request, _SMALL_FORM_BYTES):
-            return self.failure(request, None, "the form is too large", 413)
+        if too_big := _too_big(request, _SMALL_FORM_BYTES):
+            return self.failure(request, None, 413, *too_big)
         form = await request.form(max_files=0, max_fields=4, max_part_size=_MAX_FIELD_BYTES)
         try:
             session.check_csrf(request, form.get(session.CSRF_FIELD))
         except session.CsrfError as error:
-            return self.failure(request, None, str(error), 403)
+            return self.failure(request, None, 403, "form_expired", str(error))
         response = RedirectResponse("/", status_code=303)
         session.forget(response)
         return response
@@ -687,7 +697,7 @@ class Portal:
         """The permit's signed certificate (PDF), for anyone: the register's own document."""
         permit = await self._registered_permit(request, md)
         if not permit.HasField("certificate"):
-            return self.failure(request, me, "This permit was issued without a certificate.", 404)
+            return self.failure(request, me, 404, "no_certificate")
         name = f"{permit.application}/documents/{permit.certificate.sha256}"
         return await documents.download(request, self._applicants_channel, name, md)
 
@@ -701,9 +711,9 @@ class Portal:
         if request.method == "POST":
             upload = form.get("certificate")
             if not isinstance(upload, UploadFile) or not upload.size:
-                return self.failure(request, me, "Choose the certificate's PDF file to check.", 400)
+                return self.failure(request, me, 400, "choose_certificate_file")
             if upload.size > _MAX_CERTIFICATE_BYTES:
-                return self.failure(request, me, "A permit certificate is never this large.", 413)
+                return self.failure(request, me, 413, "certificate_too_large")
             check = applicants_api.VerifyPermitCertificateRequest(pdf=await upload.read())
         verdict = await self.applicants.VerifyPermitCertificate(check, metadata=md)
         return self.render(
@@ -1003,7 +1013,7 @@ class Portal:
         wanted = request.path_params["trace_id"]
         spans = await asyncio.to_thread(self._spans_of, wanted)
         if not spans:
-            return self.failure(request, me, f"no trace {wanted} in the span file", 404)
+            return self.failure(request, me, 404, "no_trace", wanted)
         begin = min(s.start for s in spans)
         total = max((max(s.end for s in spans) - begin).total_seconds(), 1e-6)
         rows = [
@@ -1128,7 +1138,7 @@ class Portal:
     async def comment(self, request: Request, me: Principal | None, md: Any, form: Any) -> Response:
         wait = self._comments.take(client_address(request.scope))
         if wait:
-            refused = self.failure(request, me, labels(language(request))["too_many_comments"], 429)
+            refused = self.failure(request, me, 429, "too_many_comments")
             refused.headers.update(too_many(wait)[0])
             return refused
         application = request.path_params["id"]
@@ -1264,14 +1274,35 @@ def _trace_row(trace: TraceSummary) -> dict[str, Any]:
     }
 
 
-def _too_big(request: Request, limit: int) -> str:
-    """Why a request is refused before it is read: too large, or of unknown size."""
+def _too_big(request: Request, limit: int) -> tuple[str, str] | None:
+    """Why a request is refused before it is read (a label key and its detail): too large,
+    or of unknown size; None when it may be read."""
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
-        return "a form must say its length (Content-Length)"
+        return "form_length_needed", "Content-Length"
     if int(declared) > limit:
-        return f"the form is larger than {limit // (1024 * 1024)} MiB"
-    return ""
+        return "form_too_large", f"{max(limit // (1024 * 1024), 1)} MiB"
+    return None
+
+
+# What a service's refusal means, said to the person (label keys by status code); the
+# service's own words follow as the detail.
+_REFUSALS = {
+    grpc.StatusCode.INVALID_ARGUMENT: "refused_invalid",
+    grpc.StatusCode.NOT_FOUND: "refused_not_found",
+    grpc.StatusCode.PERMISSION_DENIED: "refused_permission",
+    grpc.StatusCode.UNAUTHENTICATED: "refused_sign_in",
+    grpc.StatusCode.FAILED_PRECONDITION: "refused_state",
+    grpc.StatusCode.ALREADY_EXISTS: "refused_exists",
+    grpc.StatusCode.ABORTED: "refused_state",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "refused_too_many",
+    grpc.StatusCode.UNAVAILABLE: "refused_unavailable",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "refused_unavailable",
+}
+
+
+def _refusal(error: grpc.aio.AioRpcError) -> str:
+    return _REFUSALS.get(error.code(), "refused_other")
 
 
 _SPOOL_CHUNK_BYTES = 256 * 1024
