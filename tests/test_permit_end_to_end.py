@@ -244,6 +244,11 @@ async def test_an_application_above_bat_is_carried_to_a_permit_through_the_publi
     # The state environmental expertise: its parts, the BAT review, and the public hearing.
     in_expertise = await reaches(desk, name, applicants_pb.STAGE_STATE_EXPERTISE)
     assert len(in_expertise.open_tasks) == 4
+    # Why it moved, as a key and values a reader can say in any language.
+    entered = in_expertise.stage_history[-1]
+    assert entered.reason_key == "expertise_open_meeting"
+    assert "TASK_KIND_BAT_REVIEW" in entered.reason_values["parts"]
+    assert entered.reason.startswith("state environmental expertise: technical_air")
     question = await desk.reviews.SubmitPublicComment(
         reviews_api.SubmitPublicCommentRequest(
             parent=name,

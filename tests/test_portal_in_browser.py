@@ -300,7 +300,9 @@ async def test_an_application_goes_from_the_enterprise_to_its_permit_through_the
     await until_stage(enterprise, application_url, "STAGE_APPLICANT_ANSWER")
     expected = await enterprise.page.inner_text("#expected")
     assert expected == enterprise.says("answer_remarks")
-    assert "Give the stack height in the drawings." in await enterprise.page.inner_text(".asked")
+    asked = await enterprise.page.inner_text(".asked")
+    assert "Give the stack height in the drawings." in asked
+    assert "Өтініш берушіге ескертулер жіберілді" in asked  # the reason, in Kazakh
     await enterprise.shot("remarks")
     await enterprise.page.fill("textarea[name=response]", "The stack height is on sheet 3.")
     await enterprise.page.click("#answer button[type=submit]")

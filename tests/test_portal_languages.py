@@ -5,6 +5,7 @@ time with the zone said, and the choice remembered."""
 from __future__ import annotations
 
 import re
+import string
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -14,11 +15,14 @@ import pytest
 from ecopermit.services.gateway.portal.labels import (
     LABEL,
     LANGUAGES,
+    REASON,
     catalogue,
     labels,
     local_time,
+    reason_text,
 )
-from ecopermit.services.gateway.portal.routes import SHOWN_ENUMS
+from ecopermit.services.gateway.portal.routes import _REASON_ENUMS, SHOWN_ENUMS
+from ecopermit.workflows import stage_reasons
 from tests.test_gateway import gateway
 from tests.test_portal import (
     registered_with_an_application_form,
@@ -127,3 +131,34 @@ async def test_a_refusal_is_said_in_the_persons_language_with_the_services_words
     assert re.search(r'<p class="govuk-body error" lang="en">[^<]*tasks/t-nothing', missing.text)
     in_english = await gateway.get("/portal/enterprise", params={"lang": "en"})
     assert "This page is not for your role" in visible_text(in_english.text)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_says_every_reason_the_workflow_gives_with_its_values(lang: str) -> None:
+    def placeholders(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    for key, english in stage_reasons.ENGLISH.items():
+        said = catalogue(lang).get((REASON, key))
+        assert said, key
+        assert placeholders(said) == placeholders(english), key
+
+
+def test_a_reason_names_grounds_and_task_kinds_the_languages_way() -> None:
+    refused = stage_reasons.Reason(
+        "refused",
+        {
+            "grounds": stage_reasons.names(["REFUSAL_GROUND_NEGATIVE_STATE_EXPERTISE"]),
+            "reasons": "x",
+        },
+    )
+    assert "negative_state_expertise" in refused.text  # the record's English keeps it short
+    said = reason_text("ru", refused.key, refused.values, refused.text, _REASON_ENUMS)
+    ground = catalogue("ru")[
+        ("ecopermit.reviews.v1.RefusalGround", "REFUSAL_GROUND_NEGATIVE_STATE_EXPERTISE")
+    ]
+    assert said.startswith("Отказано по основаниям: " + ground)
+    # An unknown key, or one recorded before keys were kept, reads as the English text.
+    assert reason_text("kk", "", {}, "registered on 2026-03-02", _REASON_ENUMS) == (
+        "registered on 2026-03-02"
+    )

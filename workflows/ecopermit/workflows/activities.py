@@ -290,6 +290,8 @@ class PermitActivities:
             stage=record.stage,  # type: ignore[arg-type]
             reason=record.reason,
             rules_version=record.rules_version,
+            reason_key=record.reason_key,
+            reason_values=record.reason_values,
         )
         for task in record.open_tasks:
             request.open_tasks.add(

@@ -115,6 +115,10 @@ class StageRecord:
     deadlines: list[DeadlineView] = field(default_factory=list)
     predicted_decision_time: datetime | None = None
     entered: bool = False  # a new stage, not progress within one
+    # The reason as a message key and its values (stage_reasons), for people to read it in
+    # their language; empty from workflows that send the English text only.
+    reason_key: str = ""
+    reason_values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
         ReceivedAnswer,
         StageEntry,
     )
+    from ecopermit.workflows.stage_reasons import Reason, names
     from ecopermit.workflows.statutory_clock import StatutoryClock, deadline_instant
     from ecopermit.workflows.statutory_rules import StatutoryRules
 
@@ -187,12 +188,19 @@ class KepProcedureWorkflow:
                 if missing
                 else "Automatic checklist: every required document is present."
             )
+            registration = (
+                Reason(
+                    "registered_missing",
+                    {"registered": state.registered_on, "missing": names(missing)},
+                )
+                if missing
+                else Reason("registered_complete", {"registered": state.registered_on})
+            )
             registered = date.fromisoformat(state.registered_on)
             deadline = await self._plan(terms.completeness.days, registered)
             [check] = await self._stage_tasks(
                 applicants_pb.STAGE_COMPLETENESS,
-                f"registered on {state.registered_on}; completeness check (EC Art. 115(2)). "
-                + checklist,
+                registration,
                 deadline,
                 terms.completeness.days,
                 [TaskRequest(reviews_pb.TASK_KIND_COMPLETENESS, checklist)],
@@ -202,7 +210,7 @@ class KepProcedureWorkflow:
                 return snapshot
             resubmission = await self._await_applicant(
                 applicants_pb.STAGE_NOT_ACCEPTED,
-                f"not accepted for review (EC Art. 115(2)): {reasons(check)}",
+                Reason("not_accepted", {"reasons": reasons(check)}),
                 RESUBMISSION,
             )
             # Registered as of its arrival, not of when the workflow came to it.
@@ -228,10 +236,10 @@ class KepProcedureWorkflow:
             for kind in rules.expertise_parts
         ]
         part_ids = await self._open_tasks(parts, deadline, applicants_pb.STAGE_STATE_EXPERTISE)
+        parts_named = names([reviews_pb.TaskKind.Name(p.kind) for p in parts])
         await self._enter(
             applicants_pb.STAGE_STATE_EXPERTISE,
-            f"state environmental expertise: {', '.join(kind_name(p.kind) for p in parts)}; "
-            + hearing,
+            replace(hearing, values={**hearing.values, "parts": parts_named}),
             deadline,
             days,
         )
@@ -253,17 +261,17 @@ class KepProcedureWorkflow:
         state.notes.append(f"state environmental expertise: {verdict}")
         return Expertise(positive, reasons(conclusion), bat)
 
-    async def _open_hearing(self) -> tuple[datetime, str]:
+    async def _open_hearing(self) -> tuple[datetime, Reason]:
         """Opens the public hearing: the documents posted and questions taken until an open
         meeting at least 30 days later, or a public discussion (Order 286)."""
         terms = self._rules().terms
         if self._rules().hearing_form == "open_meeting":
             closes_on = self._today() + timedelta(days=terms.open_meeting_notice.days)
-            line = f"public hearing: documents posted, open meeting on {closes_on.isoformat()}"
+            line = Reason("expertise_open_meeting", {"day": closes_on.isoformat()})
         else:
             planned = await self._plan(terms.public_discussion.days)
             closes_on = date.fromisoformat(planned.due_day)
-            line = f"public hearing: public discussion until {closes_on.isoformat()}"
+            line = Reason("expertise_public_discussion", {"day": closes_on.isoformat()})
         closes = deadline_instant(closes_on)
         await call(
             PermitActivities.open_consultation,
@@ -294,7 +302,7 @@ class KepProcedureWorkflow:
         ]
         state.notes.append(f"public hearing protocol: {len(comments)} question(s) answered")
         state.notes += [f"  - {item}" for item in state.protocol]
-        await self._record(f"hearing protocol published: {len(comments)} question(s) answered")
+        await self._record(Reason("protocol_published", {"count": str(len(comments))}))
 
     async def _transboundary_consultation(self) -> None:
         """The one clock stop the statute names: the term is suspended until the consultation
@@ -314,7 +322,7 @@ class KepProcedureWorkflow:
         )
         await self._enter(
             applicants_pb.STAGE_TRANSBOUNDARY_CONSULTATION,
-            "transboundary consultation: the review term is suspended (EC Art. 116(2))",
+            Reason("transboundary"),
             None,
         )
         await self._until_real_due(task_id, deadline)
@@ -358,16 +366,16 @@ class KepProcedureWorkflow:
         narrowed = [reviews_pb.TASK_OUTCOME_REMARKS_SENT] if owed else []
         [remarks] = await self._stage_tasks(
             applicants_pb.STAGE_REMARKS,
-            "the authority prepares its remarks or the draft permit",
+            Reason("remarks"),
             deadline,
             terms.remarks.days,
             [TaskRequest(reviews_pb.TASK_KIND_REMARKS, instructions, narrowed)],
         )
         if remarks.outcome == reviews_pb.TASK_OUTCOME_DRAFT_PERMIT_SENT:
-            sent = "the draft permit is sent to the applicant"
+            sent = Reason("draft_permit_sent")
         else:
-            sent = "remarks sent to the applicant: " + "; ".join([*owed, reasons(remarks)])
-        state.notes.append(sent)
+            sent = Reason("remarks_sent", {"remarks": "; ".join([*owed, reasons(remarks)])})
+        state.notes.append(sent.text)
         received = await self._await_applicant(applicants_pb.STAGE_APPLICANT_ANSWER, sent, ANSWER)
         answer = received.answer
         state.decision_term_from = _day(received.statutory_instant)
@@ -381,7 +389,7 @@ class KepProcedureWorkflow:
         deadline = await self._plan(terms.disagreement.days)
         [resolution] = await self._stage_tasks(
             applicants_pb.STAGE_DISAGREEMENT_RESOLUTION,
-            f"the applicant disagrees with the remarks: {answer.response[:500]}",
+            Reason("disagreement", {"response": answer.response[:500]}),
             deadline,
             terms.disagreement.days,
             [
@@ -429,7 +437,7 @@ class KepProcedureWorkflow:
             )
         [decision] = await self._stage_tasks(
             applicants_pb.STAGE_DECISION,
-            "decision within five working days of the applicant's answer (EC Art. 117(1))",
+            Reason("decision"),
             deadline,
             terms.decision.days,
             [TaskRequest(reviews_pb.TASK_KIND_DECISION, "\n".join(brief), narrowed)],
@@ -445,10 +453,10 @@ class KepProcedureWorkflow:
             await self._approve(hearing, expertise.bat)
             return
         await self._cancel_open_tasks("the application is refused")
-        grounds = ", ".join(ground_name(g) for g in state.refusal_grounds)
+        grounds = names([reviews_pb.RefusalGround.Name(g) for g in state.refusal_grounds])
         await self._enter(
             applicants_pb.STAGE_REFUSED,
-            f"refused on the grounds {grounds} (EC Art. 117(2)): {reasons(hearing)}",
+            Reason("refused", {"grounds": grounds, "reasons": reasons(hearing)}),
             None,
         )
         state.decision = "refused"
@@ -471,11 +479,17 @@ class KepProcedureWorkflow:
             deadline_instant(date.fromisoformat(deadline.due_day)),
             terms.decision.days,
         )
+        ground_names = names([reviews_pb.RefusalGround.Name(g) for g in state.refusal_grounds])
         await self._enter(
             applicants_pb.STAGE_PRELIMINARY_DECISION,
-            f"preliminary decision: refusal on the grounds {grounds}: {reasons(proposal)}. "
-            f"The applicant may object until {objections_by} and is heard before the "
-            "final act (APPC Art. 73).",
+            Reason(
+                "preliminary_refusal",
+                {
+                    "grounds": ground_names,
+                    "reasons": reasons(proposal),
+                    "objections_by": objections_by,
+                },
+            ),
             term,
         )
         await self._sleep_until(
@@ -486,7 +500,7 @@ class KepProcedureWorkflow:
         hearing_stage = replace(term, stage=applicants_pb.STAGE_REFUSAL_HEARING)
         await self._enter(
             applicants_pb.STAGE_REFUSAL_HEARING,
-            f"hearing on the preliminary refusal (grounds {grounds})",
+            Reason("refusal_hearing", {"grounds": ground_names}),
             hearing_stage,
         )
         objections = [r.answer.response for r in state.answers[answered:]] or ["none received"]
@@ -527,10 +541,12 @@ class KepProcedureWorkflow:
         except ActivityError as error:
             await self._withdrawn_meanwhile(error)
         await self._cancel_open_tasks("the permit is issued")
-        await self._enter(applicants_pb.STAGE_APPROVED, f"permit {state.permit} issued", None)
+        await self._enter(
+            applicants_pb.STAGE_APPROVED, Reason("approved", {"permit": state.permit}), None
+        )
         state.decision = "approved"
 
-    async def _await_applicant(self, stage: int, reason: str, awaiting: str) -> ReceivedAnswer:
+    async def _await_applicant(self, stage: int, reason: Reason, awaiting: str) -> ReceivedAnswer:
         """Enters a stage that waits for the applicant and returns its answer. The statute
         stops no clock here: the terms after it run from the answer."""
         state = self._state
@@ -547,13 +563,13 @@ class KepProcedureWorkflow:
     ) -> list[contract.TaskCompletion]:
         """Opens tasks within the current stage and waits for every one."""
         task_ids = await self._open_tasks(requests, deadline)
-        await self._record("")
+        await self._record(None)
         return await self._await_tasks(task_ids, deadline)
 
     async def _stage_tasks(
         self,
         stage: int,
-        reason: str,
+        reason: Reason,
         deadline: PlannedDeadline,
         days: int,
         requests: list[TaskRequest],
@@ -624,7 +640,7 @@ class KepProcedureWorkflow:
                         timeout=timeout,
                     )
             if state.open_changed():
-                await self._record("")
+                await self._record(None)
             elif alarms and not done() and state.withdrawal is None:
                 alarm_at, sound = alarms[0]
                 if self._clock().real_delay_until(alarm_at, workflow.now()) == timedelta(0):
@@ -663,7 +679,7 @@ class KepProcedureWorkflow:
         [task_id] = await self._open_tasks(
             [TaskRequest(reviews_pb.TASK_KIND_ESCALATION, lapsed)], answer_by
         )
-        await self._record("")
+        await self._record(None)
         return [task_id]
 
     async def _cancel_open_tasks(self, reason: str) -> None:
@@ -678,7 +694,7 @@ class KepProcedureWorkflow:
     async def _enter(
         self,
         stage: int,
-        reason: str,
+        reason: Reason,
         deadline: PlannedDeadline | DeadlineView | None,
         days: int = 0,
     ) -> None:
@@ -700,8 +716,9 @@ class KepProcedureWorkflow:
                 [contract.STAGE_ATTRIBUTE.value_set(stages.stage_name(stage))]
             )
 
-    async def _record(self, reason: str, *, entered: bool = False) -> None:
-        """Writes the stage, open tasks and deadline to the applicants service."""
+    async def _record(self, reason: Reason | None, *, entered: bool = False) -> None:
+        """Writes the stage, open tasks and deadline to the applicants service; a reason with
+        a change of stage or a step within one (None: progress only)."""
         state = self._state
         state.sequence += 1
         state.recorded_open = list(state.open_tasks)
@@ -713,12 +730,14 @@ class KepProcedureWorkflow:
             state.application_id,
             state.sequence,
             state.stage,
-            reason[:4000],
+            reason.text[:4000] if reason else "",
             state.rules_version,
             list(state.open_tasks.values()),
             [replace(d, due_time=self._real(d.due_time)) for d in deadlines],
             self._real(predicted) if predicted else None,
             entered,
+            reason.key if reason else "",
+            {k: v[:2000] for k, v in reason.values.items()} if reason else {},
         )
         try:
             await call(PermitActivities.record_stage, record)

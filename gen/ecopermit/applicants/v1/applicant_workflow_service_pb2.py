@@ -30,13 +30,15 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n8ecopermit/applicants/v1/applicant_workflow_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a!ecopermit/type/v1/signature.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x04\n\x1cRecordStageTransitionRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x19\n\x08sequence\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x01\x12\x39\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12u\n\x06reason\x18\x04 \x01(\tBe\xbaHbr`\x18\xa0\x1f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12?\n\nopen_tasks\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.OpenTaskB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12>\n\tdeadlines\x18\x06 \x03(\x0b\x32!.ecopermit.applicants.v1.DeadlineB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12j\n\rrules_version\x18\x07 \x01(\tBS\xbaHPrN\x18@2J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12;\n\x17predicted_decision_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x1dRecordStageTransitionResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\xce\x03\n\x12IssuePermitRequest\x12\x41\n\x0b\x61pplication\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x83\x01\n\nconditions\x18\x02 \x03(\tBo\xbaHl\x92\x01i\x10\xc8\x01\"drb\x10\x01\x18\xd0\x0f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12J\n\x0f\x65mission_limits\x18\x03 \x03(\x0b\x32&.ecopermit.applicants.v1.EmissionLimitB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12i\n\tsigned_by\x18\x04 \x01(\tBV\xbaHSrQ\x10\x01\x18\xc8\x01\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12\x38\n\x12\x64\x65\x63ision_signature\x18\x05 \x01(\x0b\x32\x1c.ecopermit.type.v1.Signature\"F\n\x13IssuePermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit2\x9f\x02\n\x18\x41pplicantWorkflowService\x12\x8f\x01\n\x15RecordStageTransition\x12\x35.ecopermit.applicants.v1.RecordStageTransitionRequest\x1a\x36.ecopermit.applicants.v1.RecordStageTransitionResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12q\n\x0bIssuePermit\x12+.ecopermit.applicants.v1.IssuePermitRequest\x1a,.ecopermit.applicants.v1.IssuePermitResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n8ecopermit/applicants/v1/applicant_workflow_service.proto\x12\x17\x65\x63opermit.applicants.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\'ecopermit/applicants/v1/resources.proto\x1a\x1e\x65\x63opermit/auth/v1/access.proto\x1a!ecopermit/type/v1/signature.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\x07\n\x1cRecordStageTransitionRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x19\n\x08sequence\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x01\x12\x39\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.ecopermit.applicants.v1.StageB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12u\n\x06reason\x18\x04 \x01(\tBe\xbaHbr`\x18\xa0\x1f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12?\n\nopen_tasks\x18\x05 \x03(\x0b\x32!.ecopermit.applicants.v1.OpenTaskB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12>\n\tdeadlines\x18\x06 \x03(\x0b\x32!.ecopermit.applicants.v1.DeadlineB\x08\xbaH\x05\x92\x01\x02\x10\x32\x12j\n\rrules_version\x18\x07 \x01(\tBS\xbaHPrN\x18@2J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12;\n\x17predicted_decision_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\nreason_key\x18\t \x01(\tB \xbaH\x1dr\x1b\x32\x19^([a-z][a-z0-9_]{0,63})?$\x12\xe7\x01\n\rreason_values\x18\n \x03(\x0b\x32G.ecopermit.applicants.v1.RecordStageTransitionRequest.ReasonValuesEntryB\x86\x01\xbaH\x82\x01\x9a\x01\x7f\x10\n\"\x17r\x15\x32\x13^[a-z][a-z_]{0,31}$*br`\x18\xd0\x0f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x1a\x33\n\x11ReasonValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"Z\n\x1dRecordStageTransitionResponse\x12\x39\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32$.ecopermit.applicants.v1.Application\"\xce\x03\n\x12IssuePermitRequest\x12\x41\n\x0b\x61pplication\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^applications/[A-Za-z0-9-]{1,64}$\x12\x83\x01\n\nconditions\x18\x02 \x03(\tBo\xbaHl\x92\x01i\x10\xc8\x01\"drb\x10\x01\x18\xd0\x0f\x32[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12J\n\x0f\x65mission_limits\x18\x03 \x03(\x0b\x32&.ecopermit.applicants.v1.EmissionLimitB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\x12i\n\tsigned_by\x18\x04 \x01(\tBV\xbaHSrQ\x10\x01\x18\xc8\x01\x32J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$\x12\x38\n\x12\x64\x65\x63ision_signature\x18\x05 \x01(\x0b\x32\x1c.ecopermit.type.v1.Signature\"F\n\x13IssuePermitResponse\x12/\n\x06permit\x18\x01 \x01(\x0b\x32\x1f.ecopermit.applicants.v1.Permit2\x9f\x02\n\x18\x41pplicantWorkflowService\x12\x8f\x01\n\x15RecordStageTransition\x12\x35.ecopermit.applicants.v1.RecordStageTransitionRequest\x1a\x36.ecopermit.applicants.v1.RecordStageTransitionResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x12q\n\x0bIssuePermit\x12+.ecopermit.applicants.v1.IssuePermitRequest\x1a,.ecopermit.applicants.v1.IssuePermitResponse\"\x07\xa2\x90\x19\x03\n\x01\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ecopermit.applicants.v1.applicant_workflow_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_RECORDSTAGETRANSITIONREQUEST_REASONVALUESENTRY']._loaded_options = None
+  _globals['_RECORDSTAGETRANSITIONREQUEST_REASONVALUESENTRY']._serialized_options = b'8\001'
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H%r#2!^applications/[A-Za-z0-9-]{1,64}$'
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['sequence']._loaded_options = None
@@ -51,6 +53,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['deadlines']._serialized_options = b'\272H\005\222\001\002\0202'
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['rules_version']._loaded_options = None
   _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['rules_version']._serialized_options = b'\272HPrN\030@2J^[^\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
+  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['reason_key']._loaded_options = None
+  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['reason_key']._serialized_options = b'\272H\035r\0332\031^([a-z][a-z0-9_]{0,63})?$'
+  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['reason_values']._loaded_options = None
+  _globals['_RECORDSTAGETRANSITIONREQUEST'].fields_by_name['reason_values']._serialized_options = b'\272H\202\001\232\001\177\020\n\"\027r\0252\023^[a-z][a-z_]{0,31}$*br`\030\320\0172[^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]*$'
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['application']._loaded_options = None
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['application']._serialized_options = b'\342A\001\002\272H%r#2!^applications/[A-Za-z0-9-]{1,64}$'
   _globals['_ISSUEPERMITREQUEST'].fields_by_name['conditions']._loaded_options = None
@@ -64,13 +70,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPLICANTWORKFLOWSERVICE'].methods_by_name['IssuePermit']._loaded_options = None
   _globals['_APPLICANTWORKFLOWSERVICE'].methods_by_name['IssuePermit']._serialized_options = b'\242\220\031\003\n\001\010'
   _globals['_RECORDSTAGETRANSITIONREQUEST']._serialized_start=289
-  _globals['_RECORDSTAGETRANSITIONREQUEST']._serialized_end=882
-  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_start=884
-  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_end=974
-  _globals['_ISSUEPERMITREQUEST']._serialized_start=977
-  _globals['_ISSUEPERMITREQUEST']._serialized_end=1439
-  _globals['_ISSUEPERMITRESPONSE']._serialized_start=1441
-  _globals['_ISSUEPERMITRESPONSE']._serialized_end=1511
-  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_start=1514
-  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_end=1801
+  _globals['_RECORDSTAGETRANSITIONREQUEST']._serialized_end=1223
+  _globals['_RECORDSTAGETRANSITIONREQUEST_REASONVALUESENTRY']._serialized_start=1172
+  _globals['_RECORDSTAGETRANSITIONREQUEST_REASONVALUESENTRY']._serialized_end=1223
+  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_start=1225
+  _globals['_RECORDSTAGETRANSITIONRESPONSE']._serialized_end=1315
+  _globals['_ISSUEPERMITREQUEST']._serialized_start=1318
+  _globals['_ISSUEPERMITREQUEST']._serialized_end=1780
+  _globals['_ISSUEPERMITRESPONSE']._serialized_start=1782
+  _globals['_ISSUEPERMITRESPONSE']._serialized_end=1852
+  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_start=1855
+  _globals['_APPLICANTWORKFLOWSERVICE']._serialized_end=2142
 # @@protoc_insertion_point(module_scope)

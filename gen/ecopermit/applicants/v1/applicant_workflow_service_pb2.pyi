@@ -15,7 +15,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RecordStageTransitionRequest(_message.Message):
-    __slots__ = ("name", "sequence", "stage", "reason", "open_tasks", "deadlines", "rules_version", "predicted_decision_time")
+    __slots__ = ("name", "sequence", "stage", "reason", "open_tasks", "deadlines", "rules_version", "predicted_decision_time", "reason_key", "reason_values")
+    class ReasonValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +31,8 @@ class RecordStageTransitionRequest(_message.Message):
     DEADLINES_FIELD_NUMBER: _ClassVar[int]
     RULES_VERSION_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_DECISION_TIME_FIELD_NUMBER: _ClassVar[int]
+    REASON_KEY_FIELD_NUMBER: _ClassVar[int]
+    REASON_VALUES_FIELD_NUMBER: _ClassVar[int]
     name: str
     sequence: int
     stage: _resources_pb2.Stage
@@ -32,7 +41,9 @@ class RecordStageTransitionRequest(_message.Message):
     deadlines: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Deadline]
     rules_version: str
     predicted_decision_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., sequence: _Optional[int] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., reason: _Optional[str] = ..., open_tasks: _Optional[_Iterable[_Union[_resources_pb2.OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[_resources_pb2.Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    reason_key: str
+    reason_values: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., sequence: _Optional[int] = ..., stage: _Optional[_Union[_resources_pb2.Stage, str]] = ..., reason: _Optional[str] = ..., open_tasks: _Optional[_Iterable[_Union[_resources_pb2.OpenTask, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[_resources_pb2.Deadline, _Mapping]]] = ..., rules_version: _Optional[str] = ..., predicted_decision_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason_key: _Optional[str] = ..., reason_values: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class RecordStageTransitionResponse(_message.Message):
     __slots__ = ("application",)

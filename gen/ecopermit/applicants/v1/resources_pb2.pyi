@@ -197,14 +197,25 @@ class ProgrammeMilestone(_message.Message):
     def __init__(self, description: _Optional[str] = ..., due_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., source_id: _Optional[str] = ..., pollutant: _Optional[_Union[_kazakhstan_pb2.Pollutant, str]] = ...) -> None: ...
 
 class StageTransition(_message.Message):
-    __slots__ = ("stage", "enter_time", "reason")
+    __slots__ = ("stage", "enter_time", "reason", "reason_key", "reason_values")
+    class ReasonValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     STAGE_FIELD_NUMBER: _ClassVar[int]
     ENTER_TIME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    REASON_KEY_FIELD_NUMBER: _ClassVar[int]
+    REASON_VALUES_FIELD_NUMBER: _ClassVar[int]
     stage: Stage
     enter_time: _timestamp_pb2.Timestamp
     reason: str
-    def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., enter_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    reason_key: str
+    reason_values: _containers.ScalarMap[str, str]
+    def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., enter_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., reason_key: _Optional[str] = ..., reason_values: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class OpenTask(_message.Message):
     __slots__ = ("task", "kind", "due_time")

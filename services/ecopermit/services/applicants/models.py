@@ -67,6 +67,11 @@ class StageTransitionRecord(ApplicantsTable, table=True):
     sequence: int | None = None
     stage: int
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The reason as a message key and its values (JSON object), for people's languages.
+    reason_key: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    reason_values: str = Field(
+        default="{}", sa_column=Column(Text, nullable=False, server_default="{}")
+    )
     enter_time: datetime = Field(sa_type=UtcDateTime)
 
 

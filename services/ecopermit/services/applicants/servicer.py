@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -89,7 +90,10 @@ def application_message(view: ApplicationView) -> pb.Application:
     message.create_time.FromDatetime(record.create_time)
     message.update_time.FromDatetime(record.update_time)
     for transition in view.history:
-        entry = message.stage_history.add(reason=transition.reason)
+        entry = message.stage_history.add(
+            reason=transition.reason, reason_key=transition.reason_key
+        )
+        entry.reason_values.update(json.loads(transition.reason_values or "{}"))
         entry.stage = transition.stage  # type: ignore[assignment]
         entry.enter_time.FromDatetime(transition.enter_time)
     message.documents.extend(document_message(d) for d in view.documents)
@@ -125,6 +129,8 @@ def _as_published(application: pb.Application) -> pb.Application:
     names and IINs are personal data)."""
     for entry in application.stage_history:
         entry.reason = ""
+        entry.reason_key = ""
+        entry.reason_values.clear()
     del application.open_tasks[:]
     del application.signatures[:]
     return application
@@ -400,6 +406,8 @@ class ApplicantWorkflowServicer(
             request.reason,
             progress,
             request.rules_version,
+            request.reason_key,
+            dict(request.reason_values),
         )
         return workflow_api.RecordStageTransitionResponse(application=application_message(view))
 

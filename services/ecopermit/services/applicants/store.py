@@ -519,6 +519,8 @@ class ApplicantStore:
         reason: str,
         progress: pb.Application,
         rules_version: str,
+        reason_key: str = "",
+        reason_values: Mapping[str, str] | None = None,
     ) -> ApplicationView:
         """The workflow's transition; one already recorded (by sequence) is acknowledged."""
         now = utc_now()
@@ -544,7 +546,10 @@ class ApplicantStore:
                 # Within a stage the workflow only updates progress (open tasks, deadlines);
                 # the history records entries into stages.
                 if entered:
-                    session.add(_transition(application_id, sequence, stage, reason, now))
+                    entry = _transition(application_id, sequence, stage, reason, now)
+                    entry.reason_key = reason_key
+                    entry.reason_values = json.dumps(dict(reason_values or {}), sort_keys=True)
+                    session.add(entry)
         async with self._sessions() as session:
             return await self._view(session, application_id)
 

@@ -9,6 +9,8 @@ files; tests/test_portal_languages.py fails when a language lacks a key or a val
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from starlette.requests import Request
 LANGUAGES = ("kk", "ru", "en")
 _DEFAULT = "ru"
 LABEL = "label"
+REASON = "reason"
 _LOCALE = Path(__file__).parent / "locale"
 # Kazakhstan keeps one time, UTC+5, since 1 March 2024; Asia/Almaty is its zone.
 ASTANA_TIME = ZoneInfo("Asia/Almaty")
@@ -68,6 +71,29 @@ def enum_label(lang: str, enum: Any, value: int) -> str:
     except ValueError:
         return str(value)
     return catalogue(lang).get((enum.DESCRIPTOR.full_name, name), name)
+
+
+def reason_text(
+    lang: str, key: str, values: Mapping[str, str], english: str, enums: Mapping[str, Any]
+) -> str:
+    """Why an application moved, in the language: the catalogue's template (msgctxt "reason")
+    with its values, each enum value name in them (by its prefix in `enums`) named the
+    language's way; the English text where the key is unknown or the template does not fit."""
+    template = catalogue(lang).get((REASON, key)) if key else None
+    if not template:
+        return english
+
+    def named(found: re.Match[str]) -> str:
+        enum = next((e for prefix, e in enums.items() if found[0].startswith(prefix)), None)
+        return enum_label(lang, enum, enum.Value(found[0])) if enum else found[0]
+
+    try:
+        return template.format(**{k: _ENUM_NAME.sub(named, v) for k, v in values.items()})
+    except (KeyError, IndexError, ValueError):
+        return english
+
+
+_ENUM_NAME = re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b")
 
 
 def local_time(lang: str, moment: datetime) -> str:

@@ -62,6 +62,7 @@ from ecopermit.services.gateway.portal.labels import (
     language,
     local_time,
     number,
+    reason_text,
 )
 from ecopermit.services.gateway.portal.register_csv import RegisterQuery
 from ecopermit.services.gateway.rate_limits import TokenBuckets, client_address, too_many
@@ -151,6 +152,22 @@ def _when(context: Any, stamp: Any) -> str:
     return local_time(context["lang"], stamp.ToDatetime(tzinfo=UTC))
 
 
+# The enums whose value names a reason's values may carry, by the names' prefix.
+_REASON_ENUMS = {
+    "TASK_KIND_": reviews_pb.TaskKind,
+    "REFUSAL_GROUND_": reviews_pb.RefusalGround,
+    "DOCUMENT_KIND_": applicants_pb.DocumentKind,
+}
+
+
+@pass_context
+def _reason(context: Any, entry: applicants_pb.StageTransition) -> str:
+    """Why the application entered this stage, in the page's language."""
+    return reason_text(
+        context["lang"], entry.reason_key, entry.reason_values, entry.reason, _REASON_ENUMS
+    )
+
+
 @pass_context
 def _options(context: Any, values: Sequence[str], namer: Any) -> list[tuple[str, str]]:
     """A select's (value, label) pairs: the contract's names as values, labels in the page's
@@ -216,6 +233,7 @@ class Portal:
             **{name: _enum_in_page_language(enum) for name, enum in SHOWN_ENUMS.items()},
             when=_when,
             options=_options,
+            reason_of=_reason,
             role_name=_role_name,
             number=_number,
             size=_file_size,
