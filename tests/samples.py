@@ -8,6 +8,7 @@ import hashlib
 import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from ecopermit.applicants.v1 import applicant_service_pb2 as api
 from ecopermit.applicants.v1 import applicant_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.demo.stand_in_documents import stand_in_pdf
+from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
+from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
 from ecopermit.runtime import document_upload
 from ecopermit.runtime.esign.checks import SignatureCheck, SignedStatement, WatchedTrustStore
 from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
@@ -175,3 +178,27 @@ def submit_request(bin_: str, request_id: str | None = None) -> api.SubmitApplic
     return api.SubmitApplicationRequest(
         request_id=request_id or str(uuid.uuid4()), application=application(bin_)
     )
+
+
+def task_creation(
+    application: str,
+    kind: reviews_pb.TaskKind,
+    region: kz.Region,
+    due_in: timedelta = timedelta(days=5),
+) -> reviews_workflow_api.CreateTaskRequest:
+    """A task as the worker creates it, saying what it is about: CHP-2 of Pavlodar Power JSC,
+    in the region given."""
+    request = reviews_workflow_api.CreateTaskRequest(
+        task_id=f"t-{uuid.uuid4().hex[:12]}",
+        application=application,
+        kind=kind,
+        subject=reviews_pb.TaskSubject(
+            enterprise="enterprises/990340000123",
+            enterprise_display_name="Pavlodar Power JSC",
+            facility_display_name="CHP-2",
+            region=region,
+            sector=kz.SECTOR_COAL_POWER_AND_HEAT,
+        ),
+    )
+    request.due_time.FromDatetime(datetime.now(UTC) + due_in)
+    return request

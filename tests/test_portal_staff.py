@@ -5,18 +5,17 @@ gives, moves and takes back its officials' tasks, each department seeing its own
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
 from ecopermit.reviews.v1 import resources_pb2 as reviews_pb
-from ecopermit.reviews.v1 import review_workflow_service_pb2 as reviews_workflow_api
 from ecopermit.reviews.v1 import review_workflow_service_pb2_grpc
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName
 from ecopermit.runtime.tokens import TokenIssuer
 from ecopermit.type.v1 import kazakhstan_pb2 as kz
+from tests import samples
 from tests.conftest import ServiceChannel, bearer
 from tests.test_gateway import gateway
 from tests.test_portal import csrf_of, sign_in
@@ -37,19 +36,7 @@ async def task_about(
     workflow = review_workflow_service_pb2_grpc.ReviewWorkflowServiceStub(
         await service_channel(ServiceName.REVIEWS)
     )
-    request = reviews_workflow_api.CreateTaskRequest(
-        task_id=f"t-{uuid.uuid4().hex[:12]}",
-        application=application,
-        kind=kind,
-        subject=reviews_pb.TaskSubject(
-            enterprise="enterprises/990340000123",
-            enterprise_display_name="Pavlodar Power JSC",
-            facility_display_name="CHP-2",
-            region=region,
-            sector=kz.SECTOR_COAL_POWER_AND_HEAT,
-        ),
-    )
-    request.due_time.FromDatetime(datetime.now(UTC) + due_in)
+    request = samples.task_creation(application, kind, region, due_in)
     await workflow.CreateTask(request, metadata=bearer(issuer, Role.WORKER, "wf"))
     return str(request.task_id)
 

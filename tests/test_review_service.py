@@ -516,22 +516,9 @@ async def created_about(
     kind: pb.TaskKind,
     region: kz.Region,
     due_in: timedelta = timedelta(days=5),
-    application: str = APPLICATION,
 ) -> pb.Task:
     """A task as the worker creates it, saying what it is about."""
-    request = workflow_api.CreateTaskRequest(
-        task_id=f"t-{uuid.uuid4().hex[:12]}",
-        application=application,
-        kind=kind,
-        subject=pb.TaskSubject(
-            enterprise="enterprises/990340000123",
-            enterprise_display_name="Pavlodar Power JSC",
-            facility_display_name="CHP-2",
-            region=region,
-            sector=kz.SECTOR_COAL_POWER_AND_HEAT,
-        ),
-    )
-    request.due_time.FromDatetime(datetime.now(UTC) + due_in)
+    request = samples.task_creation(APPLICATION, kind, region, due_in)
     created = await desk.workflow.CreateTask(request, metadata=desk.as_(Role.WORKER, "wf"))
     task: pb.Task = created.task
     return task
