@@ -117,14 +117,17 @@ class ApplicationForm:
     milestone_rows: int = MILESTONE_ROWS
     carried: list[pb.Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Which form row each declared emission went to, by (source, emission) index: where a
+    # contract rule broken in the application points back to.
+    source_of_row: dict[tuple[int, int], int] = field(default_factory=dict)
 
     @classmethod
     def read(cls, fields: Mapping[str, str]) -> ApplicationForm:
         """The form as sent, with its add-a-row or remove-a-row button applied."""
         typed = cls(
             values=dict(fields),
-            source_rows=rows(fields.get("source_rows"), SOURCE_ROWS),
-            milestone_rows=rows(fields.get("milestone_rows"), MILESTONE_ROWS),
+            source_rows=row_count(fields.get("source_rows"), SOURCE_ROWS),
+            milestone_rows=row_count(fields.get("milestone_rows"), MILESTONE_ROWS),
             carried=_carried(fields.get("carried", "")),
         )
         action = fields.get("action", "")
@@ -198,7 +201,7 @@ class ApplicationForm:
         Where each row went is kept, so a rule the contract finds broken points at its row."""
         form = self.values
         sources: dict[str, pb.EmissionSource] = {}
-        self.source_of_row: dict[tuple[int, int], int] = {}
+        self.source_of_row = {}
         for row in range(self.source_rows):
             source_id = form.get(f"source_id_{row}", "").strip()
             if not source_id:
@@ -260,7 +263,7 @@ class ApplicationForm:
             return _FACILITY_FIELDS[path]
         if found := _SOURCE_PATH.match(path):
             source, emission = int(found["source"]), int(found["emission"] or 0)
-            row = getattr(self, "source_of_row", {}).get((source, emission))
+            row = self.source_of_row.get((source, emission))
             if row is not None:
                 return f"{_EMISSION_FIELDS.get(found['field'], 'source_id')}_{row}"
         if found := _MILESTONE_PATH.match(path):
@@ -269,7 +272,7 @@ class ApplicationForm:
         return ""
 
 
-def rows(sent: str | None, default: int) -> int:
+def row_count(sent: str | None, default: int) -> int:
     return min(max(int(sent), 1), MAX_ROWS) if sent and sent.isdigit() else default
 
 

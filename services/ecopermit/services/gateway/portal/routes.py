@@ -592,7 +592,7 @@ class Portal:
             temporal_ui=self._temporal_link(request.path_params["id"]),
             # The answer's programme rows: as many as asked for (?milestones=), typed afresh.
             typed=forms.ApplicationForm(
-                {}, milestone_rows=forms.rows(request.query_params.get("milestones"), 3)
+                {}, milestone_rows=forms.row_count(request.query_params.get("milestones"), 3)
             ),
             v={},
             pollutants=kz.Pollutant.keys()[1:],
