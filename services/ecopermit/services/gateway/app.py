@@ -250,11 +250,12 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
                     settings.gateway_requests_per_second, settings.gateway_request_burst
                 ),
             ),
-            # One server span per request; the per-message receive/send spans say nothing.
+            # One server span per request; the per-message receive/send spans say nothing, and
+            # the portal's stylesheets and scripts would bury the requests that matter.
             Middleware(
                 OpenTelemetryMiddleware,
                 exclude_spans=["receive", "send"],
-                excluded_urls="healthz",
+                excluded_urls="healthz,/static/",
                 default_span_details=route_span_details(routes),
             ),
         ],
