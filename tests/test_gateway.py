@@ -15,6 +15,7 @@ import httpx
 import pytest
 import uvicorn
 from openapi_spec_validator import validate
+from opentelemetry.util.http import parse_excluded_urls
 
 from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
 from ecopermit.runtime.esign.local_authority import local_principal
@@ -23,7 +24,12 @@ from ecopermit.runtime.grpc.auth import open_to_anyone
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName, Settings
 from ecopermit.runtime.tokens import TokenIssuer
-from ecopermit.services.gateway.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app
+from ecopermit.services.gateway.app import (
+    MAX_BODY_BYTES,
+    SECURITY_HEADERS,
+    UNTRACED_URLS,
+    create_app,
+)
 from ecopermit.services.gateway.http_rules import HttpBinding, all_bindings
 from tests import samples
 from tests.conftest import ENTERPRISE_BIN, OTHER_ENTERPRISE_BIN, ServiceChannel
@@ -504,3 +510,15 @@ async def test_the_control_figures_for_a_period_are_read_with_the_documented_que
     response = await gateway.get("/v1/inspectionStatistics", params=query, headers=ops)
     assert response.status_code == 200, response.text
     assert "statistics" in response.json()
+
+
+def test_probes_and_the_portals_static_files_make_no_traces() -> None:
+    untraced = parse_excluded_urls(UNTRACED_URLS)
+    for url in ("http://127.0.0.1:8080/healthz", "http://host/static/govuk/govuk-frontend.min.css"):
+        assert untraced.url_disabled(url), url
+    for url in (
+        "http://host/portal/ops",
+        "http://host/v1/applications",
+        "http://host/portal/register",
+    ):
+        assert not untraced.url_disabled(url), url

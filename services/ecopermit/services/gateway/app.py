@@ -148,6 +148,11 @@ def _application_in(response: Any) -> str | None:
     return None
 
 
+# What is not traced (regular expressions searched in the URL): the probes, and the portal's
+# stylesheets and scripts, which would bury the requests that matter on the ops page.
+UNTRACED_URLS = "/healthz$,/static/"
+
+
 def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Settings) -> Starlette:
     """The gateway and the portal over channels to the services; the caller owns and closes
     the channels."""
@@ -250,12 +255,11 @@ def create_app(channels: Mapping[ServiceName, grpc.aio.Channel], settings: Setti
                     settings.gateway_requests_per_second, settings.gateway_request_burst
                 ),
             ),
-            # One server span per request; the per-message receive/send spans say nothing, and
-            # the portal's stylesheets and scripts would bury the requests that matter.
+            # One server span per request; the per-message receive/send spans say nothing.
             Middleware(
                 OpenTelemetryMiddleware,
                 exclude_spans=["receive", "send"],
-                excluded_urls="healthz,/static/",
+                excluded_urls=UNTRACED_URLS,
                 default_span_details=route_span_details(routes),
             ),
         ],
