@@ -53,6 +53,8 @@ POLICY: dict[str, set[Role]] = {
     "ApplicantService/GetApplication": EVERYONE,
     # The public sees the register: applications in consultation or approved.
     "ApplicantService/ListApplications": {APPLICANT, *OFFICIALS, PUBLIC},
+    # What the Committee reports: ops, and a head of department for its department.
+    "ApplicantService/GetApplicationStatistics": {OPS, HEAD},
     "ApplicantService/AmendApplication": {APPLICANT},
     "ApplicantService/WithdrawApplication": {APPLICANT},
     "ApplicantService/GetPermit": EVERYONE,
@@ -70,6 +72,7 @@ POLICY: dict[str, set[Role]] = {
     "ReviewService/ListTasks": {REVIEWER, BAT_EXPERT, DECISION_MAKER, OPS, HEAD, WORKER},
     "ReviewService/GetTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER, OPS, HEAD, WORKER},
     "ReviewService/ClaimTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER},
+    "ReviewService/GetTaskStatistics": {OPS, HEAD},
     # A head of department gives tasks to its officials; an assignee or a head lets one go.
     "ReviewService/AssignTask": {HEAD},
     "ReviewService/ReleaseTask": {REVIEWER, BAT_EXPERT, DECISION_MAKER, HEAD},

@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from ecopermit.applicants.v1 import applicant_service_pb2 as applicants_api
+from ecopermit.applicants.v1 import applicant_service_pb2_grpc, applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import applicant_workflow_service_pb2 as workflow_api
-from ecopermit.applicants.v1 import applicant_workflow_service_pb2_grpc
 from ecopermit.applicants.v1 import resources_pb2 as pb
 from ecopermit.domain.procedure_statistics import percentile, stuck_since, turnarounds
 from ecopermit.runtime.identity import Role
 from ecopermit.runtime.settings import ServiceName
 from ecopermit.runtime.tokens import TokenIssuer
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 from tests.conftest import ServiceChannel, bearer
 from tests.test_gateway import gateway
 from tests.test_portal import (
@@ -112,3 +114,15 @@ async def test_ops_read_stage_region_counts_turnaround_and_deadlines_on_one_page
     # Not for the other roles.
     await sign_in(gateway, "reviewer", "r1")
     assert (await gateway.get("/portal/ops")).status_code == 403
+    # A territorial head of department counts its own region only.
+    applicants = applicant_service_pb2_grpc.ApplicantServiceStub(
+        await service_channel(ServiceName.APPLICANTS)
+    )
+    abai = await applicants.GetApplicationStatistics(
+        applicants_api.GetApplicationStatisticsRequest(),
+        metadata=bearer(issuer, Role.HEAD_OF_DEPARTMENT, "head-semey", region="REGION_ABAI"),
+    )
+    assert abai.applications == 1
+    assert {row.region for row in abai.by_stage_region} == {kz.REGION_ABAI}
+    assert [a.facility_display_name for a in abai.near_deadline] == ["Semey CHP"]
+    assert list(abai.lapsed) == []

@@ -51,13 +51,14 @@ from ecopermit.services.applicants.store import (
     document_message,
     permit_message,
 )
+from ecopermit.type.v1 import kazakhstan_pb2 as kz
 
-# What the public may list: applications whose public hearing may be open (the expertise under
-# kep-2026.2, the consultation under kep-2026.1), and the register of permits.
 # The dashboard's defaults (internal targets, not statutory terms): an application is stuck
 # after this many days without a change of stage; a deadline is near within this many days.
 _STUCK_AFTER_DAYS = 10
 _NEAR_DEADLINE_DAYS = 3
+# What the public may list: applications whose public hearing may be open (the expertise under
+# kep-2026.2, the consultation under kep-2026.1), and the register of permits.
 _PUBLIC_STAGES = frozenset(
     {pb.STAGE_STATE_EXPERTISE, pb.STAGE_PUBLIC_CONSULTATION, pb.STAGE_APPROVED}
 )
@@ -247,9 +248,12 @@ class ApplicantServicer(applicant_service_pb2_grpc.ApplicantServiceServicer):
     async def GetApplicationStatistics(  # noqa: N802
         self, request: api.GetApplicationStatisticsRequest, context: Any
     ) -> api.GetApplicationStatisticsResponse:
+        # A territorial head of department counts its own region.
+        own = current_principal().region
         figures = await self._store.statistics(
             timedelta(days=request.stuck_after_days or _STUCK_AFTER_DAYS),
             timedelta(days=request.near_deadline_days or _NEAR_DEADLINE_DAYS),
+            kz.Region.Value(own) if own else 0,
         )
         response = api.GetApplicationStatisticsResponse(
             applications=sum(count for _, _, count in figures.counts)
