@@ -48,6 +48,7 @@ PREFERENCE = [
     Role.INSPECTOR,
     Role.BAT_EXPERT,
     Role.OPS,
+    Role.HEAD_OF_DEPARTMENT,
     Role.PUBLIC,
 ]
 # Per RPC and route: a few in CI, the profile's many when exploring (make fuzz).
