@@ -197,3 +197,42 @@ async def test_an_upload_without_a_token_is_refused_before_anything_is_read(
     refused = await gateway.post(UPLOAD, files={"file": ("a.pdf", content)}, data=form(content))
     assert refused.status_code == 401
     assert refused.json()["code"] == 16  # UNAUTHENTICATED
+
+
+async def test_a_body_that_is_not_a_multipart_form_is_the_clients_mistake_not_a_fault(
+    gateway: httpx.AsyncClient, issuer: TokenIssuer
+) -> None:
+    owner = bearer(issuer, Role.APPLICANT, "aliya")
+    await gateway.post("/v1/enterprises", json=enterprise_json(ENTERPRISE_BIN), headers=owner)
+    boundary = "d592b611d586824961806c70d6626a92"
+    # What schemathesis sent: a boundary, then a part whose header is not a header.
+    broken = f"--{boundary}\r\n[{{'a': None}}]\r\n--{boundary}--\r\n".encode()
+    refused = await gateway.post(
+        UPLOAD,
+        content=broken,
+        headers={**owner, "content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert refused.status_code == 400, refused.text
+    assert "multipart" in refused.json()["message"]
+    # The form breaks off after its declaration, inside the file: a short file, refused.
+    content = b"%PDF-1.4 " + b"x" * 4096
+    digest = hashlib.sha256(content).hexdigest()
+    declared = (
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="sha256"\r\n\r\n{digest}\r\n'
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="size_bytes"\r\n\r\n{len(content)}\r\n'
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + content[:100]
+        + f"\r\n--{boundary}\r\n[not a header]\r\n".encode()
+    )
+    short = await gateway.post(
+        UPLOAD,
+        content=declared,
+        headers={**owner, "content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert short.status_code == 400, short.text

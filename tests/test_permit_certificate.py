@@ -375,8 +375,14 @@ async def test_anyone_checks_a_certificate_and_learns_when_it_was_changed(
 
 async def test_no_token_opens_only_what_the_law_makes_public(actors: Actors) -> None:
     application = await actors.submit()
-    refused = await rpc_error(
+    # An application not yet heard in public is not found by anyone without a token; what
+    # is not public by law at all asks for one.
+    unheard = await rpc_error(
         actors.applicants.GetApplication(api.GetApplicationRequest(name=application.name))
+    )
+    assert unheard.code() is grpc.StatusCode.NOT_FOUND
+    refused = await rpc_error(
+        actors.applicants.GetEnterprise(api.GetEnterpriseRequest(name=application.enterprise))
     )
     assert refused.code() is grpc.StatusCode.UNAUTHENTICATED
     # Anyone reads documents published for a hearing only, and this one is not yet published.

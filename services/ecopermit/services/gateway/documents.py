@@ -18,6 +18,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 import grpc
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -107,12 +108,19 @@ class _MultipartStream:
         self._events.append(("data", data[start:end]))
 
     async def events(self) -> AsyncIterator[tuple[str, Any]]:
-        async for chunk in self._body:
-            self._parser.write(chunk)
-            events, self._events = self._events, []
-            for event in events:
-                yield event
-        self._parser.finalize()
+        """The form's parts as they arrive; a body that is not a well-formed form is refused
+        as the client's mistake (400), not left to fail as the server's."""
+        try:
+            async for chunk in self._body:
+                self._parser.write(chunk)
+                events, self._events = self._events, []
+                for event in events:
+                    yield event
+            self._parser.finalize()
+        except MultipartParseError as error:
+            raise TranscodingError(
+                "form", f"is not a well-formed multipart form: {error}"
+            ) from None
         for event in self._events:
             yield event
 
@@ -204,11 +212,16 @@ def _declaration(parent: str, file_name: str, fields: dict[str, bytes]) -> api.D
 
 
 async def _file_bytes(events: AsyncIterator[tuple[str, Any]]) -> AsyncIterator[bytes]:
-    async for kind, value in events:
-        if kind == "end":
-            return
-        if kind == "data" and value:
-            yield value
+    """The file's bytes as they arrive. A form that breaks off malformed after its declaration
+    ends the file there: the service finds it shorter than declared and refuses it."""
+    try:
+        async for kind, value in events:
+            if kind == "end":
+                return
+            if kind == "data" and value:
+                yield value
+    except TranscodingError:
+        return
 
 
 async def upload(
