@@ -27,8 +27,8 @@ up: setup
 # except the tests that run the whole stack as processes, which use their own SQLite files.
 # The kill test carries 60 applications here and 200 in `make faults`.
 test: setup
-	ECOPERMIT_FAULT_APPLICATIONS=60 $(BIN)/pytest
-	ECOPERMIT_TEST_DATABASE=postgres $(BIN)/pytest -m "not processes"
+	ECOPERMIT_FAULT_APPLICATIONS=60 $(BIN)/pytest --durations=12
+	ECOPERMIT_TEST_DATABASE=postgres $(BIN)/pytest -m "not processes" --durations=12
 
 # The fault and abuse tests alone: processes killed mid-run, duplicate submissions, fuzzing.
 faults: setup
