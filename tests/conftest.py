@@ -24,7 +24,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from temporalio.testing import WorkflowEnvironment
 
-from ecopermit.bench.stacks import free_port
+from ecopermit.bench.stacks import free_ports
 from ecopermit.runtime import migrations
 from ecopermit.runtime.database import create_engine, session_factory
 from ecopermit.runtime.esign.local_authority import LocalAuthority, local_principal
@@ -208,16 +208,17 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture
 def stack_environment(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ECOPERMIT_")}
+    ports = free_ports(7)  # distinct: a stack whose gateway got the reviews' port never starts
     return {
         **clean,
         "ECOPERMIT_DATA_DIR": str(tmp_path / "var"),
-        "ECOPERMIT_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "ECOPERMIT_TEMPORAL_UI_PORT": str(free_port()),
-        "ECOPERMIT_APPLICANTS_PORT": str(free_port()),
-        "ECOPERMIT_REVIEWS_PORT": str(free_port()),
-        "ECOPERMIT_INSPECTIONS_PORT": str(free_port()),
-        "ECOPERMIT_WORKER_PORT": str(free_port()),
-        "ECOPERMIT_GATEWAY_PORT": str(free_port()),
+        "ECOPERMIT_TEMPORAL_ADDRESS": f"127.0.0.1:{ports[0]}",
+        "ECOPERMIT_TEMPORAL_UI_PORT": str(ports[1]),
+        "ECOPERMIT_APPLICANTS_PORT": str(ports[2]),
+        "ECOPERMIT_REVIEWS_PORT": str(ports[3]),
+        "ECOPERMIT_INSPECTIONS_PORT": str(ports[4]),
+        "ECOPERMIT_WORKER_PORT": str(ports[5]),
+        "ECOPERMIT_GATEWAY_PORT": str(ports[6]),
         "ECOPERMIT_WORKFLOW_RELAY_INTERVAL_SECONDS": "0.2",
     }
 

@@ -180,3 +180,10 @@ async def test_bench_runs_every_benchmark_beside_its_baseline(tmp_path: Path) ->
     assert "| bare workflows, same steps | 3 |" in markdown
     assert "| SubmitApplication |" in markdown
     assert "ecopermit bench --n 3" in markdown
+
+
+def test_a_stacks_ports_are_distinct_however_many_are_asked_for() -> None:
+    from ecopermit.bench.stacks import free_ports
+
+    ports = free_ports(64)
+    assert len(set(ports)) == 64

@@ -18,16 +18,28 @@ from ecopermit.stack import TEMPORAL_HEALTH_SERVICE, temporal_component
 from ecopermit.stack_process import RunningUp, stack_running
 
 
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports: every probe stays bound until all are chosen, so no two
+    components of one stack are given the same port (probing one at a time, the kernel may hand
+    out a port again as soon as its probe closes)."""
+    with contextlib.ExitStack() as probes:
+        ports = []
+        for _ in range(count):
+            probe = probes.enter_context(socket.socket())
+            probe.bind(("127.0.0.1", 0))
+            ports.append(int(probe.getsockname()[1]))
+        return ports
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    (port,) = free_ports(1)
+    return port
 
 
 def isolated_settings(data_dir: Path, day_seconds: float, tracing: bool) -> Settings:
     """The caller's settings, except for a fresh data directory with its own SQLite databases,
     free ports, the calendar and whether spans are recorded (to the span file) at all."""
+    ports = free_ports(7)
     return Settings(
         data_dir=data_dir,
         applicants_database_url="",
@@ -37,13 +49,13 @@ def isolated_settings(data_dir: Path, day_seconds: float, tracing: bool) -> Sett
         applicants_address="",
         reviews_address="",
         inspections_address="",
-        temporal_address=f"127.0.0.1:{free_port()}",
-        temporal_ui_port=free_port(),
-        applicants_port=free_port(),
-        reviews_port=free_port(),
-        inspections_port=free_port(),
-        worker_port=free_port(),
-        gateway_port=free_port(),
+        temporal_address=f"127.0.0.1:{ports[0]}",
+        temporal_ui_port=ports[1],
+        applicants_port=ports[2],
+        reviews_port=ports[3],
+        inspections_port=ports[4],
+        worker_port=ports[5],
+        gateway_port=ports[6],
         statutory_day_seconds=day_seconds,
         traces_exporter=TracesExporter.FILE if tracing else TracesExporter.NONE,
     )
